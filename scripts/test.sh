@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The project's whole test suite: lint, types, unit tests and (as root) the system tests on real tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund
+if [ "$(id -u)" -eq 0 ]; then bash scripts/host-deps.sh; fi
+npx eslint .
+npx prettier --check .
+npx tsc -p tsconfig.json --noEmit
+if [ "$(id -u)" -eq 0 ]; then
+  npx vitest run
+else
+  echo "pairboot: not root, running the unit tests only (the system tests need loop devices and namespaces)"
+  npx vitest run --project unit
+fi

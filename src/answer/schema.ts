@@ -1,0 +1,304 @@
+// The answer file's shape: one YAML file for the whole two-node cluster.
+// Every object is strict (an unknown or misspelt key is an error, never silently dropped), and every
+// default is filled here so the rest of the engine sees one fully specified ClusterSpec.
+// Cross-field rules (unique names, subnets, timings) live in crosscheck.ts, not here.
+import { z } from "zod";
+
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DOMAIN = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const IFNAME = /^[a-z][a-z0-9]{0,14}$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const CIDR4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const SIZE = /^(\d+(\.\d+)?)\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)?$/;
+const DURATION = /^(\d+)(ms|s|m)?$/;
+const ABS_PATH = /^\/([A-Za-z0-9._-]+\/?)*$/;
+
+const UNITS: Record<string, number> = {
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+  KB: 1000,
+  MB: 1000 ** 2,
+  GB: 1000 ** 3,
+  TB: 1000 ** 4,
+};
+
+/** "5GiB", "500MB", "1.5TiB" or a plain number of bytes -> bytes. */
+export function parseSize(text: string | number): number {
+  if (typeof text === "number") return text;
+  const m = SIZE.exec(text.trim());
+  if (!m) throw new Error(`not a size: ${text}`);
+  return Math.round(Number(m[1]) * (UNITS[m[3] ?? "B"] ?? 1));
+}
+
+/** "1s", "500ms", "2m" or a plain number of seconds -> milliseconds. */
+export function parseDuration(text: string | number): number {
+  if (typeof text === "number") return text * 1000;
+  const m = DURATION.exec(text.trim());
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const n = Number(m[1]);
+  return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
+}
+
+const hostname = z
+  .string()
+  .regex(
+    HOSTNAME,
+    "a host name: lower-case letters, digits and '-', 1 to 63 characters, not starting or ending with '-'",
+  );
+const mac = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .pipe(z.string().regex(MAC, "a MAC address like 52:54:00:12:34:56"));
+const ifname = z
+  .string()
+  .regex(IFNAME, "an interface name: a lower-case letter, then letters or digits, at most 15 characters");
+const ipv4 = z.string().regex(IPV4, "an IPv4 address like 192.168.42.254");
+const cidr4 = z.string().regex(CIDR4, "an IPv4 address with prefix length, like 192.168.42.1/24");
+const absPath = z.string().regex(ABS_PATH, "an absolute path like /data/export");
+const size = z
+  .union([z.number().int().positive(), z.string().regex(SIZE, "a size like 5GiB, 512MiB or 20GB")])
+  .transform((v) => parseSize(v));
+const duration = z
+  .union([z.number().int().positive(), z.string().regex(DURATION, "a duration like 500ms, 10s or 2m")])
+  .transform((v) => parseDuration(v));
+
+export const DiskSelector = z
+  .strictObject({
+    serial: z.string().min(1).optional().describe("the disk's serial number, as lsblk shows it"),
+    by_id: z.string().min(1).optional().describe("a /dev/disk/by-id/ name or path"),
+    model: z.string().min(1).optional().describe("the disk model; a trailing * matches any suffix"),
+    path: z
+      .string()
+      .regex(/^\/dev\/[a-z0-9/_-]+$/, "a device path like /dev/sda")
+      .optional()
+      .describe("a kernel device path; unstable across boots, prefer serial or by_id"),
+    min_size: size.optional().describe("the smallest acceptable disk"),
+    max_size: size.optional().describe("the largest acceptable disk"),
+  })
+  .describe("Which disk to install onto. All given fields must match; exactly one disk may match.");
+
+export const NodeMatch = z
+  .strictObject({
+    mac: z
+      .array(mac)
+      .default([])
+      .describe("a machine is this node when any of its NICs has one of these MACs"),
+    dmi_serial: z.string().min(1).optional().describe("or when its DMI system serial equals this"),
+  })
+  .describe("How a booted machine recognises itself as this node; defaults to the MACs of its NICs.");
+
+export const NodeSpec = z.strictObject({
+  name: hostname.describe("the node's host name (uname -n)"),
+  match: NodeMatch.optional(),
+  disk: DiskSelector,
+  nics: z
+    .record(ifname, mac)
+    .describe("the node's NICs: a name (used in every config file) and the MAC it is pinned to"),
+  lan: cidr4.describe("the node's own address on the LAN (the bond), with prefix"),
+  repl: cidr4.describe("the node's address on the replication link, with prefix"),
+});
+
+export const BondSpec = z.strictObject({
+  name: ifname.default("bond0"),
+  slaves: z.array(ifname).length(2, "exactly two NIC names").describe("the two NICs of the bond"),
+  mode: z
+    .enum([
+      "active-backup",
+      "balance-rr",
+      "802.3ad",
+      "balance-xor",
+      "broadcast",
+      "balance-tlb",
+      "balance-alb",
+    ])
+    .default("active-backup"),
+  miimon: z.number().int().min(10).max(10_000).default(100).describe("link check interval in ms"),
+  primary: ifname.optional().describe("the preferred slave (active-backup); defaults to the first slave"),
+});
+
+export const NetworkSpec = z.strictObject({
+  bond: BondSpec,
+  replication: z
+    .strictObject({ nic: ifname.describe("the NIC of the dedicated replication (crossover) link") })
+    .describe("the dedicated link for DRBD and the second heartbeat path"),
+  gateway: ipv4.optional(),
+  dns: z.array(ipv4).default([]),
+  mtu: z.number().int().min(576).max(9216).optional(),
+});
+
+export const StorageSpec = z.strictObject({
+  os_size: size.default(5 * 1024 ** 3).describe("size of the OS partition"),
+  data_mount: absPath
+    .default("/data")
+    .describe("where the replicated filesystem is mounted on the active node"),
+  data_fs: z.enum(["ext4", "xfs"]).default("ext4"),
+  wipe: z
+    .boolean()
+    .default(false)
+    .describe(
+      "allow an unattended install to destroy existing partitions or filesystems on the selected disk",
+    ),
+});
+
+export const DrbdSpec = z.strictObject({
+  resource: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,30}$/, "a resource name like r0")
+    .default("r0"),
+  device: z
+    .string()
+    .regex(/^\/dev\/drbd\d+$/, "a device like /dev/drbd0")
+    .default("/dev/drbd0"),
+  port: z.number().int().min(1024).max(65535).default(7789),
+  resync_rate: z
+    .string()
+    .regex(/^\d+[KMG]?$/, "a rate like 100M")
+    .default("100M"),
+  shared_secret: z
+    .string()
+    .min(16, "at least 16 characters")
+    .max(64, "at most 64 characters")
+    .regex(/^[A-Za-z0-9+/=_-]+$/, "letters, digits and + / = _ - only")
+    .optional()
+    .describe("peer authentication secret; generated once and written back into this file when absent"),
+});
+
+export const HeartbeatSpec = z.strictObject({
+  keepalive: duration.default(1000),
+  warntime: duration.optional().describe("defaults to half of deadtime"),
+  deadtime: duration.default(10_000),
+  initdead: duration.optional().describe("defaults to 2 x deadtime (at least 60s)"),
+  udpport: z.number().int().min(1).max(65535).default(694),
+  auto_failback: z.boolean().default(false),
+  ping: ipv4.optional().describe("a ping node; defaults to the gateway; enables ipfail"),
+  authkey: z
+    .string()
+    .min(16, "at least 16 characters")
+    .max(128)
+    .regex(/^[A-Za-z0-9+/=_-]+$/, "letters, digits and + / = _ - only")
+    .optional()
+    .describe("the sha1 key in authkeys; generated once and written back into this file when absent"),
+});
+
+export const ExportSpec = z.strictObject({
+  path: absPath.describe("a directory under storage.data_mount"),
+  clients: z
+    .string()
+    .regex(/^[A-Za-z0-9.*?/:_-]+$/, "a host, network (192.168.42.0/24), wildcard or @netgroup, no spaces"),
+  options: z
+    .array(z.string().regex(/^[a-z_]+(=[A-Za-z0-9:_.-]+)?$/, "an export option like rw or anonuid=1000"))
+    .default(["rw", "sync", "no_subtree_check"]),
+  fsid: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe("defaults to the export's position, starting at 1"),
+});
+
+export const NfsSpec = z.strictObject({
+  exports: z.array(ExportSpec).min(1, "at least one export"),
+  scope: z
+    .string()
+    .regex(HOSTNAME, "a host name")
+    .optional()
+    .describe(
+      "the nodename nfsd runs under on both nodes, so NFSv4 clients can reclaim locks; defaults to the cluster name",
+    ),
+});
+
+export const TimeSpec = z.strictObject({
+  servers: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, "a host name or IPv4 address")).default([]),
+});
+
+export const AccessSpec = z.strictObject({
+  ssh_authorized_keys: z
+    .array(
+      z
+        .string()
+        .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-\S+) \S+/, "an OpenSSH public key line"),
+    )
+    .default([]),
+  root_password_hash: z
+    .string()
+    .regex(
+      /^\$(y|gy|7|6|5|2[abxy]?)\$\S+$/,
+      "a crypt(3) hash such as the output of mkpasswd (starts with $y$ or $6$)",
+    )
+    .optional(),
+});
+
+export const LocaleSpec = z.strictObject({
+  lang: z
+    .string()
+    .regex(/^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, "a locale like en_US.UTF-8")
+    .default("C.UTF-8"),
+  timezone: z
+    .string()
+    .regex(/^[A-Za-z_+-]+(\/[A-Za-z0-9_+-]+)*$/, "a zone like Europe/Berlin or Etc/UTC")
+    .default("Etc/UTC"),
+  keyboard: z
+    .string()
+    .regex(/^[a-z]{2,}(\([a-z0-9_-]+\))?$/, "an XKB layout like us or de")
+    .default("us"),
+});
+
+const ClusterSpecBase = z
+  .strictObject({
+    version: z.literal(1, "the answer file format version; only 1 exists"),
+    cluster: z.strictObject({
+      name: hostname.describe("the cluster's name"),
+      domain: z.string().regex(DOMAIN, "a DNS domain like example.org").optional(),
+    }),
+    nodes: z.array(NodeSpec).length(2, "exactly two nodes"),
+    network: NetworkSpec,
+    service: z.strictObject({ ip: cidr4.describe("the floating service IP clients mount, with prefix") }),
+    storage: StorageSpec.prefault({}),
+    drbd: DrbdSpec.prefault({}),
+    heartbeat: HeartbeatSpec.prefault({}),
+    nfs: NfsSpec,
+    time: TimeSpec.prefault({}),
+    access: AccessSpec.prefault({}),
+    locale: LocaleSpec.prefault({}),
+  })
+  .describe("pairboot answer file: one two-node HA NFS cluster");
+
+export const ClusterSpecSchema = ClusterSpecBase.transform(fillDerivedDefaults);
+
+type ParsedSpec = z.output<typeof ClusterSpecBase>;
+
+/** Defaults that depend on other values: filled once here so no consumer re-derives them. */
+function fillDerivedDefaults(s: ParsedSpec) {
+  const hb = s.heartbeat;
+  return {
+    ...s,
+    nodes: s.nodes.map((n) => ({ ...n, match: n.match ?? { mac: Object.values(n.nics) } })),
+    network: {
+      ...s.network,
+      bond: { ...s.network.bond, primary: s.network.bond.primary ?? (s.network.bond.slaves[0] as string) },
+    },
+    heartbeat: {
+      ...hb,
+      warntime: hb.warntime ?? Math.max(hb.keepalive * 2, Math.floor(hb.deadtime / 2)),
+      initdead: hb.initdead ?? Math.max(60_000, 2 * hb.deadtime),
+      ping: hb.ping ?? s.network.gateway,
+    },
+    nfs: {
+      ...s.nfs,
+      scope: s.nfs.scope ?? s.cluster.name,
+      exports: s.nfs.exports.map((e, i) => ({ ...e, fsid: e.fsid ?? i + 1 })),
+    },
+  };
+}
+
+export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
+export type ClusterSpecInput = z.input<typeof ClusterSpecSchema>;
+export type NodeSpec = ClusterSpec["nodes"][number];
+export type DiskSelector = z.output<typeof DiskSelector>;
+export type ExportSpec = ClusterSpec["nfs"]["exports"][number];
+export { ClusterSpecBase };

@@ -1,0 +1,5 @@
+import { CliError } from "./errors.js";
+
+export async function run(_argv: string[]): Promise<number> {
+  throw new CliError("'plan' is not built yet");
+}

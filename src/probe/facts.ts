@@ -1,0 +1,57 @@
+// What pairboot knows about a machine: a plain, serializable object so planning and tests can run on
+// recorded machines (test/fixtures/hardware/*.json) exactly as on real ones.
+
+export interface PartitionFacts {
+  path: string; // /dev/sda1
+  sizeBytes: number;
+  fstype: string | null; // filesystem or other signature lsblk/blkid sees (ext4, vfat, iso9660, drbd, ...)
+  label: string | null;
+  partLabel: string | null;
+  mountpoints: string[];
+}
+
+export interface DiskFacts {
+  path: string; // /dev/sda
+  name: string; // sda
+  byId: string[]; // /dev/disk/by-id/... links pointing at the whole disk
+  serial: string | null;
+  model: string | null;
+  wwn: string | null;
+  sizeBytes: number;
+  rotational: boolean;
+  removable: boolean;
+  readOnly: boolean;
+  transport: string | null; // sata, nvme, usb, virtio, ...
+  ptType: string | null; // gpt, dos or null
+  fstype: string | null; // a signature on the whole disk (iso9660 for a dd'ed ISO)
+  partitions: PartitionFacts[];
+  mountpoints: string[]; // everything mounted from this disk or its partitions (swap included)
+  isBootMedium: boolean; // the disk the live system booted from
+  holders: string[]; // device-mapper, md or other kernel holders: the disk is in use
+}
+
+export interface NicFacts {
+  name: string;
+  mac: string; // lower-case, colon separated
+  driver: string | null;
+  link: boolean | null; // carrier; null when the interface is down and the state is unknown
+  speedMbps: number | null;
+  virtual: boolean; // lo, bridges, bonds, veth...: never offered as a physical NIC
+}
+
+export interface DmiFacts {
+  vendor: string | null;
+  product: string | null;
+  serial: string | null;
+  uuid: string | null;
+}
+
+export interface HardwareFacts {
+  schema: 1;
+  hostname: string;
+  disks: DiskFacts[];
+  nics: NicFacts[];
+  dmi: DmiFacts;
+  /** The kernel command line, for pairboot.node= and friends. */
+  cmdline: string;
+}
