@@ -20,3 +20,10 @@ export interface RenderedTree {
   files: RenderedFile[];
   services: ServiceChanges;
 }
+
+/** What one family of renderers (network, drbd, ...) contributes to a node's tree. */
+export interface RenderFamily {
+  files: RenderedFile[];
+  enable?: string[];
+  disable?: string[];
+}

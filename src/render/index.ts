@@ -1,0 +1,50 @@
+// Renders every file an installed node needs. Node A's and node B's trees come from the same code;
+// they differ only where the node's identity (name, addresses, MACs) differs.
+import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
+import type { RenderFamily, RenderedTree } from "./types.js";
+import * as system from "./system.js";
+import * as network from "./network.js";
+import * as time from "./time.js";
+import * as storage from "./storage.js";
+import * as drbd from "./drbd.js";
+import * as heartbeat from "./heartbeat.js";
+import * as nfs from "./nfs.js";
+
+const families: { render: (spec: ClusterSpec, node: NodeSpec) => RenderFamily }[] = [
+  system,
+  network,
+  time,
+  storage,
+  drbd,
+  heartbeat,
+  nfs,
+];
+
+export function findNode(spec: ClusterSpec, name: string): NodeSpec {
+  const node = spec.nodes.find((n) => n.name === name);
+  if (!node) {
+    throw new Error(
+      `no node named '${name}' in the answer file (nodes: ${spec.nodes.map((n) => n.name).join(", ")})`,
+    );
+  }
+  return node;
+}
+
+export function renderNode(spec: ClusterSpec, nodeName: string): RenderedTree {
+  const node = findNode(spec, nodeName);
+  const parts = families.map((f) => f.render(spec, node));
+  const files = parts.flatMap((p) => p.files).sort((a, b) => a.path.localeCompare(b.path));
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new Error(`two renderers wrote ${f.path}`);
+    seen.add(f.path);
+  }
+  return {
+    node: node.name,
+    files,
+    services: {
+      enable: [...new Set(parts.flatMap((p) => p.enable ?? []))].sort(),
+      disable: [...new Set(parts.flatMap((p) => p.disable ?? []))].sort(),
+    },
+  };
+}
