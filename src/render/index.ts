@@ -46,5 +46,6 @@ export function renderNode(spec: ClusterSpec, nodeName: string): RenderedTree {
       enable: [...new Set(parts.flatMap((p) => p.enable ?? []))].sort(),
       disable: [...new Set(parts.flatMap((p) => p.disable ?? []))].sort(),
     },
+    chrootCommands: parts.flatMap((p) => p.chrootCommands ?? []),
   };
 }

@@ -19,6 +19,8 @@ export interface RenderedTree {
   node: string;
   files: RenderedFile[];
   services: ServiceChanges;
+  /** Commands run inside the installed root (chroot) after the files are written, e.g. dpkg-statoverride. */
+  chrootCommands: string[];
 }
 
 /** What one family of renderers (network, drbd, ...) contributes to a node's tree. */
@@ -26,4 +28,5 @@ export interface RenderFamily {
   files: RenderedFile[];
   enable?: string[];
   disable?: string[];
+  chrootCommands?: string[];
 }
