@@ -1,0 +1,66 @@
+// Reads the live state of an installed node. The only side effects of `pairboot status` live here.
+import { readFile } from "node:fs/promises";
+import { execa } from "execa";
+import { parse as parseYaml } from "yaml";
+import { ClusterSpecSchema, type ClusterSpec } from "../answer/schema.js";
+import { parseBonding, parseChronyTracking, parseNodeStatus, parseProcDrbd } from "./parse.js";
+import type { Observations } from "./report.js";
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+async function output(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  const r = await execa(cmd, args, { reject: false, timeout: 10_000 });
+  return { ok: r.exitCode === 0, out: String(r.stdout ?? "") };
+}
+
+export async function loadInstalledSpec(answerPath: string): Promise<ClusterSpec> {
+  const text = await readText(answerPath);
+  if (text === null) throw new Error(`${answerPath} is missing: is this an installed pairboot node?`);
+  return ClusterSpecSchema.parse(parseYaml(text));
+}
+
+export async function collect(spec: ClusterSpec, nodeName: string): Promise<Observations> {
+  const peer = spec.nodes.find((n) => n.name !== nodeName)?.name ?? "peer";
+  const minor = Number(/\d+$/.exec(spec.drbd.device)?.[0] ?? 0);
+  const drbd = parseProcDrbd((await readText("/proc/drbd")) ?? "");
+  const hbRunning = await output("cl_status", ["hbstatus"]);
+  const peerStatus = hbRunning.ok
+    ? parseNodeStatus((await output("cl_status", ["nodestatus", peer])).out)
+    : "unknown";
+  const resources = hbRunning.ok ? (await output("cl_status", ["rscstatus"])).out.trim() : "none";
+  const bondText = await readText(`/proc/net/bonding/${spec.network.bond.name}`);
+  const serviceIp = spec.service.ip.split("/")[0] as string;
+  const addrs = (await output("ip", ["-o", "-4", "addr", "show"])).out;
+  const mounts = (await readText("/proc/mounts")) ?? "";
+  const nfsActive = (await output("systemctl", ["is-active", "nfs-server"])).out.trim() === "active";
+  const tracking = await output("chronyc", ["-c", "tracking"]);
+  return {
+    node: nodeName,
+    peer,
+    drbd: {
+      resource: spec.drbd.resource,
+      minor,
+      state: drbd.resources.find((r) => r.minor === minor) ?? null,
+    },
+    heartbeat: { running: hbRunning.ok, peerStatus, resources },
+    bond: {
+      name: spec.network.bond.name,
+      slaves: spec.network.bond.slaves,
+      state: bondText ? parseBonding(bondText) : null,
+    },
+    nfs: {
+      holdsServiceIp: addrs.includes(` ${serviceIp}/`),
+      serviceIp,
+      serverActive: nfsActive,
+      dataMounted: mounts.split("\n").some((l) => l.split(" ")[1] === spec.storage.data_mount),
+      dataMount: spec.storage.data_mount,
+    },
+    time: tracking.ok ? parseChronyTracking(tracking.out) : null,
+  };
+}
