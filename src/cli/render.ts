@@ -1,5 +1,126 @@
+// `pairboot render FILE --node NAME --out DIR`: writes one node's rendered files into a directory tree,
+// so a user (or a review) sees exactly what an install would write, byte for byte and with modes.
+import { chmod, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import YAML from "yaml";
+import { ClusterSpecSchema, type ClusterSpec } from "../answer/schema.js";
+import { renderNode } from "../render/index.js";
+import { outputFiles } from "../render/output.js";
 import { CliError } from "./errors.js";
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new CliError("'render' is not built yet");
+const HELP = `usage: pairboot render FILE --node NAME --out DIR [--force]
+
+Render every configuration file of node NAME from the answer file FILE and write them under DIR
+(DIR/etc/hostname, DIR/etc/network/interfaces, ...) with their modes. DIR/.pairboot/ holds what is not
+a file on the node: services.json (services to enable and disable), chroot-commands.sh (commands run in
+the installed root), partitions.sfdisk (the disk layout) and files.txt (every file with its mode).
+
+options:
+  --node NAME   the node to render (one of the answer file's nodes)
+  --out DIR     where to write; must be empty or absent unless --force
+  --force       write into a non-empty DIR, replacing files of the same name
+  -h, --help    show this help
+`;
+
+/** The answer file as a ClusterSpec, or a CliError listing what is wrong. */
+async function loadSpec(path: string): Promise<ClusterSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text);
+  } catch (err) {
+    throw new CliError(`${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = ClusterSpecSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(top)"}: ${i.message}`);
+    throw new CliError(`${path} is not a valid answer file:\n${issues.join("\n")}`);
+  }
+  const spec = parsed.data;
+  // Secrets are generated once and kept in the answer file, so both nodes always get the same ones;
+  // rendering must never invent them on its own.
+  const missing = [
+    spec.drbd.shared_secret === undefined ? "drbd.shared_secret" : undefined,
+    spec.heartbeat.authkey === undefined ? "heartbeat.authkey" : undefined,
+  ].filter((m) => m !== undefined);
+  if (missing.length > 0) {
+    throw new CliError(
+      `${path} has no ${missing.join(" and ")}; add random values (16 or more letters and digits) so both nodes share them`,
+    );
+  }
+  return spec;
+}
+
+async function isNonEmptyDir(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length > 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw new CliError(`cannot use ${dir} as output: ${(err as Error).message}`);
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        node: { type: "string" },
+        out: { type: "string" },
+        force: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0 || !values.node || !values.out) {
+    throw new CliError(`expected FILE, --node NAME and --out DIR\n\n${HELP}`, 2);
+  }
+  const out = resolve(values.out);
+  if (!values.force && (await isNonEmptyDir(out))) {
+    throw new CliError(`${out} is not empty; choose an empty directory or pass --force`);
+  }
+
+  const spec = await loadSpec(file);
+  let tree;
+  try {
+    tree = renderNode(spec, values.node);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const files = outputFiles(spec, tree);
+  for (const f of files) {
+    const target = join(out, f.path);
+    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    await writeFile(target, f.content, { mode: f.mode });
+    // The umask may have narrowed the mode on creation, and an existing file keeps its old mode.
+    await chmod(target, f.mode);
+  }
+
+  const { enable, disable } = tree.services;
+  process.stdout.write(
+    [
+      `rendered ${tree.node}: ${tree.files.length} files under ${out}`,
+      `  enable:  ${enable.join(" ") || "-"}`,
+      `  disable: ${disable.join(" ") || "-"}`,
+      `  chroot commands: ${tree.chrootCommands.length} (${join(out, ".pairboot", "chroot-commands.sh")})`,
+      "",
+    ].join("\n"),
+  );
+  return 0;
 }

@@ -1,6 +1,79 @@
+// Network configuration for ifupdown + ifenslave on Debian 12: one bond over the two LAN NICs carrying
+// the node's LAN address (and later the service IP), and the replication NIC on its own. NIC names are
+// pinned to MACs with systemd .link files, so every file on both nodes can use the same names even when
+// the two machines' hardware (and so their kernel's predictable names) differs.
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
+import { MANAGED, file, lines } from "./text.js";
 import type { RenderFamily } from "./types.js";
 
-export function render(_spec: ClusterSpec, _node: NodeSpec): RenderFamily {
-  return { files: [] };
+function bondStanza(spec: ClusterSpec, node: NodeSpec): string[] {
+  const { bond, gateway, mtu } = spec.network;
+  return [
+    `auto ${bond.name}`,
+    `iface ${bond.name} inet static`,
+    `\taddress ${node.lan}`,
+    ...(gateway ? [`\tgateway ${gateway}`] : []),
+    // The slaves get no stanzas of their own: ifenslave's hook creates the bond and enslaves them from
+    // this stanza (the documented master-only form).
+    `\tbond-slaves ${bond.slaves.join(" ")}`,
+    `\tbond-mode ${bond.mode}`,
+    `\tbond-miimon ${bond.miimon}`,
+    // Only active-backup has a preferred slave; the kernel rejects `primary` in other modes.
+    ...(bond.mode === "active-backup" ? [`\tbond-primary ${bond.primary}`] : []),
+    // network.mtu is one value for the whole node; the bond passes it on to its slaves.
+    ...(mtu ? [`\tmtu ${mtu}`] : []),
+  ];
+}
+
+function replicationStanza(spec: ClusterSpec, node: NodeSpec): string[] {
+  const nic = spec.network.replication.nic;
+  const mtu = spec.network.mtu;
+  // No gateway: the crossover link reaches exactly one machine, the peer.
+  return [
+    `auto ${nic}`,
+    `iface ${nic} inet static`,
+    `\taddress ${node.repl}`,
+    ...(mtu ? [`\tmtu ${mtu}`] : []),
+  ];
+}
+
+/**
+ * /etc/network/interfaces. It has no `source /etc/network/interfaces.d/*` line: pairboot owns the
+ * node's network, and a leftover snippet from the live system must not bring up an interface twice.
+ */
+export function interfaces(spec: ClusterSpec, node: NodeSpec): string {
+  return lines(
+    MANAGED,
+    "",
+    "auto lo",
+    "iface lo inet loopback",
+    "",
+    bondStanza(spec, node),
+    "",
+    replicationStanza(spec, node),
+  );
+}
+
+/**
+ * One .link file per NIC. `Type=ether` keeps the match to physical Ethernet devices: a bond or VLAN that
+ * takes over a slave's MAC must not be renamed to that slave's name.
+ */
+export function linkFile(name: string, mac: string): string {
+  return lines(MANAGED, "[Match]", `MACAddress=${mac}`, "Type=ether", "", "[Link]", `Name=${name}`);
+}
+
+export function render(spec: ClusterSpec, node: NodeSpec): RenderFamily {
+  const links = Object.entries(node.nics)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, mac]) => file(`/etc/systemd/network/10-pairboot-${name}.link`, linkFile(name, mac)));
+  return {
+    files: [
+      file("/etc/network/interfaces", interfaces(spec, node)),
+      ...links,
+      file("/etc/modules-load.d/pairboot.conf", lines(MANAGED, "bonding")),
+    ],
+    enable: ["networking.service"],
+    // udev applies .link files in the initramfs too; without a rebuild a clone keeps node A's names.
+    chrootCommands: ["update-initramfs -u -k all"],
+  };
 }

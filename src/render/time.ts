@@ -1,6 +1,57 @@
+// Time with chrony. Both nodes follow the same upstream servers, peer with each other over the
+// replication link, and keep an orphan local reference so they still agree with each other when the
+// upstream servers are unreachable (an offline rack has none at all).
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
+import { MANAGED, addressOf, file, lines, networkOf } from "./text.js";
 import type { RenderFamily } from "./types.js";
 
-export function render(_spec: ClusterSpec, _node: NodeSpec): RenderFamily {
-  return { files: [] };
+/**
+ * The main config: Debian's defaults without its `pool 2.debian.pool.ntp.org` line, which would make the
+ * two nodes follow different internet servers (or wait on DNS in an offline rack). Our sources live in
+ * conf.d/pairboot.conf.
+ */
+function mainConfig(): string {
+  return lines(
+    MANAGED,
+    "confdir /etc/chrony/conf.d",
+    "sourcedir /run/chrony-dhcp",
+    "sourcedir /etc/chrony/sources.d",
+    "keyfile /etc/chrony/chrony.keys",
+    "driftfile /var/lib/chrony/chrony.drift",
+    "ntsdumpdir /var/lib/chrony",
+    "logdir /var/log/chrony",
+    "maxupdateskew 100.0",
+    "rtcsync",
+    "leapsectz right/UTC",
+  );
+}
+
+/** `pool` for names that are DNS pools (several addresses), `server` for one machine. */
+function sourceLine(server: string): string {
+  return /(^|\.)pool\.ntp\.org$/.test(server) ? `pool ${server} iburst` : `server ${server} iburst`;
+}
+
+export function clusterConfig(spec: ClusterSpec, node: NodeSpec): string {
+  const peer = spec.nodes.find((n) => n.name !== node.name);
+  if (!peer) throw new Error(`no peer for node ${node.name}`);
+  return lines(
+    MANAGED,
+    spec.time.servers.map(sourceLine),
+    `peer ${addressOf(peer.repl)} iburst`,
+    // Orphan mode: when no upstream is reachable, the node with the lower reference id serves the other
+    // at stratum 10 instead of both drifting apart.
+    "local stratum 10 orphan",
+    `allow ${networkOf(node.repl)}`,
+    "makestep 1 3",
+  );
+}
+
+export function render(spec: ClusterSpec, node: NodeSpec): RenderFamily {
+  return {
+    files: [
+      file("/etc/chrony/chrony.conf", mainConfig()),
+      file("/etc/chrony/conf.d/pairboot.conf", clusterConfig(spec, node)),
+    ],
+    enable: ["chrony.service"],
+  };
 }
