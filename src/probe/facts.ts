@@ -7,7 +7,9 @@ export interface PartitionFacts {
   fstype: string | null; // filesystem or other signature lsblk/blkid sees (ext4, vfat, iso9660, drbd, ...)
   label: string | null;
   partLabel: string | null;
-  mountpoints: string[];
+  /** GPT type GUID (lower case) or MBR type ("0x83"); lets a report say "EFI system" instead of "vfat". */
+  partType: string | null;
+  mountpoints: string[]; // "[SWAP]" for active swap, as lsblk shows it
 }
 
 export interface DiskFacts {
@@ -16,17 +18,18 @@ export interface DiskFacts {
   byId: string[]; // /dev/disk/by-id/... links pointing at the whole disk
   serial: string | null;
   model: string | null;
+  vendor: string | null; // "ATA", "SanDisk", ... (display only; never matched)
   wwn: string | null;
   sizeBytes: number;
   rotational: boolean;
-  removable: boolean;
+  removable: boolean; // lsblk RM or HOTPLUG: USB sticks often report only one of the two
   readOnly: boolean;
   transport: string | null; // sata, nvme, usb, virtio, ...
   ptType: string | null; // gpt, dos or null
   fstype: string | null; // a signature on the whole disk (iso9660 for a dd'ed ISO)
   partitions: PartitionFacts[];
   mountpoints: string[]; // everything mounted from this disk or its partitions (swap included)
-  isBootMedium: boolean; // the disk the live system booted from
+  isBootMedium: boolean; // the disk the live system booted from (or the running root's disk when not live)
   holders: string[]; // device-mapper, md or other kernel holders: the disk is in use
 }
 
@@ -42,8 +45,16 @@ export interface NicFacts {
 export interface DmiFacts {
   vendor: string | null;
   product: string | null;
+  /** null when the firmware leaves a placeholder ("To Be Filled By O.E.M.", "Not Specified", ...). */
   serial: string | null;
   uuid: string | null;
+}
+
+/** How the boot medium was recognised; absent in facts recorded before this field existed. */
+export interface BootMediumFacts {
+  disk: string | null; // /dev/sdb, or null when the source is not on any listed disk (overlay, toram, nfs)
+  source: string; // /dev/sdb1: what is mounted
+  mountpoint: string; // /run/live/medium (live system) or / (an installed system: a dev machine)
 }
 
 export interface HardwareFacts {
@@ -54,4 +65,5 @@ export interface HardwareFacts {
   dmi: DmiFacts;
   /** The kernel command line, for pairboot.node= and friends. */
   cmdline: string;
+  bootMedium?: BootMediumFacts | null;
 }
