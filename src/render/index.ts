@@ -9,6 +9,7 @@ import * as storage from "./storage.js";
 import * as drbd from "./drbd.js";
 import * as heartbeat from "./heartbeat.js";
 import * as nfs from "./nfs.js";
+import * as firstboot from "./firstboot.js";
 
 const families: { render: (spec: ClusterSpec, node: NodeSpec) => RenderFamily }[] = [
   system,
@@ -18,6 +19,7 @@ const families: { render: (spec: ClusterSpec, node: NodeSpec) => RenderFamily }[
   drbd,
   heartbeat,
   nfs,
+  firstboot,
 ];
 
 export function findNode(spec: ClusterSpec, name: string): NodeSpec {

@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { ClusterSpecSchema } from "../../src/answer/schema.js";
+import { FIRSTBOOT_SCRIPT, render } from "../../src/render/firstboot.js";
+
+const seed = ClusterSpecSchema.parse(
+  parse(readFileSync(new URL("../../examples/seed.yaml", import.meta.url), "utf8")),
+);
+const [nodeA, nodeB] = seed.nodes as [(typeof seed.nodes)[0], (typeof seed.nodes)[0]];
+
+function file(path: string, node = nodeA) {
+  const f = render(seed, node).files.find((x) => x.path === path);
+  if (!f) throw new Error(`${path} not rendered`);
+  return f;
+}
+
+describe("first boot bring-up", () => {
+  it("is the same on both nodes: the script decides by uname -n which node seeds", () => {
+    expect(render(seed, nodeA)).toEqual(render(seed, nodeB));
+    expect(file(FIRSTBOOT_SCRIPT).content).toContain(`PREFERRED=${nodeA.name}\n`);
+  });
+
+  it("creates DRBD metadata before drbd.service and seeds before heartbeat.service", () => {
+    const prepare = file("/etc/systemd/system/pairboot-firstboot-prepare.service").content;
+    const seedUnit = file("/etc/systemd/system/pairboot-firstboot-seed.service").content;
+    expect(prepare).toMatch(/^Before=drbd\.service heartbeat\.service$/m);
+    expect(seedUnit).toMatch(/^After=drbd\.service/m);
+    expect(seedUnit).toMatch(/^Before=heartbeat\.service$/m);
+    expect(render(seed, nodeA).enable).toEqual([
+      "pairboot-firstboot-prepare.service",
+      "pairboot-firstboot-seed.service",
+    ]);
+  });
+
+  it("skips the initial full sync only on freshly created metadata, and never formats over existing data", () => {
+    const s = file(FIRSTBOOT_SCRIPT).content;
+    expect(s).toMatch(
+      /drbd-md-created" \] && \[ "\$\(drbdadm dstate "\$RES"\)" = Inconsistent\/Inconsistent \]/,
+    );
+    expect(s).toContain("drbdadm new-current-uuid --clear-bitmap");
+    expect(s).toContain("refusing to create DRBD metadata");
+    expect(file(FIRSTBOOT_SCRIPT).mode).toBe(0o755);
+  });
+
+  it("creates every export directory on the replicated filesystem", () => {
+    expect(file(FIRSTBOOT_SCRIPT).content).toContain(
+      `EXPORT_DIRS=(${seed.nfs.exports.map((e) => `"${e.path}"`).join(" ")})`,
+    );
+  });
+});
