@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import YAML from "yaml";
+import { run } from "../../src/cli/render.js";
+import { CliError } from "../../src/cli/errors.js";
+import { renderNode } from "../../src/render/index.js";
+import { TEST_SECRETS, exampleText, seed } from "./render-fixture.js";
+
+const work = mkdtempSync(join(tmpdir(), "pairboot-render-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The seed answer file with secrets in it, as a user would have it after the first validate. */
+function answerFile(withSecrets = true): string {
+  const doc = YAML.parse(exampleText("seed"));
+  if (withSecrets) {
+    doc.drbd.shared_secret = TEST_SECRETS.drbd;
+    doc.heartbeat.authkey = TEST_SECRETS.heartbeat;
+  } else {
+    delete doc.drbd.shared_secret;
+    delete doc.heartbeat.authkey;
+  }
+  const path = join(work, `answer-${withSecrets ? "full" : "nosecrets"}.yaml`);
+  writeFileSync(path, YAML.stringify(doc));
+  return path;
+}
+
+async function runCapturing(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await run(argv), out };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe("pairboot render", () => {
+  it("writes every rendered file under DIR with its mode, plus the .pairboot metadata", async () => {
+    const out = join(work, "node-b");
+    const { code, out: printed } = await runCapturing([answerFile(), "--node", "node-b", "--out", out]);
+    expect(code).toBe(0);
+    const tree = renderNode(seed(), "node-b");
+    for (const f of tree.files) {
+      expect(readFileSync(join(out, f.path), "utf8")).toBe(f.content);
+      expect(statSync(join(out, f.path)).mode & 0o7777).toBe(f.mode);
+    }
+    expect(JSON.parse(readFileSync(join(out, ".pairboot/services.json"), "utf8"))).toEqual(tree.services);
+    expect(statSync(join(out, ".pairboot/chroot-commands.sh")).mode & 0o111).not.toBe(0);
+    expect(readFileSync(join(out, ".pairboot/partitions.sfdisk"), "utf8")).toMatch(/^label: gpt$/m);
+    expect(printed).toContain(`rendered node-b: ${tree.files.length} files`);
+    for (const s of tree.services.enable) expect(printed).toContain(s);
+  });
+
+  it("refuses a non-empty output directory unless --force", async () => {
+    const out = join(work, "busy");
+    mkdirSync(out);
+    writeFileSync(join(out, "keep"), "x");
+    await expect(run([answerFile(), "--node", "node-a", "--out", out])).rejects.toThrow(/not empty.*--force/);
+    const { code } = await runCapturing([answerFile(), "--node", "node-a", "--out", out, "--force"]);
+    expect(code).toBe(0);
+    expect(readFileSync(join(out, "etc/hostname"), "utf8")).toBe("node-a\n");
+    expect(readFileSync(join(out, "keep"), "utf8")).toBe("x");
+  });
+
+  it("names the missing secrets instead of inventing them", async () => {
+    const out = join(work, "nosecrets");
+    const err = await run([answerFile(false), "--node", "node-a", "--out", out]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as Error).message).toMatch(/drbd\.shared_secret and heartbeat\.authkey/);
+    expect(() => statSync(out)).toThrow();
+  });
+
+  it("names the nodes when the node is unknown, and shows usage for missing options", async () => {
+    await expect(run([answerFile(), "--node", "node-x", "--out", join(work, "x")])).rejects.toThrow(
+      /no node named 'node-x'.*node-a, node-b/,
+    );
+    await expect(run([answerFile(), "--node", "node-a"])).rejects.toThrow(/usage: pairboot render/);
+    const { code, out } = await runCapturing(["--help"]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^usage: pairboot render FILE --node NAME --out DIR/);
+  });
+
+  it("reports schema errors with their path", async () => {
+    const path = join(work, "bad.yaml");
+    const doc = YAML.parse(readFileSync(answerFile(), "utf8"));
+    doc.nodes[0].lan = "192.168.42.300/24";
+    writeFileSync(path, YAML.stringify(doc));
+    await expect(run([path, "--node", "node-a", "--out", join(work, "bad")])).rejects.toThrow(
+      /nodes\.0\.lan/,
+    );
+  });
+});
