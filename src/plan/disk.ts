@@ -111,21 +111,22 @@ function compare(sel: DiskSelector, d: DiskFacts): { matched: string[]; mismatch
   return { matched, mismatches };
 }
 
-function swapName(m: string): string {
-  return m === "[SWAP]" ? "swap" : m;
-}
-
-/** "/dev/sda2 on /, /dev/sda3 as swap": what is mounted from the disk, by device. */
+/** "/dev/sda2 on /; /dev/sda3 is active swap": what is mounted from the disk, by device. */
 export function describeMounts(d: DiskFacts): string {
   const seen = new Set<string>();
   const parts: string[] = [];
+  const say = (dev: string, mounts: string[]) => {
+    const swap = mounts.includes("[SWAP]");
+    const dirs = mounts.filter((m) => m !== "[SWAP]");
+    if (dirs.length > 0) parts.push(`${dev} on ${dirs.join(", ")}`);
+    if (swap) parts.push(`${dev} is active swap`);
+  };
   for (const p of d.partitions) {
-    if (p.mountpoints.length === 0) continue;
     p.mountpoints.forEach((m) => seen.add(m));
-    parts.push(`${p.path} on ${p.mountpoints.map(swapName).join(", ")}`);
+    say(p.path, p.mountpoints);
   }
   const rest = d.mountpoints.filter((m) => !seen.has(m));
-  if (rest.length > 0) parts.unshift(`${d.path} on ${rest.map(swapName).join(", ")}`);
+  if (rest.length > 0) say(d.path, rest);
   return parts.join("; ");
 }
 
@@ -279,14 +280,33 @@ export interface ExistingContent {
   details: string[];
 }
 
+// Signatures blkid reports that are not mountable filesystems: calling them "filesystem" would mislead.
+const NOT_FILESYSTEMS = new Set([
+  "swap",
+  "LVM2_member",
+  "linux_raid_member",
+  "drbd",
+  "crypto_LUKS",
+  "zfs_member",
+  "bcache",
+  "ceph",
+  "iso9660_hybrid",
+]);
+
+function signatureName(t: string): string {
+  return NOT_FILESYSTEMS.has(t) ? `${t} signature` : `${t} filesystem`;
+}
+
 function partitionLine(p: PartitionFacts): string {
   const bits = [p.path, formatBytes(p.sizeBytes)];
   const type = p.partType ? PART_TYPES[p.partType] : undefined;
   if (type) bits.push(type);
-  bits.push(p.fstype ? `${p.fstype} filesystem` : "no filesystem signature");
+  bits.push(p.fstype ? signatureName(p.fstype) : "no filesystem signature");
   if (p.label) bits.push(`label "${p.label}"`);
   if (p.partLabel) bits.push(`name "${p.partLabel}"`);
-  if (p.mountpoints.length > 0) bits.push(`mounted on ${p.mountpoints.map(swapName).join(", ")}`);
+  const dirs = p.mountpoints.filter((m) => m !== "[SWAP]");
+  if (dirs.length > 0) bits.push(`mounted on ${dirs.join(", ")}`);
+  if (p.mountpoints.includes("[SWAP]")) bits.push("active swap");
   return bits.join(", ");
 }
 
@@ -312,6 +332,6 @@ export function describeExisting(disk: DiskFacts): ExistingContent {
       `a ${disk.ptType} partition table with ${disk.partitions.length} partition${disk.partitions.length === 1 ? "" : "s"}`,
     );
   if (disk.fstype) what.push(`a whole-disk ${disk.fstype} signature`);
-  if (fs.length > 0) what.push(`filesystems: ${fs.join(", ")}`);
+  if (fs.length > 0) what.push(`signatures: ${fs.join(", ")}`);
   return { blank, summary: `${name} holds ${what.join("; ")}`, details };
 }
