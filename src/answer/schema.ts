@@ -3,10 +3,11 @@
 // default is filled here so the rest of the engine sees one fully specified ClusterSpec.
 // Cross-field rules (unique names, subnets, timings) live in crosscheck.ts, not here.
 import { z } from "zod";
+import { expected, expectedSecret } from "./messages.js";
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DOMAIN = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const IFNAME = /^[a-z][a-z0-9]{0,14}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const CIDR4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
@@ -43,27 +44,53 @@ export function parseDuration(text: string | number): number {
   return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
 }
 
+/** Bytes -> the largest binary unit that divides them exactly ("5GiB"), or a plain count of bytes. */
+export function formatSize(bytes: number): string {
+  for (const unit of ["TiB", "GiB", "MiB", "KiB"]) {
+    const factor = UNITS[unit] as number;
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
+/** Milliseconds -> "2m", "10s" or "500ms", whichever is exact. */
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
 const hostname = z
   .string()
   .regex(
     HOSTNAME,
-    "a host name: lower-case letters, digits and '-', 1 to 63 characters, not starting or ending with '-'",
+    expected(
+      "a host name: lower-case letters, digits and '-', 1 to 63 characters, not starting or ending with '-'",
+    ),
   );
 const mac = z
   .string()
-  .transform((s) => s.toLowerCase())
-  .pipe(z.string().regex(MAC, "a MAC address like 52:54:00:12:34:56"));
+  .regex(MAC, expected("a MAC address like 52:54:00:12:34:56"))
+  .transform((s) => s.toLowerCase());
 const ifname = z
   .string()
-  .regex(IFNAME, "an interface name: a lower-case letter, then letters or digits, at most 15 characters");
-const ipv4 = z.string().regex(IPV4, "an IPv4 address like 192.168.42.254");
-const cidr4 = z.string().regex(CIDR4, "an IPv4 address with prefix length, like 192.168.42.1/24");
-const absPath = z.string().regex(ABS_PATH, "an absolute path like /data/export");
+  .regex(
+    IFNAME,
+    expected("an interface name: a lower-case letter, then letters or digits, at most 15 characters"),
+  );
+const ipv4 = z.string().regex(IPV4, expected("an IPv4 address like 192.168.42.254"));
+const cidr4 = z.string().regex(CIDR4, expected("an IPv4 address with prefix length, like 192.168.42.1/24"));
+const absPath = z.string().regex(ABS_PATH, expected("an absolute path like /data/export"));
+const SIZE_PHRASE = "a size like 5GiB, 512MiB or 20GB, or a number of bytes";
 const size = z
-  .union([z.number().int().positive(), z.string().regex(SIZE, "a size like 5GiB, 512MiB or 20GB")])
+  .union([z.number().int().positive(), z.string().regex(SIZE, expected(SIZE_PHRASE))], expected(SIZE_PHRASE))
   .transform((v) => parseSize(v));
+const DURATION_PHRASE = "a duration like 500ms, 10s or 2m, or a number of seconds";
 const duration = z
-  .union([z.number().int().positive(), z.string().regex(DURATION, "a duration like 500ms, 10s or 2m")])
+  .union(
+    [z.number().int().positive(), z.string().regex(DURATION, expected(DURATION_PHRASE))],
+    expected(DURATION_PHRASE),
+  )
   .transform((v) => parseDuration(v));
 
 export const DiskSelector = z
@@ -73,7 +100,7 @@ export const DiskSelector = z
     model: z.string().min(1).optional().describe("the disk model; a trailing * matches any suffix"),
     path: z
       .string()
-      .regex(/^\/dev\/[a-z0-9/_-]+$/, "a device path like /dev/sda")
+      .regex(/^\/dev\/[a-z0-9/_-]+$/, expected("a device path like /dev/sda"))
       .optional()
       .describe("a kernel device path; unstable across boots, prefer serial or by_id"),
     min_size: size.optional().describe("the smallest acceptable disk"),
@@ -94,7 +121,9 @@ export const NodeMatch = z
 export const NodeSpec = z.strictObject({
   name: hostname.describe("the node's host name (uname -n)"),
   match: NodeMatch.optional(),
-  disk: DiskSelector,
+  disk: DiskSelector.describe(
+    "which disk to install onto: at least one of serial, by_id, model, path, min_size, max_size",
+  ),
   nics: z
     .record(ifname, mac)
     .describe("the node's NICs: a name (used in every config file) and the MAC it is pinned to"),
@@ -103,8 +132,11 @@ export const NodeSpec = z.strictObject({
 });
 
 export const BondSpec = z.strictObject({
-  name: ifname.default("bond0"),
-  slaves: z.array(ifname).length(2, "exactly two NIC names").describe("the two NICs of the bond"),
+  name: ifname.default("bond0").describe("the bond interface's name"),
+  slaves: z
+    .array(ifname)
+    .length(2, expected("a list of exactly two NIC names"))
+    .describe("the two NICs of the bond"),
   mode: z
     .enum([
       "active-backup",
@@ -115,19 +147,20 @@ export const BondSpec = z.strictObject({
       "balance-tlb",
       "balance-alb",
     ])
-    .default("active-backup"),
+    .default("active-backup")
+    .describe("the bonding mode; 802.3ad (LACP) needs a matching switch configuration"),
   miimon: z.number().int().min(10).max(10_000).default(100).describe("link check interval in ms"),
   primary: ifname.optional().describe("the preferred slave (active-backup); defaults to the first slave"),
 });
 
 export const NetworkSpec = z.strictObject({
-  bond: BondSpec,
+  bond: BondSpec.describe("the LAN bond: clients reach the cluster through it"),
   replication: z
     .strictObject({ nic: ifname.describe("the NIC of the dedicated replication (crossover) link") })
     .describe("the dedicated link for DRBD and the second heartbeat path"),
-  gateway: ipv4.optional(),
-  dns: z.array(ipv4).default([]),
-  mtu: z.number().int().min(576).max(9216).optional(),
+  gateway: ipv4.optional().describe("the default gateway on the LAN"),
+  dns: z.array(ipv4).default([]).describe("DNS resolvers"),
+  mtu: z.number().int().min(576).max(9216).optional().describe("MTU of the bond and the replication link"),
 });
 
 export const StorageSpec = z.strictObject({
@@ -135,7 +168,7 @@ export const StorageSpec = z.strictObject({
   data_mount: absPath
     .default("/data")
     .describe("where the replicated filesystem is mounted on the active node"),
-  data_fs: z.enum(["ext4", "xfs"]).default("ext4"),
+  data_fs: z.enum(["ext4", "xfs"]).default("ext4").describe("the filesystem on the DRBD device"),
   wipe: z
     .boolean()
     .default(false)
@@ -147,39 +180,49 @@ export const StorageSpec = z.strictObject({
 export const DrbdSpec = z.strictObject({
   resource: z
     .string()
-    .regex(/^[a-z][a-z0-9_-]{0,30}$/, "a resource name like r0")
-    .default("r0"),
+    .regex(/^[a-z][a-z0-9_-]{0,30}$/, expected("a resource name like r0"))
+    .default("r0")
+    .describe("the DRBD resource name"),
   device: z
     .string()
-    .regex(/^\/dev\/drbd\d+$/, "a device like /dev/drbd0")
-    .default("/dev/drbd0"),
-  port: z.number().int().min(1024).max(65535).default(7789),
+    .regex(/^\/dev\/drbd\d+$/, expected("a device like /dev/drbd0"))
+    .default("/dev/drbd0")
+    .describe("the DRBD block device"),
+  port: z.number().int().min(1024).max(65535).default(7789).describe("the TCP port DRBD replicates over"),
   resync_rate: z
     .string()
-    .regex(/^\d+[KMG]?$/, "a rate like 100M")
-    .default("100M"),
+    .regex(/^\d+[KMG]?$/, expected("a rate like 100M"))
+    .default("100M")
+    .describe("the resync rate limit in bytes per second (K, M, G suffixes)"),
   shared_secret: z
     .string()
-    .min(16, "at least 16 characters")
-    .max(64, "at most 64 characters")
-    .regex(/^[A-Za-z0-9+/=_-]+$/, "letters, digits and + / = _ - only")
+    .min(16, expectedSecret("at least 16 characters"))
+    .max(64, expectedSecret("at most 64 characters"))
+    .regex(/^[A-Za-z0-9+/=_-]+$/, expectedSecret("letters, digits and + / = _ - only"))
     .optional()
     .describe("peer authentication secret; generated once and written back into this file when absent"),
 });
 
 export const HeartbeatSpec = z.strictObject({
-  keepalive: duration.default(1000),
-  warntime: duration.optional().describe("defaults to half of deadtime"),
-  deadtime: duration.default(10_000),
+  keepalive: duration.default(1000).describe("how often heartbeats are sent"),
+  warntime: duration
+    .optional()
+    .describe(
+      "when a late heartbeat is logged; defaults to half of deadtime (between keepalive and deadtime)",
+    ),
+  deadtime: duration.default(10_000).describe("how long without heartbeats before the peer is declared dead"),
   initdead: duration.optional().describe("defaults to 2 x deadtime (at least 60s)"),
-  udpport: z.number().int().min(1).max(65535).default(694),
-  auto_failback: z.boolean().default(false),
+  udpport: z.number().int().min(1).max(65535).default(694).describe("the UDP port heartbeats use"),
+  auto_failback: z
+    .boolean()
+    .default(false)
+    .describe("move the resources back to the preferred node when it returns"),
   ping: ipv4.optional().describe("a ping node; defaults to the gateway; enables ipfail"),
   authkey: z
     .string()
-    .min(16, "at least 16 characters")
-    .max(128)
-    .regex(/^[A-Za-z0-9+/=_-]+$/, "letters, digits and + / = _ - only")
+    .min(16, expectedSecret("at least 16 characters"))
+    .max(128, expectedSecret("at most 128 characters"))
+    .regex(/^[A-Za-z0-9+/=_-]+$/, expectedSecret("letters, digits and + / = _ - only"))
     .optional()
     .describe("the sha1 key in authkeys; generated once and written back into this file when absent"),
 });
@@ -188,10 +231,17 @@ export const ExportSpec = z.strictObject({
   path: absPath.describe("a directory under storage.data_mount"),
   clients: z
     .string()
-    .regex(/^[A-Za-z0-9.*?/:_-]+$/, "a host, network (192.168.42.0/24), wildcard or @netgroup, no spaces"),
+    .regex(
+      /^[A-Za-z0-9.*?/:_-]+$/,
+      expected("a host, network (192.168.42.0/24), wildcard or @netgroup, no spaces"),
+    )
+    .describe("who may mount the export (the exports(5) client field)"),
   options: z
-    .array(z.string().regex(/^[a-z_]+(=[A-Za-z0-9:_.-]+)?$/, "an export option like rw or anonuid=1000"))
-    .default(["rw", "sync", "no_subtree_check"]),
+    .array(
+      z.string().regex(/^[a-z_]+(=[A-Za-z0-9:_.-]+)?$/, expected("an export option like rw or anonuid=1000")),
+    )
+    .default(["rw", "sync", "no_subtree_check"])
+    .describe("exports(5) options; fsid is added from the fsid key"),
   fsid: z
     .number()
     .int()
@@ -202,10 +252,10 @@ export const ExportSpec = z.strictObject({
 });
 
 export const NfsSpec = z.strictObject({
-  exports: z.array(ExportSpec).min(1, "at least one export"),
+  exports: z.array(ExportSpec).min(1, expected("at least one export")).describe("the exported directories"),
   scope: z
     .string()
-    .regex(HOSTNAME, "a host name")
+    .regex(HOSTNAME, expected("a host name"))
     .optional()
     .describe(
       "the nodename nfsd runs under on both nodes, so NFSv4 clients can reclaim locks; defaults to the cluster name",
@@ -213,7 +263,10 @@ export const NfsSpec = z.strictObject({
 });
 
 export const TimeSpec = z.strictObject({
-  servers: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, "a host name or IPv4 address")).default([]),
+  servers: z
+    .array(z.string().regex(/^[A-Za-z0-9.-]+$/, expected("a host name or IPv4 address")))
+    .default([])
+    .describe("NTP servers; the two nodes also peer with each other over the replication link"),
 });
 
 export const AccessSpec = z.strictObject({
@@ -221,50 +274,69 @@ export const AccessSpec = z.strictObject({
     .array(
       z
         .string()
-        .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-\S+) \S+/, "an OpenSSH public key line"),
+        .regex(
+          /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-\S+) \S+/,
+          expected("an OpenSSH public key line"),
+        ),
     )
-    .default([]),
+    .default([])
+    .describe("public keys allowed to log in as root"),
   root_password_hash: z
     .string()
     .regex(
       /^\$(y|gy|7|6|5|2[abxy]?)\$\S+$/,
-      "a crypt(3) hash such as the output of mkpasswd (starts with $y$ or $6$)",
+      expected("a crypt(3) hash such as the output of mkpasswd (starts with $y$ or $6$)"),
     )
-    .optional(),
+    .optional()
+    .describe("root's password as a crypt(3) hash; without it root has no password login"),
 });
 
 export const LocaleSpec = z.strictObject({
   lang: z
     .string()
-    .regex(/^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, "a locale like en_US.UTF-8")
-    .default("C.UTF-8"),
+    .regex(/^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, expected("a locale like en_US.UTF-8"))
+    .default("C.UTF-8")
+    .describe("the system locale (LANG)"),
   timezone: z
     .string()
-    .regex(/^[A-Za-z_+-]+(\/[A-Za-z0-9_+-]+)*$/, "a zone like Europe/Berlin or Etc/UTC")
-    .default("Etc/UTC"),
+    .regex(/^[A-Za-z_+-]+(\/[A-Za-z0-9_+-]+)*$/, expected("a zone like Europe/Berlin or Etc/UTC"))
+    .default("Etc/UTC")
+    .describe("the time zone"),
   keyboard: z
     .string()
-    .regex(/^[a-z]{2,}(\([a-z0-9_-]+\))?$/, "an XKB layout like us or de")
-    .default("us"),
+    .regex(/^[a-z]{2,}(\([a-z0-9_-]+\))?$/, expected("an XKB layout like us or de"))
+    .default("us")
+    .describe("the console keyboard layout"),
 });
 
 const ClusterSpecBase = z
   .strictObject({
-    version: z.literal(1, "the answer file format version; only 1 exists"),
-    cluster: z.strictObject({
-      name: hostname.describe("the cluster's name"),
-      domain: z.string().regex(DOMAIN, "a DNS domain like example.org").optional(),
-    }),
-    nodes: z.array(NodeSpec).length(2, "exactly two nodes"),
-    network: NetworkSpec,
-    service: z.strictObject({ ip: cidr4.describe("the floating service IP clients mount, with prefix") }),
-    storage: StorageSpec.prefault({}),
-    drbd: DrbdSpec.prefault({}),
-    heartbeat: HeartbeatSpec.prefault({}),
-    nfs: NfsSpec,
-    time: TimeSpec.prefault({}),
-    access: AccessSpec.prefault({}),
-    locale: LocaleSpec.prefault({}),
+    version: z.literal(1, expected("1 (the only answer file format version)")).describe("always 1"),
+    cluster: z
+      .strictObject({
+        name: hostname.describe("the cluster's name; also the NFS server's name clients see"),
+        domain: z
+          .string()
+          .regex(DOMAIN, expected("a DNS domain like example.org"))
+          .optional()
+          .describe("the DNS domain of both nodes"),
+      })
+      .describe("the cluster's name and domain"),
+    nodes: z
+      .array(NodeSpec)
+      .length(2, expected("exactly two nodes"))
+      .describe("the two nodes; the first is preferred"),
+    network: NetworkSpec.describe("the LAN bond, the replication link, gateway and DNS"),
+    service: z
+      .strictObject({ ip: cidr4.describe("the floating service IP clients mount, with prefix") })
+      .describe("the address that moves with the active node"),
+    storage: StorageSpec.prefault({}).describe("disk layout and the replicated filesystem"),
+    drbd: DrbdSpec.prefault({}).describe("DRBD replication"),
+    heartbeat: HeartbeatSpec.prefault({}).describe("Heartbeat failover timing"),
+    nfs: NfsSpec.describe("NFS exports"),
+    time: TimeSpec.prefault({}).describe("time synchronisation (chrony)"),
+    access: AccessSpec.prefault({}).describe("root login"),
+    locale: LocaleSpec.prefault({}).describe("language, time zone and keyboard"),
   })
   .describe("pairboot answer file: one two-node HA NFS cluster");
 
@@ -284,7 +356,7 @@ function fillDerivedDefaults(s: ParsedSpec) {
     },
     heartbeat: {
       ...hb,
-      warntime: hb.warntime ?? Math.max(hb.keepalive * 2, Math.floor(hb.deadtime / 2)),
+      warntime: hb.warntime ?? defaultWarntime(hb.keepalive, hb.deadtime),
       initdead: hb.initdead ?? Math.max(60_000, 2 * hb.deadtime),
       ping: hb.ping ?? s.network.gateway,
     },
@@ -294,6 +366,12 @@ function fillDerivedDefaults(s: ParsedSpec) {
       exports: s.nfs.exports.map((e, i) => ({ ...e, fsid: e.fsid ?? i + 1 })),
     },
   };
+}
+
+/** Half of deadtime, unless that would not leave warntime above keepalive: then midway between the two. */
+function defaultWarntime(keepalive: number, deadtime: number): number {
+  const half = Math.floor(deadtime / 2);
+  return half > keepalive ? half : Math.floor((keepalive + deadtime) / 2);
 }
 
 export type ClusterSpec = z.output<typeof ClusterSpecSchema>;

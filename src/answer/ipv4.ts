@@ -1,0 +1,59 @@
+// IPv4 arithmetic for the cross-checks: addresses as unsigned 32-bit numbers.
+// Inputs are already shape-checked by the schema, so parsing here only splits and converts.
+
+export type Cidr = { address: number; prefix: number };
+
+export function parseIpv4(text: string): number {
+  return text.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+export function formatIpv4(address: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
+}
+
+/** "192.168.42.1/24" -> { address, prefix } */
+export function parseCidr(text: string): Cidr {
+  const [addr = "", prefix = "32"] = text.split("/");
+  return { address: parseIpv4(addr), prefix: Number(prefix) };
+}
+
+function blockSize(prefix: number): number {
+  return 2 ** (32 - prefix);
+}
+
+export function networkOf(c: Cidr): number {
+  const size = blockSize(c.prefix);
+  return Math.floor(c.address / size) * size;
+}
+
+export function broadcastOf(c: Cidr): number {
+  return networkOf(c) + blockSize(c.prefix) - 1;
+}
+
+/** "192.168.42.0/24": the subnet an address with prefix lies in. */
+export function subnetText(c: Cidr): string {
+  return `${formatIpv4(networkOf(c))}/${c.prefix}`;
+}
+
+export function subnetContains(subnet: Cidr, address: number): boolean {
+  return address >= networkOf(subnet) && address <= broadcastOf(subnet);
+}
+
+export function subnetsOverlap(a: Cidr, b: Cidr): boolean {
+  return networkOf(a) <= broadcastOf(b) && networkOf(b) <= broadcastOf(a);
+}
+
+/**
+ * Why an address cannot be a host's own address in its subnet, or undefined when it can.
+ * /31 point-to-point links (RFC 3021) have no network or broadcast address; a /32 leaves no room for a peer.
+ */
+export function hostAddressProblem(c: Cidr): string | undefined {
+  if (c.prefix === 32) return "a /32 leaves no room for any other address";
+  if (c.prefix === 31) return undefined;
+  if (c.address === networkOf(c))
+    return `${formatIpv4(c.address)} is the network address of ${subnetText(c)}`;
+  if (c.address === broadcastOf(c)) {
+    return `${formatIpv4(c.address)} is the broadcast address of ${subnetText(c)}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,87 @@
+// Reads an answer file: YAML 1.2 syntax first, then the schema and cross-checks, every problem reported at
+// the file, line and column where the user has to change something.
+import { readFile } from "node:fs/promises";
+import { LineCounter, isScalar, parseDocument, visit, type Document, type YAMLError } from "yaml";
+import type { ClusterSpec } from "./schema.js";
+import { checkSpec } from "./validate.js";
+import { formatPath } from "./messages.js";
+import { locate } from "./locate.js";
+
+export type AnswerError = { file: string; line: number; col: number; path: string; message: string };
+
+export type LoadResult =
+  { ok: true; spec: ClusterSpec; doc: Document } | { ok: false; errors: AnswerError[] };
+
+/** `FILE:LINE:COL: path: message`, or `FILE:LINE:COL: message` for a syntax error, which has no path. */
+export function formatAnswerError(e: AnswerError): string {
+  return e.path === ""
+    ? `${e.file}:${e.line}:${e.col}: ${e.message}`
+    : `${e.file}:${e.line}:${e.col}: ${e.path}: ${e.message}`;
+}
+
+function byPosition(a: AnswerError, b: AnswerError): number {
+  return (
+    a.line - b.line || a.col - b.col || a.path.localeCompare(b.path) || a.message.localeCompare(b.message)
+  );
+}
+
+function distinct(errors: AnswerError[]): AnswerError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = formatAnswerError(e);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The text of the mapping key that starts at this offset. */
+function keyAt(doc: Document, offset: number): string {
+  let found = "?";
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** yaml's messages end in " at line L, column C:" and a code frame; the position is printed separately. */
+function syntaxError(file: string, doc: Document, e: YAMLError): AnswerError {
+  const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+  const firstLine = e.message.split("\n")[0] ?? e.message;
+  const message =
+    e.code === "DUPLICATE_KEY"
+      ? `duplicate key '${keyAt(doc, e.pos[0])}': a key may appear only once in a mapping`
+      : firstLine.replace(/ at line \d+, column \d+:?$/, "");
+  return { file, line: pos.line, col: pos.col, path: "", message };
+}
+
+export function loadAnswerText(text: string, file: string): LoadResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, version: "1.2" });
+  // Warnings (an unknown !tag, say) change how a value is read, so they are refused like errors.
+  const yamlProblems = [...doc.errors, ...doc.warnings];
+  if (yamlProblems.length > 0) {
+    return {
+      ok: false,
+      errors: distinct(yamlProblems.map((e) => syntaxError(file, doc, e))).sort(byPosition),
+    };
+  }
+  const result = checkSpec(doc.toJS({ maxAliasCount: 100 }));
+  if (result.ok) return { ok: true, spec: result.spec, doc };
+  const errors = result.issues.map((issue) => {
+    const { line, col } = locate(doc, lineCounter, issue.path, issue.anchor);
+    return { file, line, col, path: formatPath(issue.path), message: issue.message };
+  });
+  return { ok: false, errors: distinct(errors).sort(byPosition) };
+}
+
+/** Reads and checks an answer file; a file that cannot be read throws (the caller words that for its user). */
+export async function loadAnswerFile(path: string): Promise<LoadResult> {
+  return loadAnswerText(await readFile(path, "utf8"), path);
+}
