@@ -1,0 +1,355 @@
+// The rendered files, checked by the Debian tools that will read them on the installed node:
+// ifquery/ifup (ifupdown), chronyd, sfdisk, mkfs.ext4/mkfs.vfat + blkid. Needs root (mount namespaces,
+// loop devices). Everything it creates lives under one temp dir or is a loop device it detaches itself.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { ClusterSpec, NodeSpec } from "../../src/answer/schema.js";
+import { renderNode } from "../../src/render/index.js";
+import { espFstabUuid, espVolumeId, osFsUuid } from "../../src/render/ids.js";
+import { outputFiles } from "../../src/render/output.js";
+import {
+  MIN_DATA_BYTES,
+  diskTooSmall,
+  minimumDiskBytes,
+  partitionLayout,
+  sfdiskScript,
+} from "../../src/render/storage.js";
+import { example, exampleNames, seed } from "../unit/render-fixture.js";
+
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+const isRoot = process.getuid?.() === 0;
+const work = mkdtempSync(join(tmpdir(), "pairboot-render-tools-"));
+const loops: string[] = [];
+
+afterAll(() => {
+  for (const dev of loops) spawnSync("losetup", ["-d", dev]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+function sh(cmd: string, args: string[], input?: string) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", input });
+  if (r.error) throw r.error;
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function ok(cmd: string, args: string[], input?: string): string {
+  const r = sh(cmd, args, input);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}): ${r.err}${r.out}`);
+  return r.out;
+}
+
+/**
+ * Runs a shell script in a private mount namespace with a fresh tmpfs on /run: ifquery and ifup create
+ * /run/network, and the host's /run must stay as it was.
+ */
+function isolated(script: string) {
+  return sh("unshare", [
+    "-m",
+    "--propagation",
+    "private",
+    "sh",
+    "-ec",
+    `mount -t tmpfs tmpfs /run\n${script}`,
+  ]);
+}
+
+function q(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function netmask(prefix: number): string {
+  const bits = "1".repeat(prefix).padEnd(32, "0");
+  return [0, 8, 16, 24].map((i) => parseInt(bits.slice(i, i + 8), 2)).join(".");
+}
+
+function split(cidr: string): [string, number] {
+  const [a, p] = cidr.split("/");
+  return [a!, Number(p)];
+}
+
+interface Case {
+  label: string;
+  spec: ClusterSpec;
+  node: NodeSpec;
+  root: string;
+}
+
+/** Every example for both nodes, plus a variant of the seed that takes the other branches. */
+function cases(): Case[] {
+  const specs: [string, ClusterSpec][] = exampleNames().map((n) => [n, example(n)]);
+  specs.push([
+    "seed-variant",
+    seed((d) => {
+      d.network.bond = { slaves: ["lan0", "lan1"], mode: "802.3ad", miimon: 200 };
+      d.network.mtu = 9000;
+      delete d.network.gateway;
+      delete d.cluster.domain;
+      d.time.servers = ["192.0.2.123", "2.debian.pool.ntp.org"];
+    }),
+  ]);
+  return specs.flatMap(([label, spec]) =>
+    spec.nodes.map((node) => {
+      const root = join(work, label, node.name);
+      for (const f of outputFiles(spec, renderNode(spec, node.name))) {
+        mkdirSync(dirname(join(root, f.path)), { recursive: true });
+        writeFileSync(join(root, f.path), f.content, { mode: f.mode });
+      }
+      return { label: `${label}/${node.name}`, spec, node, root };
+    }),
+  );
+}
+
+describe.skipIf(!isRoot)("rendered files under the real tools", () => {
+  const all = isRoot ? cases() : [];
+
+  describe.each(all)("$label", ({ spec, node, root }) => {
+    const ifaces = join(root, "etc/network/interfaces");
+    const bond = spec.network.bond;
+    const repl = spec.network.replication.nic;
+
+    it("ifquery lists lo, the bond and the replication NIC, and reads the bond's options", () => {
+      const r = isolated(`ifquery -i ${q(ifaces)} --list -a\necho ---\nifquery -i ${q(ifaces)} ${bond.name}`);
+      expect(r.code, r.err).toBe(0);
+      const [list, options] = r.out.split("---\n") as [string, string];
+      expect(list.trim().split("\n")).toEqual(["lo", bond.name, repl]);
+      const got = Object.fromEntries(
+        options
+          .trim()
+          .split("\n")
+          .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+      );
+      const [address, prefix] = split(node.lan);
+      expect(got).toMatchObject({
+        address,
+        netmask: netmask(prefix),
+        "bond-slaves": bond.slaves.join(" "),
+        "bond-mode": bond.mode,
+        "bond-miimon": String(bond.miimon),
+      });
+      expect(got["bond-primary"]).toBe(bond.mode === "active-backup" ? bond.primary : undefined);
+      expect(got.gateway).toBe(spec.network.gateway);
+      expect(got.mtu).toBe(spec.network.mtu === undefined ? undefined : String(spec.network.mtu));
+    });
+
+    it("ifup --no-act accepts the file and would configure exactly lo, the bond and the replication NIC", () => {
+      const state = join(root, ".ifstate");
+      mkdirSync(state, { recursive: true });
+      const r = isolated(`ifup --no-act -v -i ${q(ifaces)} -a --state-dir ${q(state)} 2>&1`);
+      expect(r.code, r.out + r.err).toBe(0);
+      const configured = [...r.out.matchAll(/^ifup: configuring interface (\S+)=/gm)].map((m) => m[1]);
+      expect(configured).toEqual(["lo", bond.name, repl]);
+      const [lanAddr, lanPrefix] = split(node.lan);
+      const [replAddr, replPrefix] = split(node.repl);
+      expect(r.out).toMatch(new RegExp(`ip addr add ${lanAddr}/${netmask(lanPrefix)} .* dev ${bond.name} `));
+      expect(r.out).toMatch(new RegExp(`ip addr add ${replAddr}/${netmask(replPrefix)} .* dev ${repl} `));
+      const route = /ip route add default via (\S+)/.exec(r.out);
+      expect(route?.[1]).toBe(spec.network.gateway);
+      if (spec.network.mtu) {
+        expect(r.out).toMatch(new RegExp(`ip link set dev ${repl} mtu ${spec.network.mtu}`));
+      }
+    });
+
+    it("chronyd -p parses the main config with the conf.d file included", () => {
+      const chronyDir = join(root, "etc/chrony");
+      // Bind the rendered /etc/chrony over the host's in a private namespace, so the main config's
+      // absolute `confdir /etc/chrony/conf.d` is resolved exactly as on the node.
+      const r = isolated(`mount --bind ${q(chronyDir)} /etc/chrony\nchronyd -p -f /etc/chrony/chrony.conf`);
+      expect(r.code, r.err).toBe(0);
+      const parsed = r.out.trim().split("\n");
+      const peer = spec.nodes.find((n) => n.name !== node.name)!;
+      expect(parsed).toContain(`peer ${split(peer.repl)[0]} iburst`);
+      expect(parsed).toContain("local stratum 10 orphan");
+      for (const s of spec.time.servers) expect(parsed.some((l) => l.endsWith(` ${s} iburst`))).toBe(true);
+      expect(parsed.filter((l) => /^(server|pool) /.test(l)).length).toBe(spec.time.servers.length);
+    });
+
+    it("every .link file has a [Match] with the NIC's MAC and a [Link] with its name", () => {
+      for (const [name, mac] of Object.entries(node.nics)) {
+        const text = sh("cat", [join(root, `etc/systemd/network/10-pairboot-${name}.link`)]).out;
+        const sections: Record<string, Record<string, string>> = {};
+        let current: Record<string, string> | undefined;
+        for (const line of text.split("\n")) {
+          if (line.trim() === "" || /^[#;]/.test(line)) continue;
+          const header = /^\[(\w+)\]$/.exec(line);
+          if (header) {
+            current = sections[header[1]!] = {};
+            continue;
+          }
+          const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
+          expect(kv, `not KEY=value in a .link file: ${line}`).not.toBeNull();
+          expect(current, `key before any section: ${line}`).toBeDefined();
+          current![kv![1]!] = kv![2]!;
+        }
+        expect(sections).toEqual({ Match: { MACAddress: mac, Type: "ether" }, Link: { Name: name } });
+      }
+    });
+  });
+
+  // Controls: the same tools, given a rendered file with one deliberate fault, must fail; otherwise the
+  // checks above could pass on anything.
+  describe("the tool checks reject a broken file", () => {
+    const base = all[0]!;
+    const broken = (rel: string, from: RegExp, to: string) => {
+      const text = sh("cat", [join(base.root, rel)]).out;
+      expect(text).toMatch(from);
+      const path = join(work, `broken-${rel.replace(/\//g, "_")}-${Math.random().toString(36).slice(2)}`);
+      writeFileSync(path, text.replace(from, to));
+      return path;
+    };
+
+    it("ifquery: an unknown method", () => {
+      const f = broken("etc/network/interfaces", /inet static/, "inet statik");
+      const r = isolated(`ifquery -i ${q(f)} --list -a`);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/unknown or no method/);
+    });
+
+    it("ifup --no-act: a static stanza without its address", () => {
+      const f = broken("etc/network/interfaces", /^\taddress .*\n/m, "");
+      const r = isolated(`ifup --no-act -i ${q(f)} -a --state-dir ${q(work)} 2>&1`);
+      expect(r.code).not.toBe(0);
+      expect(r.out).toMatch(/missing required variable: address/);
+    });
+
+    it("chronyd -p: a misspelt option", () => {
+      const f = broken("etc/chrony/conf.d/pairboot.conf", /^peer (\S+) iburst$/m, "peer $1 iburts");
+      const r = sh("chronyd", ["-p", "-f", f]);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/Could not parse peer directive/);
+    });
+  });
+
+  describe("partition script under sfdisk", () => {
+    interface SfdiskPart {
+      start: number;
+      size: number;
+      type: string;
+      name: string;
+    }
+    interface SfdiskTable {
+      label: string;
+      lastlba: number;
+      sectorsize: number;
+      partitions: SfdiskPart[];
+    }
+
+    function apply(device: string, script: string): SfdiskTable {
+      ok("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", device], script);
+      return (JSON.parse(ok("sfdisk", ["--json", device])) as { partitiontable: SfdiskTable }).partitiontable;
+    }
+
+    function image(name: string, bytes: number): string {
+      const path = join(work, name);
+      writeFileSync(path, "");
+      truncateSync(path, bytes);
+      return path;
+    }
+
+    function attach(path: string, extra: string[] = []): string {
+      const dev = ok("losetup", ["-f", "--show", ...extra, path]).trim();
+      loops.push(dev);
+      return dev;
+    }
+
+    function detach(dev: string) {
+      ok("losetup", ["-d", dev]);
+      loops.splice(loops.indexOf(dev), 1);
+    }
+
+    /** The table sfdisk wrote must be the layout: same types, names, starts and sizes, 1 MiB aligned. */
+    function expectLayout(spec: ClusterSpec, table: SfdiskTable, diskBytes: number) {
+      const layout = partitionLayout(spec).partitions;
+      const ss = table.sectorsize;
+      expect(table.label).toBe("gpt");
+      expect(table.partitions.length).toBe(4);
+      for (const [i, p] of layout.entries()) {
+        const got = table.partitions[i]!;
+        expect(got.type).toBe(p.typeGuid);
+        expect(got.name).toBe(p.name);
+        expect(got.start * ss).toBe(p.startBytes);
+        expect((got.start * ss) % MiB).toBe(0);
+        if (p.sizeBytes !== null) expect(got.size * ss).toBe(p.sizeBytes);
+      }
+      const data = table.partitions[3]!;
+      expect(data.start + data.size - 1).toBeLessThanOrEqual(table.lastlba);
+      // The data partition takes the rest: less than one alignment unit plus the backup GPT is left over.
+      expect(diskBytes - (data.start + data.size) * ss).toBeLessThan(2 * MiB);
+    }
+
+    it("lays out a 20 GiB disk with 512-byte sectors", () => {
+      const spec = seed();
+      const bytes = 20 * GiB;
+      const table = apply(image("disk512.img", bytes), sfdiskScript(partitionLayout(spec)));
+      expect(table.sectorsize).toBe(512);
+      expectLayout(spec, table, bytes);
+    });
+
+    it("lays out the same bytes on a disk with 4 KiB sectors", () => {
+      const spec = seed();
+      const bytes = 20 * GiB;
+      const dev = attach(image("disk4k.img", bytes), ["-b", "4096"]);
+      try {
+        const table = apply(dev, sfdiskScript(partitionLayout(spec)));
+        expect(table.sectorsize).toBe(4096);
+        expectLayout(spec, table, bytes);
+      } finally {
+        detach(dev);
+      }
+    });
+
+    it("fits a disk of exactly minimumDiskBytes with a full minimum data partition, and refuses one MiB less", () => {
+      const spec = seed();
+      const min = minimumDiskBytes(spec);
+      const table = apply(image("min.img", min), sfdiskScript(partitionLayout(spec)));
+      expectLayout(spec, table, min);
+      expect(table.partitions[3]!.size * table.sectorsize).toBeGreaterThanOrEqual(MIN_DATA_BYTES);
+      expect(diskTooSmall(spec, min)).toBeNull();
+
+      // One MiB less: sfdisk itself would still write a table, with a data partition below the minimum,
+      // which is why the size check has to happen before anything is written.
+      const small = min - MiB;
+      expect(diskTooSmall(spec, small)).toMatch(/needs at least/);
+      const smallTable = apply(image("small.img", small), sfdiskScript(partitionLayout(spec)));
+      expect(smallTable.partitions[3]!.size * smallTable.sectorsize).toBeLessThan(MIN_DATA_BYTES);
+    });
+
+    it("makes filesystems with exactly the ids /etc/fstab names", () => {
+      const spec = seed();
+      const root = join(work, "seed", spec.nodes[0]!.name);
+      const fstab = sh("cat", [join(root, "etc/fstab")]).out;
+      const path = image("ids.img", 8 * GiB);
+      apply(path, sfdiskScript(partitionLayout(spec)));
+      const layout = partitionLayout(spec).partitions;
+      const part = (role: string) => layout.find((p) => p.role === role)!;
+      const os = attach(path, [
+        "-o",
+        String(part("os").startBytes),
+        "--sizelimit",
+        String(part("os").sizeBytes),
+      ]);
+      const esp = attach(path, [
+        "-o",
+        String(part("esp").startBytes),
+        "--sizelimit",
+        String(part("esp").sizeBytes),
+      ]);
+      try {
+        ok("mkfs.ext4", ["-q", "-F", "-U", osFsUuid(spec), os]);
+        ok("mkfs.vfat", ["-i", espVolumeId(spec), esp]);
+        const osUuid = ok("blkid", ["-p", "-o", "value", "-s", "UUID", os]).trim();
+        const espUuid = ok("blkid", ["-p", "-o", "value", "-s", "UUID", esp]).trim();
+        expect(osUuid).toBe(osFsUuid(spec));
+        expect(espUuid).toBe(espFstabUuid(spec));
+        expect(fstab).toMatch(new RegExp(`^UUID=${osUuid} / ext4 `, "m"));
+        expect(fstab).toMatch(new RegExp(`^UUID=${espUuid} /boot/efi vfat `, "m"));
+      } finally {
+        detach(os);
+        detach(esp);
+      }
+    });
+  });
+});
