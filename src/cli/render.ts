@@ -1,10 +1,10 @@
 // `pairboot render FILE --node NAME --out DIR`: writes one node's rendered files into a directory tree,
 // so a user (or a review) sees exactly what an install would write, byte for byte and with modes.
-import { chmod, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import YAML from "yaml";
-import { ClusterSpecSchema, type ClusterSpec } from "../answer/schema.js";
+import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
+import type { ClusterSpec } from "../answer/schema.js";
 import { renderNode } from "../render/index.js";
 import { outputFiles } from "../render/output.js";
 import { CliError } from "./errors.js";
@@ -23,26 +23,20 @@ options:
   -h, --help    show this help
 `;
 
-/** The answer file as a ClusterSpec, or a CliError listing what is wrong. */
+/** The answer file as a ClusterSpec, or a CliError listing every problem at file:line:col. */
 async function loadSpec(path: string): Promise<ClusterSpec> {
-  let text: string;
+  let result;
   try {
-    text = await readFile(path, "utf8");
+    result = await loadAnswerFile(path);
   } catch (err) {
     throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text);
-  } catch (err) {
-    throw new CliError(`${path} is not valid YAML: ${(err as Error).message}`);
+  if (!result.ok) {
+    throw new CliError(
+      `${path} is not a valid answer file:\n${result.errors.map(formatAnswerError).join("\n")}`,
+    );
   }
-  const parsed = ClusterSpecSchema.safeParse(doc);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(top)"}: ${i.message}`);
-    throw new CliError(`${path} is not a valid answer file:\n${issues.join("\n")}`);
-  }
-  const spec = parsed.data;
+  const spec = result.spec;
   // Secrets are generated once and kept in the answer file, so both nodes always get the same ones;
   // rendering must never invent them on its own.
   const missing = [

@@ -85,13 +85,14 @@ describe("pairboot render", () => {
     expect(out).toMatch(/^usage: pairboot render FILE --node NAME --out DIR/);
   });
 
-  it("reports schema errors with their path", async () => {
+  it("reports answer file errors at the line and column to change", async () => {
     const path = join(work, "bad.yaml");
     const doc = YAML.parse(readFileSync(answerFile(), "utf8"));
     doc.nodes[0].lan = "192.168.42.300/24";
-    writeFileSync(path, YAML.stringify(doc));
-    await expect(run([path, "--node", "node-a", "--out", join(work, "bad")])).rejects.toThrow(
-      /nodes\.0\.lan/,
-    );
+    const text = YAML.stringify(doc);
+    writeFileSync(path, text);
+    const line = text.split("\n").findIndex((l) => l.includes("192.168.42.300")) + 1;
+    const err = await run([path, "--node", "node-a", "--out", join(work, "bad")]).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`bad\\.yaml:${line}:\\d+: nodes\\[0\\]\\.lan: `));
   });
 });
