@@ -205,10 +205,10 @@ export function selectDisk(sel: DiskSelector, facts: HardwareFacts, minBytes: nu
 
   if (matching.length === 0) {
     if (bootMatches.length > 0) {
-      const boot = bootMatches.map((c) => c.path).join(", ");
+      const boot = bootMatches.map((c) => `${c.path}, ${c.blockers[0] ?? "the boot medium"}`).join("; ");
       return refuse(
-        `the disk selector (${selText}) matches only ${boot}, the boot medium pairboot is running from; ` +
-          `pairboot never installs onto it. Select the target disk by serial or by_id instead.`,
+        `the disk selector (${selText}) matches only ${boot}; ` +
+          `pairboot never installs onto the boot medium. Select the target disk by serial or by_id instead.`,
       );
     }
     return refuse(`no disk matches the disk selector (${selText}).`);
