@@ -1,5 +1,66 @@
+// `pairboot validate FILE...`: checks answer files without touching anything; one summary line per valid
+// file on stdout, every problem as FILE:LINE:COL: path: message on stderr.
+import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
+import { missingSecrets } from "../answer/secrets.js";
+import type { ClusterSpec } from "../answer/schema.js";
 import { CliError } from "./errors.js";
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new CliError("'validate' is not built yet");
+const HELP = `usage: pairboot validate FILE...
+
+Checks answer files: YAML syntax, every key and value, and the rules that span several values (unique
+addresses, subnets, NIC names, timings). Changes nothing, needs no root.
+
+On success prints one summary line per file and exits 0. Otherwise prints every problem as
+FILE:LINE:COL: key.path: message and exits 1.
+`;
+
+export function summarize(file: string, spec: ClusterSpec): string {
+  const exports = spec.nfs.exports.length;
+  const missing = missingSecrets(spec);
+  const secrets =
+    missing.length === 0
+      ? "secrets present"
+      : missing.length === 2
+        ? "secrets will be generated on first use"
+        : `${missing.join(", ")} will be generated on first use`;
+  return (
+    `${file}: valid: cluster ${spec.cluster.name}, nodes ${spec.nodes.map((n) => n.name).join(" + ")}, ` +
+    `service ${spec.service.ip}, ${exports} export${exports === 1 ? "" : "s"}; ${secrets}`
+  );
+}
+
+function readProblem(file: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return `${file}: no such file`;
+  if (code === "EISDIR") return `${file}: is a directory, not an answer file`;
+  if (code === "EACCES") return `${file}: permission denied`;
+  return `${file}: cannot read: ${(err as Error).message}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const unknown = argv.find((a) => a.startsWith("-"));
+  if (unknown) throw new CliError(`unknown option '${unknown}'\n\n${HELP}`, 2);
+  if (argv.length === 0) throw new CliError(`no answer file given\n\n${HELP}`, 2);
+  let failed = false;
+  for (const file of argv) {
+    let result;
+    try {
+      result = await loadAnswerFile(file);
+    } catch (err) {
+      process.stderr.write(`${readProblem(file, err)}\n`);
+      failed = true;
+      continue;
+    }
+    if (result.ok) {
+      process.stdout.write(`${summarize(file, result.spec)}\n`);
+    } else {
+      process.stderr.write(result.errors.map((e) => `${formatAnswerError(e)}\n`).join(""));
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
 }

@@ -1,0 +1,151 @@
+// The cluster's shared secrets (DRBD peer secret, Heartbeat authkey) are generated once, on first use, and
+// written into the answer file itself, so both nodes get the same values whichever way they were installed.
+// They are never a built-in default and never printed.
+import { randomBytes } from "node:crypto";
+import { chmod, readFile, rename, writeFile } from "node:fs/promises";
+import { isDeepStrictEqual } from "node:util";
+import { isMap, parseDocument, type Document } from "yaml";
+import type { ClusterSpec } from "./schema.js";
+import { formatAnswerError, loadAnswerText, type AnswerError } from "./load.js";
+
+type SecretSlot = { section: "drbd" | "heartbeat"; key: "shared_secret" | "authkey" };
+
+const SLOTS: SecretSlot[] = [
+  { section: "drbd", key: "shared_secret" },
+  { section: "heartbeat", key: "authkey" },
+];
+
+const slotName = (s: SecretSlot) => `${s.section}.${s.key}`;
+
+function secretIn(spec: ClusterSpec, slot: SecretSlot): string | undefined {
+  return slot.section === "drbd" ? spec.drbd.shared_secret : spec.heartbeat.authkey;
+}
+
+/** An answer file that failed to load; the message is every error, one formatted line each. */
+export class AnswerFileError extends Error {
+  constructor(readonly errors: AnswerError[]) {
+    super(errors.map(formatAnswerError).join("\n"));
+    this.name = "AnswerFileError";
+  }
+}
+
+/** 32 random bytes as base64url: 43 characters of [A-Za-z0-9_-], valid for both DRBD and Heartbeat. */
+export function generateSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+function lineEnd(text: string, offset: number): number {
+  const i = text.indexOf("\n", offset);
+  return i === -1 ? text.length : i;
+}
+
+/**
+ * Adds `key: "value"` to a top-level section by inserting text, so every other byte of the file (comments,
+ * quoting, flow style, blank lines) stays as the user wrote it. Returns undefined for layouts it does not
+ * handle; the caller then falls back to re-serialising the document.
+ */
+function insertIntoSection(text: string, doc: Document, section: string, key: string, value: string) {
+  const entry = `${key}: "${value}"`;
+  const node = doc.get(section, true);
+  if (node === undefined && !doc.has(section)) {
+    const sep = text === "" || text.endsWith("\n") ? "" : "\n";
+    return `${text}${sep}${section}:\n  ${entry}\n`;
+  }
+  if (!isMap(node) || !node.range) return undefined;
+  if (node.flow) {
+    const close = text.lastIndexOf("}", node.range[1]);
+    if (close < node.range[0]) return undefined;
+    const before = text.slice(0, close).replace(/\s*$/, "");
+    const sep = node.items.length > 0 ? ", " : " ";
+    return `${before}${sep}${entry} ${text.slice(close)}`;
+  }
+  const first = node.items[0];
+  const last = node.items[node.items.length - 1];
+  const firstKeyStart = (first?.key as { range?: [number, number, number] } | null)?.range?.[0];
+  const lastEnd =
+    (last?.value as { range?: [number, number, number] } | null)?.range?.[1] ??
+    (last?.key as { range?: [number, number, number] } | null)?.range?.[1];
+  if (firstKeyStart === undefined || lastEnd === undefined) return undefined;
+  const indent = firstKeyStart - (text.lastIndexOf("\n", firstKeyStart - 1) + 1);
+  let end = lastEnd;
+  while (end > 0 && /\s/.test(text[end - 1] ?? "")) end--;
+  const at = lineEnd(text, end);
+  return `${text.slice(0, at)}\n${" ".repeat(indent)}${entry}${text.slice(at)}`;
+}
+
+function withSecrets(text: string, secrets: Map<SecretSlot, string>): string {
+  const original = parseDocument(text);
+  const expected = parseDocument(text);
+  for (const [slot, value] of secrets) expected.setIn([slot.section, slot.key], value);
+  let out: string | undefined = text;
+  for (const [slot, value] of secrets) {
+    out =
+      out === undefined
+        ? undefined
+        : insertIntoSection(out, parseDocument(out), slot.section, slot.key, value);
+  }
+  // The text edit must mean exactly "the old document plus the secrets"; if not, let yaml re-serialise.
+  if (out !== undefined && isDeepStrictEqual(parseDocument(out).toJS(), expected.toJS())) return out;
+  for (const [slot, value] of secrets) original.setIn([slot.section, slot.key], value);
+  return original.toString({ lineWidth: 0 });
+}
+
+/** Writes next to the target and renames over it, so a crash never leaves half a file; mode 0600 from birth. */
+export async function writePrivateFile(path: string, text: string): Promise<void> {
+  const tmp = `${path}.pairboot-tmp`;
+  try {
+    await writeFile(tmp, text, { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (err) {
+    throw new Error(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  await restrictMode(path);
+}
+
+async function restrictMode(path: string): Promise<void> {
+  try {
+    await chmod(path, 0o600);
+  } catch (err) {
+    // Filesystems without Unix permissions (a FAT-formatted stick) refuse chmod; there is nothing to narrow.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EROFS") throw err;
+  }
+}
+
+/**
+ * Loads an answer file and makes sure it holds both shared secrets: missing ones are generated and written
+ * into the file in place (comments and layout kept), and the file is made mode 0600. Running it again
+ * changes nothing. Throws AnswerFileError when the file does not validate.
+ */
+export async function ensureSecrets(path: string): Promise<{ spec: ClusterSpec; generated: string[] }> {
+  const text = await readFile(path, "utf8");
+  const loaded = loadAnswerText(text, path);
+  if (!loaded.ok) throw new AnswerFileError(loaded.errors);
+  const missing = SLOTS.filter((slot) => secretIn(loaded.spec, slot) === undefined);
+  if (missing.length === 0) {
+    await restrictMode(path);
+    return { spec: loaded.spec, generated: [] };
+  }
+  const fresh = new Map(missing.map((slot) => [slot, generateSecret()] as const));
+  const updated = withSecrets(text, fresh);
+  const reloaded = loadAnswerText(updated, path);
+  if (!reloaded.ok) throw new AnswerFileError(reloaded.errors);
+  await writePrivateFile(path, updated);
+  return { spec: reloaded.spec, generated: missing.map(slotName) };
+}
+
+/** The secrets a renderer needs; throws naming every missing one rather than rendering an empty key. */
+export function requireSecrets(spec: ClusterSpec): { sharedSecret: string; authkey: string } {
+  const missing = SLOTS.filter((slot) => secretIn(spec, slot) === undefined).map(slotName);
+  if (missing.length > 0) {
+    throw new Error(
+      `the answer file has no ${missing.join(" and ")}; they are generated into the answer file on first use (ensureSecrets) and never defaulted`,
+    );
+  }
+  return { sharedSecret: spec.drbd.shared_secret as string, authkey: spec.heartbeat.authkey as string };
+}
+
+/** Names of the secrets the spec lacks, e.g. for a summary line; never the values. */
+export function missingSecrets(spec: ClusterSpec): string[] {
+  return SLOTS.filter((slot) => secretIn(spec, slot) === undefined).map(slotName);
+}
