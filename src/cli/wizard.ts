@@ -1,5 +1,138 @@
+// `pairboot wizard`: the guided setup on the console or a serial line. It edits an answer file and hands
+// the finished spec to the install engine; `--demo` runs it on a recorded machine with a simulated engine
+// that touches nothing.
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { HardwareFacts } from "../probe/facts.js";
+import { startWizard, type WizardOutcome } from "../tui/app.js";
+import { answerSaver, findAnswerOnStick, readAnswerObject } from "../tui/answer-io.js";
+import { simulatedEngine, type Engine } from "../tui/engine.js";
+import { openTerminal } from "../tui/terminal.js";
 import { CliError } from "./errors.js";
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new CliError("'wizard' is not built yet");
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const DEMO_HARDWARE = resolve(HERE, "../../test/fixtures/hardware/node-a.json");
+
+const USAGE = `usage: pairboot wizard [--demo] [--hardware FACTS.json] [--answer FILE] [--term TERM]
+
+  --demo            run on a recorded machine with a simulated engine: nothing is written
+                    anywhere except the answer file, saved to a temp path shown at the end
+  --hardware FILE   the recorded machine for --demo (default: test/fixtures/hardware/node-a.json)
+  --answer FILE     pre-fill every screen from this answer file
+  --term TERM       override $TERM (e.g. vt100 on a serial line that says otherwise)
+`;
+
+interface Args {
+  demo: boolean;
+  hardware?: string;
+  answer?: string;
+  term?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { demo: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new CliError(`${a} needs a value\n\n${USAGE}`, 2);
+      return v;
+    };
+    if (a === "--demo") args.demo = true;
+    else if (a === "--hardware") args.hardware = value();
+    else if (a === "--answer") args.answer = value();
+    else if (a === "--term") args.term = value();
+    else if (a === "--help" || a === "-h") {
+      process.stdout.write(USAGE);
+      throw new CliError("", 0);
+    } else throw new CliError(`unknown option ${a}\n\n${USAGE}`, 2);
+  }
+  return args;
+}
+
+async function loadFacts(args: Args): Promise<HardwareFacts> {
+  if (args.demo || args.hardware) {
+    const path = args.hardware ?? DEMO_HARDWARE;
+    try {
+      return JSON.parse(await readFile(path, "utf8")) as HardwareFacts;
+    } catch (err) {
+      throw new CliError(`cannot read the hardware facts ${path}: ${(err as Error).message}`);
+    }
+  }
+  const { probeHardware } = await import("../probe/index.js");
+  return probeHardware();
+}
+
+async function makeEngine(args: Args): Promise<Engine> {
+  if (args.demo) return simulatedEngine();
+  const { liveSource } = await import("../apply/source.js");
+  const source = await liveSource();
+  if (!source) {
+    throw new CliError(
+      "no live root to install from (not running from the pairboot stick?); try 'pairboot wizard --demo'",
+    );
+  }
+  const { realEngine } = await import("../tui/real-engine.js");
+  return realEngine({ source });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof CliError && err.exitCode === 0) return 0;
+    throw err;
+  }
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new CliError(
+      "the wizard needs a terminal; for an unattended install run 'pairboot install --answer FILE'",
+      2,
+    );
+  }
+  const facts = await loadFacts(args);
+  const engine = await makeEngine(args);
+  const answerPath = args.answer ?? (args.demo ? null : await findAnswerOnStick(facts));
+  let answer: { path: string; object: unknown } | undefined;
+  if (answerPath) {
+    try {
+      answer = { path: answerPath, object: await readAnswerObject(answerPath) };
+    } catch (err) {
+      throw new CliError(`cannot use the answer file ${answerPath}: ${(err as Error).message}`);
+    }
+  }
+
+  const term = openTerminal(
+    { input: process.stdin, output: process.stdout },
+    { terminal: args.term ?? process.env.PAIRBOOT_TERM ?? process.env.TERM },
+  );
+  let outcome: WizardOutcome;
+  try {
+    const handle = startWizard({
+      screen: term.screen,
+      mono: term.mono,
+      facts,
+      engine,
+      answer,
+      demo: args.demo,
+      loadAnswer: readAnswerObject,
+      saveAnswer: answerSaver(facts, { demo: args.demo }),
+    });
+    outcome = await handle.outcome;
+  } finally {
+    term.screen.destroy();
+    term.close();
+  }
+  // After the screen is gone, so the path stays on the terminal for copying.
+  if (outcome.kind === "quit") {
+    process.stdout.write("pairboot wizard: quit; nothing was written.\n");
+    return 0;
+  }
+  process.stdout.write(
+    `pairboot wizard: ${args.demo ? "demo finished (simulated, nothing written)" : outcome.ok ? "node installed" : "install failed"}\n` +
+      `answer file saved: ${outcome.answerPath}\n` +
+      (outcome.message ? `${outcome.message}\n` : ""),
+  );
+  return outcome.ok ? 0 : 1;
 }
