@@ -20,6 +20,7 @@ export function fixWindowSize(output: TerminalStreams["output"]): boolean {
 }
 
 // A tail that may be the start of an escape sequence still on its way: ESC, ESC [ params, ESC O.
+// eslint-disable-next-line no-control-regex -- matching the escape character is the point
 const INCOMPLETE = /\x1b(\[[0-9;?]*|O)?$/;
 
 /**
