@@ -83,6 +83,24 @@ async function calls(n: Node, op: string): Promise<string[]> {
     .map((w) => w.slice(0, -1).join(" "));
 }
 
+// Warnings this sandbox causes and a real node would not (no core_pattern tuning, no memlock limit, no logd),
+// plus the one every node logs on its very first start.
+const SANDBOX_NOISE = [
+  /Core dumps could be lost/,
+  /core_pattern|core_uses_pid/,
+  /Cannot lock ourselves into memory/,
+  /Logging daemon is disabled/,
+  /No Previous generation/,
+];
+
+/** ERROR/WARN/CRIT lines of a node's log that are not known sandbox noise. */
+async function complaints(n: Node): Promise<string[]> {
+  return (await log(n, "ha-log"))
+    .split("\n")
+    .filter((l) => /\b(ERROR|WARN|CRIT):/.test(l))
+    .filter((l) => !SANDBOX_NOISE.some((re) => re.test(l)));
+}
+
 async function holdsVip(n: Node): Promise<boolean> {
   return (await addressesOf(n.ns, bond())).includes(vip());
 }
@@ -180,6 +198,12 @@ describe("heartbeat v1 with the rendered configuration, two netns nodes", () => 
     ]);
     expect(await holdsVip(b)).toBe(false);
     expect(await calls(b, "start")).toEqual([]);
+    // Neither node complains about the rendered configuration (e.g. a deprecated or unknown directive).
+    for (const n of nodes) {
+      const c = await complaints(n);
+      if (c.length) console.log(`${n.spec.name} complaints:\n${c.join("\n")}`);
+      expect(c).toEqual([]);
+    }
     // Each node sees both heartbeat paths to its peer come up.
     await waitFor("both paths up on both nodes", 15_000, async () => {
       const [logA, logB] = [await log(a, "ha-log"), await log(b, "ha-log")];
