@@ -2,7 +2,7 @@
 // ifquery/ifup (ifupdown), chronyd, sfdisk, mkfs.ext4/mkfs.vfat + blkid. Needs root (mount namespaces,
 // loop devices). Everything it creates lives under one temp dir or is a loop device it detaches itself.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,6 +24,15 @@ const GiB = 1024 ** 3;
 const isRoot = process.getuid?.() === 0;
 const work = mkdtempSync(join(tmpdir(), "pairboot-render-tools-"));
 const loops: string[] = [];
+
+/**
+ * udevadm from the host, or one extracted by scripts/fetch-udevadm.sh (installing the udev package on a
+ * test host would start udevd). Without either, the .link files get only the INI check.
+ */
+const udevadm = [
+  ...(process.env.PATH ?? "").split(":").map((d) => join(d, "udevadm")),
+  join(import.meta.dirname, "../../.cache/tools/udev/bin/udevadm"),
+].find((p) => existsSync(p));
 
 afterAll(() => {
   for (const dev of loops) spawnSync("losetup", ["-d", dev]);
@@ -186,6 +195,67 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
         }
         expect(sections).toEqual({ Match: { MACAddress: mac, Type: "ether" }, Link: { Name: name } });
       }
+    });
+  });
+
+  // udev itself decides which .link file names a NIC. Each NIC is faked by a veth with the node's MAC in a
+  // private network namespace; a bridge given the same MAC (as a bond takes its slave's) must NOT take the
+  // NIC's name. (The host kernel has neither bonding nor VLANs; a bridge has a device type of its own too.)
+  describe.skipIf(!udevadm)(".link files under udev's net_setup_link (udevadm)", () => {
+    /** ID_NET_NAME per device, as udev computes it with the given directory as /etc/systemd/network. */
+    function namesFor(linkDir: string, macs: string[]): { nic: string[]; sameMac: string[]; out: string } {
+      const script = [
+        `mount --bind ${q(linkDir)} /etc/systemd/network`,
+        "mount -t sysfs sysfs /sys",
+        ...macs.flatMap((mac, i) => [
+          `ip link add t${i} address ${mac} type veth peer name p${i}`,
+          `ip link add v${i} address ${mac} type bridge`,
+        ]),
+        ...macs.flatMap((_, i) => [
+          `echo "== t${i}"; ${q(udevadm!)} test-builtin net_setup_link /sys/class/net/t${i} 2>/dev/null`,
+          `echo "== v${i}"; ${q(udevadm!)} test-builtin net_setup_link /sys/class/net/v${i} 2>/dev/null`,
+        ]),
+      ].join("\n");
+      const r = sh("unshare", [
+        "-m",
+        "-n",
+        "--propagation",
+        "private",
+        "sh",
+        "-ec",
+        `mount -t tmpfs tmpfs /run\n${script}`,
+      ]);
+      expect(r.code, r.err).toBe(0);
+      const name = (dev: string) =>
+        new RegExp(`== ${dev}\\n(?:.*\\n)*?ID_NET_NAME=(\\S+)`).exec(r.out)?.[1] ?? "";
+      return {
+        nic: macs.map((_, i) => name(`t${i}`)),
+        sameMac: macs.map((_, i) => name(`v${i}`)),
+        out: r.out,
+      };
+    }
+
+    it.each(all)(
+      "$label: each MAC gets its NIC's name, a bridge with the same MAC does not",
+      ({ node, root }) => {
+        const nics = Object.entries(node.nics);
+        const got = namesFor(
+          join(root, "etc/systemd/network"),
+          nics.map(([, mac]) => mac),
+        );
+        expect(got.nic, got.out).toEqual(nics.map(([name]) => name));
+        for (const [i, [name]] of nics.entries()) expect(got.sameMac[i]).not.toBe(name);
+      },
+    );
+
+    it("control: without Type=ether a bridge with the NIC's MAC would be renamed to the NIC's name", () => {
+      const { node, root } = all[0]!;
+      const dir = join(work, "link-without-type");
+      mkdirSync(dir, { recursive: true });
+      const [name, mac] = Object.entries(node.nics)[0]!;
+      const text = sh("cat", [join(root, `etc/systemd/network/10-pairboot-${name}.link`)]).out;
+      writeFileSync(join(dir, `10-pairboot-${name}.link`), text.replace(/^Type=ether\n/m, ""));
+      expect(namesFor(dir, [mac]).sameMac).toEqual([name]);
     });
   });
 
