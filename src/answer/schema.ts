@@ -164,7 +164,7 @@ export const NetworkSpec = z.strictObject({
 });
 
 export const StorageSpec = z.strictObject({
-  os_size: size.default(5 * 1024 ** 3).describe("size of the OS partition"),
+  os_size: size.prefault("5GiB").describe("size of the OS partition"),
   data_mount: absPath
     .default("/data")
     .describe("where the replicated filesystem is mounted on the active node"),
@@ -204,13 +204,13 @@ export const DrbdSpec = z.strictObject({
 });
 
 export const HeartbeatSpec = z.strictObject({
-  keepalive: duration.default(1000).describe("how often heartbeats are sent"),
+  keepalive: duration.prefault("1s").describe("how often heartbeats are sent"),
   warntime: duration
     .optional()
     .describe(
       "when a late heartbeat is logged; defaults to half of deadtime (between keepalive and deadtime)",
     ),
-  deadtime: duration.default(10_000).describe("how long without heartbeats before the peer is declared dead"),
+  deadtime: duration.prefault("10s").describe("how long without heartbeats before the peer is declared dead"),
   initdead: duration.optional().describe("defaults to 2 x deadtime (at least 60s)"),
   udpport: z.number().int().min(1).max(65535).default(694).describe("the UDP port heartbeats use"),
   auto_failback: z
