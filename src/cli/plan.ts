@@ -1,5 +1,127 @@
+// `pairboot plan FILE --node NAME [--hardware FACTS.json] [--disk DEV] [--source DIR|SQUASHFS] [--json]`:
+// prints what `pairboot install` would do on this machine (or on recorded hardware): the disk and why,
+// the partition layout, then every step with its exact commands and the full files it writes.
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
+import type { ClusterSpec } from "../answer/schema.js";
+import { generateSecret, missingSecrets } from "../answer/secrets.js";
+import { LIVE_ROOT_CANDIDATES, liveSource, sourceFromPath } from "../apply/source.js";
+import { formatPlan, redactedPlan } from "../plan/format.js";
+import { planNode } from "../plan/plan.js";
+import type { InstallSource } from "../plan/types.js";
+import type { HardwareFacts } from "../probe/facts.js";
+import { probeHardware } from "../probe/index.js";
 import { CliError } from "./errors.js";
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new CliError("'plan' is not built yet");
+const HELP = `usage: pairboot plan FILE --node NAME [--hardware FACTS.json] [--disk DEV] [--source PATH] [--json]
+
+Print every step 'pairboot install' would run for node NAME of the answer file FILE: the disk it
+chooses and why, the partition layout, each command exactly as it runs and the full content of every
+file it writes (secrets are shown as <secret, N bytes>). Nothing is written.
+
+options:
+  --node NAME          the node to plan (one of the answer file's nodes)
+  --hardware FILE      plan for recorded hardware facts (pairboot probe > FILE) instead of this machine
+  --disk DEV           install onto DEV; it must still match the node's disk selector
+  --source PATH        the root filesystem to install: a directory or a squashfs image
+                       (default: the live system's own image)
+  --json               print the plan as JSON
+  -h, --help           show this help
+
+Exit status: 0 with a plan, 1 when no disk can be chosen (the message names every disk seen).
+`;
+
+export async function loadSpecOrFail(path: string): Promise<ClusterSpec> {
+  let loaded;
+  try {
+    loaded = await loadAnswerFile(path);
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (!loaded.ok) throw new CliError(loaded.errors.map(formatAnswerError).join("\n"));
+  return loaded.spec;
+}
+
+async function readFacts(path: string): Promise<HardwareFacts> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as HardwareFacts;
+  } catch (err) {
+    throw new CliError(`cannot read hardware facts from ${path}: ${(err as Error).message}`);
+  }
+}
+
+export async function resolveSource(arg: string | undefined): Promise<InstallSource | null> {
+  if (arg !== undefined) {
+    try {
+      return await sourceFromPath(arg);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+  }
+  return liveSource();
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        node: { type: "string" },
+        hardware: { type: "string" },
+        disk: { type: "string" },
+        source: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0 || !values.node) {
+    throw new CliError(`expected FILE and --node NAME\n\n${HELP}`, 2);
+  }
+  let spec = await loadSpecOrFail(file);
+  const notes: string[] = [];
+  // Secrets are generated into the answer file by the first install; `plan` writes nothing, so it shows
+  // stand-ins (printed only as their size anyway).
+  const missing = missingSecrets(spec);
+  if (missing.length > 0) {
+    notes.push(`note: ${missing.join(" and ")} not in ${file} yet; install generates them into it`);
+    spec = {
+      ...spec,
+      drbd: { ...spec.drbd, shared_secret: spec.drbd.shared_secret ?? generateSecret() },
+      heartbeat: { ...spec.heartbeat, authkey: spec.heartbeat.authkey ?? generateSecret() },
+    };
+  }
+  if (!spec.nodes.some((n) => n.name === values.node)) {
+    throw new CliError(
+      `no node named '${values.node}' in ${file} (nodes: ${spec.nodes.map((n) => n.name).join(", ")})`,
+    );
+  }
+  const facts = values.hardware
+    ? await readFacts(values.hardware)
+    : await probeHardware({ includeLoop: values.disk?.startsWith("/dev/loop") === true });
+  const source = (await resolveSource(values.source)) ?? (LIVE_ROOT_CANDIDATES[0] as InstallSource);
+
+  const r = planNode(spec, values.node, facts, { source, disk: values.disk, answerPath: file });
+  if (!r.ok) {
+    process.stderr.write(`pairboot plan: cannot plan ${values.node}: ${r.message}\n`);
+    return 1;
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(redactedPlan(r.plan), null, 2)}\n`);
+  } else {
+    process.stdout.write(formatPlan(r.plan));
+    for (const n of notes) process.stdout.write(`\n${n}\n`);
+  }
+  return 0;
 }

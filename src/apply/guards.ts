@@ -1,0 +1,134 @@
+// Safety checks made on the live machine right before anything is written. Planning chose the disk from
+// facts that may be minutes old (or recorded on another machine): here the machine is probed again and
+// every reason to refuse is checked against what is true now.
+import { mkdtemp, readFile, rmdir, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import type { NodePlan, PlannedPartition } from "../plan/types.js";
+import { COMPLETE_PATH } from "../plan/plan.js";
+import { readState, type InstallState } from "./state.js";
+
+/** A refusal: nothing has been written. The message is for the user as it stands. */
+export class InstallRefused extends Error {}
+
+export interface MountEntry {
+  source: string;
+  target: string;
+}
+
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export async function readMounts(): Promise<MountEntry[]> {
+  const text = await readFile("/proc/self/mounts", "utf8");
+  return text
+    .split("\n")
+    .filter((l) => l.trim().length > 0)
+    .map((l) => {
+      const [source = "", target = ""] = l.split(" ");
+      return { source: unescapeMount(source), target: unescapeMount(target) };
+    });
+}
+
+/** Mounts at or below the target directory: left behind by an interrupted pairboot run. */
+export function mountsUnder(mounts: MountEntry[], target: string): MountEntry[] {
+  return mounts.filter((m) => m.target === target || m.target.startsWith(`${target}/`));
+}
+
+/**
+ * Leftover mounts of an earlier, interrupted run are pairboot's own and are released; a target directory
+ * mounted from anything but this plan's partitions is someone else's and stops the install.
+ */
+export async function releaseLeftoverMounts(plan: NodePlan, dryRun: boolean): Promise<string[]> {
+  const ours = new Set(plan.layout.partitions.map((p) => p.path));
+  const under = mountsUnder(await readMounts(), plan.target);
+  const top = under.find((m) => m.target === plan.target);
+  if (top && !ours.has(top.source)) {
+    throw new InstallRefused(
+      `${plan.target} is mounted from ${top.source}, not from ${plan.disk.path}: another install may be running. ` +
+        `Unmount it (umount -R ${plan.target}) if it is stale.`,
+    );
+  }
+  if (under.length === 0) return [];
+  if (!dryRun) await execa("umount", ["-R", plan.target]);
+  return under.map((m) => m.target);
+}
+
+interface SfdiskJson {
+  partitiontable?: {
+    label?: string;
+    sectorsize?: number;
+    partitions?: { node: string; start: number; size: number; type: string; name?: string }[];
+  };
+}
+
+/** The disk's partition table as sfdisk reads it now, or null when it has none sfdisk understands. */
+export async function readTable(disk: string): Promise<SfdiskJson["partitiontable"] | null> {
+  const r = await execa("sfdisk", ["--json", disk], { reject: false });
+  if (r.exitCode !== 0 || r.stdout.trim() === "") return null;
+  return (JSON.parse(r.stdout) as SfdiskJson).partitiontable ?? null;
+}
+
+/** Differences between the disk's table and the plan's layout, in words; empty when they agree. */
+export function tableDifferences(
+  table: SfdiskJson["partitiontable"] | null,
+  partitions: PlannedPartition[],
+): string[] {
+  if (!table) return ["no partition table"];
+  if (table.label !== "gpt") return [`a ${table.label ?? "unknown"} partition table, not GPT`];
+  const ss = table.sectorsize ?? 512;
+  const have = table.partitions ?? [];
+  const diffs: string[] = [];
+  if (have.length !== partitions.length)
+    diffs.push(`${have.length} partitions, the plan has ${partitions.length}`);
+  for (const want of partitions) {
+    const got = have.find((p) => p.node === want.path);
+    if (!got) {
+      diffs.push(`no partition ${want.path}`);
+      continue;
+    }
+    if (got.start * ss !== want.startBytes)
+      diffs.push(`${want.path} starts at byte ${got.start * ss}, not ${want.startBytes}`);
+    if (got.size * ss !== want.sizeBytes)
+      diffs.push(`${want.path} has ${got.size * ss} bytes, not ${want.sizeBytes}`);
+    if (got.type.toUpperCase() !== want.typeGuid.toUpperCase())
+      diffs.push(`${want.path} has type ${got.type}`);
+    if ((got.name ?? "") !== want.name)
+      diffs.push(`${want.path} is named "${got.name ?? ""}", not "${want.name}"`);
+  }
+  return diffs;
+}
+
+export interface DiskRecord {
+  state: InstallState | null;
+  complete: boolean;
+}
+
+/**
+ * What an earlier pairboot run left in the OS filesystem: its resume state and whether it finished.
+ * Mounted read-only without journal replay, so looking writes nothing (a dry run stays a dry run).
+ */
+export async function readDiskRecord(plan: NodePlan): Promise<DiskRecord> {
+  const os = plan.layout.partitions.find((p) => p.role === "os");
+  if (!os) return { state: null, complete: false };
+  await mkdir("/run/pairboot", { recursive: true });
+  const dir = await mkdtemp("/run/pairboot/look-");
+  try {
+    const m = await execa("mount", ["-t", "ext4", "-o", "ro,noload", os.path, dir], { reject: false });
+    if (m.exitCode !== 0) return { state: null, complete: false };
+    try {
+      const state = await readState(dir);
+      const complete = await readFile(join(dir, COMPLETE_PATH), "utf8").then(
+        () => true,
+        () => false,
+      );
+      return { state, complete };
+    } finally {
+      await execa("umount", [dir], { reject: false });
+    }
+  } finally {
+    // rmdir, never a recursive delete: if the unmount failed, the disk's files are still below.
+    await rmdir(dir).catch(() => undefined);
+  }
+}

@@ -1,0 +1,40 @@
+// Where the root filesystem to install comes from.
+//
+// On the live stick, live-boot mounts the squashfs image read-only at
+// /run/live/rootfs/filesystem.squashfs/ and stacks a writable overlay on it as /. The install copies the
+// read-only squashfs mount, never the overlay root: the overlay carries the live session's own changes
+// (live-config's user, logs, pairboot's state) that an installed node must not inherit. If that mount is
+// missing (a "toram" boot copies the image to RAM and mounts it elsewhere) the image file on the medium is
+// unpacked instead.
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { InstallSource } from "../plan/types.js";
+
+export const LIVE_ROOT_CANDIDATES: InstallSource[] = [
+  { kind: "dir", path: "/run/live/rootfs/filesystem.squashfs" },
+  { kind: "squashfs", path: "/run/live/medium/live/filesystem.squashfs" },
+];
+
+/** A --source argument: a directory is copied with rsync, a file is unpacked as a squashfs image. */
+export async function sourceFromPath(arg: string): Promise<InstallSource> {
+  // Absolute: the plan's commands must mean the same wherever they run from.
+  const path = resolve(arg);
+  let st;
+  try {
+    st = await stat(path);
+  } catch {
+    throw new Error(`--source ${path}: no such file or directory`);
+  }
+  if (st.isDirectory()) return { kind: "dir", path };
+  if (st.isFile()) return { kind: "squashfs", path };
+  throw new Error(`--source ${path}: neither a directory nor a squashfs image file`);
+}
+
+/** The live system's own root, or null when pairboot is not running from the live stick. */
+export async function liveSource(): Promise<InstallSource | null> {
+  for (const c of LIVE_ROOT_CANDIDATES) {
+    const st = await stat(c.path).catch(() => null);
+    if (st && (c.kind === "dir" ? st.isDirectory() : st.isFile())) return c;
+  }
+  return null;
+}

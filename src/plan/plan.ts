@@ -1,0 +1,403 @@
+// planNode: answer file + node + hardware facts -> every step of that node's install, with the exact shell
+// text each step runs and the full files it writes. Pure: no I/O, so `pairboot plan` shows precisely what
+// `pairboot install` will do and tests can assert on it from recorded hardware.
+import type { ClusterSpec } from "../answer/schema.js";
+import type { HardwareFacts } from "../probe/facts.js";
+import { renderNode, findNode } from "../render/index.js";
+import { espVolumeId, osFsUuid } from "../render/ids.js";
+import { minimumDiskBytes, partitionLayout, sfdiskScript } from "../render/storage.js";
+import type { RenderedFile } from "../render/types.js";
+import { selectDisk } from "./disk.js";
+import { LIVE_PACKAGES, LIVE_PATHS, LIVE_USERS } from "./liveonly.js";
+import type {
+  DiskChoice,
+  InstallSource,
+  NodePlan,
+  PartitionPlan,
+  PlanStep,
+  PlannedPartition,
+} from "./types.js";
+
+export const DEFAULT_TARGET = "/run/pairboot/target";
+export const DEFAULT_LOG_DIR = "/var/log/pairboot";
+/** On the installed node: completed steps, so an interrupted install can resume (see src/apply/state.ts). */
+export const STATE_PATH = "/var/lib/pairboot/install-state.json";
+/** On the installed node: written last; its presence means the install finished. */
+export const COMPLETE_PATH = "/var/lib/pairboot/install-complete";
+export const ANSWER_PATH = "/etc/pairboot/answer.yaml";
+
+const MiB = 1024 ** 2;
+
+export interface PlanOptions {
+  source: InstallSource;
+  /** Where the OS filesystem is mounted during the install. */
+  target?: string;
+  /** --disk: must name a disk that the node's selector also matches. */
+  disk?: string;
+  /** The answer file, copied into the installed node. */
+  answerPath: string;
+  /** The install log on the live system; apply picks a timestamped name. */
+  logPath?: string;
+}
+
+export type PlanResult = { ok: true; plan: NodePlan } | { ok: false; message: string };
+
+/** Quotes a word for bash when it needs it; plain paths stay readable in the printed plan. */
+export function shq(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The kernel's name for partition N: sda -> sda3, nvme0n1 / loop3 / mmcblk0 -> ...p3. */
+export function partitionPath(disk: string, n: number): string {
+  return /\d$/.test(disk) ? `${disk}p${n}` : `${disk}${n}`;
+}
+
+/** A command run inside the installed root with a clean environment (nothing of the live session leaks in). */
+function inTarget(target: string, command: string): string {
+  return (
+    `chroot ${shq(target)} /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 ` +
+    `DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true /bin/sh -c ${shq(command)}`
+  );
+}
+
+/** The disk the node installs onto: the selector must match exactly one disk; --disk must be that disk. */
+export function chooseDisk(
+  spec: ClusterSpec,
+  nodeName: string,
+  facts: HardwareFacts,
+  diskOverride?: string,
+): { ok: true; choice: DiskChoice } | { ok: false; message: string } {
+  const node = findNode(spec, nodeName);
+  const minBytes = minimumDiskBytes(spec);
+  if (diskOverride === undefined) {
+    const r = selectDisk(node.disk, facts, minBytes);
+    return r.ok ? { ok: true, choice: r.choice } : { ok: false, message: r.message };
+  }
+  const named = facts.disks.filter((d) => d.path === diskOverride || d.byId.includes(diskOverride));
+  if (named.length === 0) {
+    const known = facts.disks.map((d) => d.path).join(", ") || "none";
+    return { ok: false, message: `--disk ${diskOverride}: no such disk (disks seen: ${known})` };
+  }
+  // The override narrows the choice; it never replaces the answer file's selector, so a typo in --disk
+  // cannot point the install at a disk the answer file did not describe.
+  const r = selectDisk(node.disk, { ...facts, disks: named }, minBytes);
+  if (!r.ok) {
+    return {
+      ok: false,
+      message: `--disk ${diskOverride} does not fit ${node.name}'s disk selector in the answer file: ${r.message}`,
+    };
+  }
+  return { ok: true, choice: { ...r.choice, why: `${r.choice.why}; named by --disk` } };
+}
+
+export function planLayout(spec: ClusterSpec, disk: DiskChoice): PartitionPlan {
+  const layout = partitionLayout(spec);
+  // sfdisk ends the last partition at the last usable sector rounded down to its 1 MiB grain; the backup
+  // GPT needs 33 sectors at the very end.
+  const lastUsableEnd = Math.floor((disk.sizeBytes - 33 * 512) / MiB) * MiB;
+  const partitions: PlannedPartition[] = layout.partitions.map((p) => ({
+    number: p.number,
+    role: p.role,
+    name: p.name,
+    typeGuid: p.typeGuid,
+    startBytes: p.startBytes,
+    sizeBytes: p.sizeBytes ?? lastUsableEnd - p.startBytes,
+    fs: p.fs,
+    path: partitionPath(disk.path, p.number),
+  }));
+  return { label: "gpt", partitions, sfdiskScript: sfdiskScript(layout) };
+}
+
+function part(layout: PartitionPlan, role: PlannedPartition["role"]): PlannedPartition {
+  const p = layout.partitions.find((x) => x.role === role);
+  if (!p) throw new Error(`the partition layout has no ${role} partition`);
+  return p;
+}
+
+/** GRUB's defaults for both firmware kinds: menu and kernel messages on the screen and on the first serial port. */
+function grubDefaults(): RenderedFile {
+  const content = [
+    "# Written by the pairboot installer. update-grub reads this file.",
+    "GRUB_DEFAULT=0",
+    "GRUB_TIMEOUT=3",
+    "GRUB_DISTRIBUTOR=Debian",
+    'GRUB_CMDLINE_LINUX_DEFAULT=""',
+    "# The last console= is /dev/console: boot messages and the login prompt reach a serial console too.",
+    'GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"',
+    'GRUB_TERMINAL="console serial"',
+    'GRUB_SERIAL_COMMAND="serial --speed=115200 --unit=0 --word=8 --parity=no --stop=1"',
+    "",
+  ].join("\n");
+  return { path: "/etc/default/grub", content, mode: 0o644 };
+}
+
+const POLICY_RC_D: RenderedFile = {
+  path: "/usr/sbin/policy-rc.d",
+  content:
+    "#!/bin/sh\n# pairboot install: package scripts run in the target must not start services on the live system\nexit 101\n",
+  mode: 0o755,
+};
+
+export function planNode(
+  spec: ClusterSpec,
+  nodeName: string,
+  facts: HardwareFacts,
+  options: PlanOptions,
+): PlanResult {
+  const node = findNode(spec, nodeName);
+  const chosen = chooseDisk(spec, nodeName, facts, options.disk);
+  if (!chosen.ok) return chosen;
+  const disk = chosen.choice;
+
+  const T = options.target ?? DEFAULT_TARGET;
+  const t = (p: string) => shq(`${T}${p}`);
+  const logPath = options.logPath ?? `${DEFAULT_LOG_DIR}/install.log`;
+  const layout = planLayout(spec, disk);
+  const bios = part(layout, "bios");
+  const esp = part(layout, "esp");
+  const os = part(layout, "os");
+  const data = part(layout, "data");
+  const D = shq(disk.path);
+  const diskName = disk.path.replace(/^\/dev\//, "");
+  const tree = renderNode(spec, node.name);
+  const allParts = layout.partitions.map((p) => shq(p.path)).join(" ");
+
+  const steps: PlanStep[] = [];
+  const step = (s: Omit<PlanStep, "files" | "destructive"> & Partial<PlanStep>) =>
+    steps.push({ files: [], destructive: false, ...s });
+
+  step({
+    id: "preflight",
+    title: `Check ${disk.path} is still the disk that was planned`,
+    always: true,
+    commands: [
+      `test -b ${D}`,
+      `test "$(blockdev --getsize64 ${D})" = ${disk.sizeBytes}`,
+      `test -z "$(lsblk -nro MOUNTPOINTS ${D} | tr -d '[:space:]')"`,
+      `test -z "$(ls -A /sys/class/block/${shq(diskName)}/holders)"`,
+    ],
+  });
+
+  step({
+    id: "partition",
+    title: `Partition ${disk.path} (GPT: BIOS boot, ESP, OS, data)`,
+    destructive: true,
+    commands: [
+      // Old filesystem signatures inside old partitions would survive a new table and confuse blkid.
+      `for p in $(lsblk -nrpo NAME ${D} | tail -n +2); do wipefs -a "$p"; done`,
+      `wipefs -a ${D}`,
+      `sfdisk --wipe always --wipe-partitions always ${D} <<'EOF'\n${layout.sfdiskScript}EOF`,
+      // sfdisk asks the kernel to re-read the table; partx covers devices where that did not happen.
+      `partx -u ${D} || partx -a ${D} || true`,
+      `if command -v udevadm >/dev/null && test -d /run/udev; then udevadm settle --timeout=30 || true; fi`,
+      `for i in $(seq 1 50); do test -b ${shq(data.path)} && break; sleep 0.2; done`,
+      `for p in ${allParts}; do test -b "$p"; done`,
+    ],
+  });
+
+  step({
+    id: "mkfs",
+    title: "Make the ESP (vfat) and OS (ext4) filesystems; clear the BIOS boot and data partitions",
+    destructive: true,
+    commands: [
+      `wipefs -a ${shq(bios.path)} ${shq(data.path)}`,
+      `mkfs.vfat -F 32 -n EFI -i ${espVolumeId(spec, node)} ${shq(esp.path)}`,
+      `mkfs.ext4 -F -q -U ${osFsUuid(spec, node)} -L pairboot-os ${shq(os.path)}`,
+    ],
+  });
+
+  step({
+    id: "mount",
+    title: `Mount the OS filesystem at ${T}`,
+    always: true,
+    commands: [
+      `mkdir -p ${shq(T)}`,
+      `mountpoint -q ${shq(T)} || mount ${shq(os.path)} ${shq(T)}`,
+      `test "$(findmnt -nro SOURCE --mountpoint ${shq(T)})" = ${shq(os.path)}`,
+      `mkdir -p ${t("/boot/efi")} ${t("/var/lib/pairboot")}`,
+      `mountpoint -q ${t("/boot/efi")} || mount ${shq(esp.path)} ${t("/boot/efi")}`,
+    ],
+  });
+
+  const src = options.source;
+  const excludes = ["/proc/*", "/sys/*", "/dev/*", "/run/*", "/tmp/*", "/var/tmp/*", "/mnt/*", "/media/*"];
+  excludes.push("/boot/efi/*", "/lost+found");
+  step({
+    id: "copy-root",
+    title: `Copy the root filesystem from ${src.path}`,
+    copies: true,
+    commands:
+      src.kind === "dir"
+        ? [
+            `test -d ${shq(src.path)}/etc`,
+            // -aHAX: owners, modes, times, hard links, ACLs, xattrs; -x: one filesystem only;
+            // --no-inc-recursive: the whole file list first, so progress percentages are real.
+            `rsync -aHAXx --numeric-ids --no-inc-recursive --info=progress2 ${excludes
+              .map((e) => `--exclude=${shq(e)}`)
+              .join(" ")} ${shq(src.path.replace(/\/+$/, ""))}/ ${shq(T)}/`,
+          ]
+        : [
+            `test -f ${shq(src.path)}`,
+            // unsquashfs restores owners, modes, xattrs (ACLs are xattrs) and hard links; -f writes into
+            // the existing mount point.
+            `unsquashfs -f -d ${shq(T)} ${shq(src.path)}`,
+          ],
+  });
+
+  step({
+    id: "chroot-prepare",
+    title: "Prepare the installed root for commands run inside it",
+    always: true,
+    files: [POLICY_RC_D],
+    commands: [
+      `mountpoint -q ${t("/proc")} || mount -t proc proc ${t("/proc")}`,
+      `mountpoint -q ${t("/sys")} || { mount --rbind /sys ${t("/sys")} && mount --make-rslave ${t("/sys")}; }`,
+      `mountpoint -q ${t("/dev")} || { mount --rbind /dev ${t("/dev")} && mount --make-rslave ${t("/dev")}; }`,
+      `mountpoint -q ${t("/run")} || mount -t tmpfs -o mode=0755 tmpfs ${t("/run")}`,
+    ],
+  });
+
+  const pkgList = LIVE_PACKAGES.join(" ");
+  step({
+    id: "remove-live",
+    title: "Remove what only the live system needs",
+    commands: [
+      inTarget(
+        T,
+        `pkgs=$(dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' ${pkgList} 2>/dev/null | awk '/^ii/ {print $2}'); ` +
+          `if [ -n "$pkgs" ]; then dpkg --purge $pkgs; fi`,
+      ),
+      ...LIVE_USERS.map((u) =>
+        inTarget(T, `if getent passwd ${u} >/dev/null; then userdel --force ${u}; rm -rf /home/${u}; fi`),
+      ),
+      `rm -rf ${LIVE_PATHS.map((p) => t(p)).join(" ")}`,
+    ],
+  });
+
+  step({
+    id: "write-files",
+    title: `Write ${tree.files.length} configuration files for ${node.name}`,
+    files: tree.files,
+    commands: [],
+  });
+
+  step({
+    id: "identity",
+    title: "Give the node its own identity: machine id, SSH host keys, random seed",
+    commands: [
+      // Empty, not "uninitialized": systemd makes a fresh id on the first boot and saves it, without the
+      // first-boot preset run that "uninitialized" triggers, which would re-enable every service the
+      // services step disabled (nfs-server). dbus's copy must go too, or systemd adopts it.
+      `: > ${t("/etc/machine-id")}`,
+      `rm -f ${t("/var/lib/dbus/machine-id")}`,
+      `rm -f ${t("/var/lib/systemd/random-seed")} ${t("/var/lib/systemd/credential.secret")}`,
+      `rm -f ${t("/var/lib/heartbeat/hb_uuid")} ${t("/var/lib/heartbeat/hostcache")}`,
+      // Debian's ssh.service does not create missing host keys: make them now, for this node only.
+      `rm -f ${shq(T)}/etc/ssh/ssh_host_*`,
+      inTarget(T, "ssh-keygen -A"),
+    ],
+  });
+
+  const svc = tree.services;
+  step({
+    id: "services",
+    title: `Enable ${svc.enable.join(", ") || "nothing"}; disable ${svc.disable.join(", ") || "nothing"}`,
+    commands: [
+      ...(svc.enable.length > 0
+        ? [`systemctl --root=${shq(T)} enable ${svc.enable.map(shq).join(" ")}`]
+        : []),
+      // disable, never mask: a masked nfs-server makes the init-script shim exit 0 and serve nothing.
+      ...(svc.disable.length > 0
+        ? [`systemctl --root=${shq(T)} disable ${svc.disable.map(shq).join(" ")}`]
+        : []),
+    ],
+  });
+
+  step({
+    id: "configure",
+    title: "Run the configuration commands inside the installed root",
+    commands: tree.chrootCommands.map((c) => inTarget(T, c)),
+  });
+
+  const secrets: string[] = [];
+  const hash = spec.access.root_password_hash;
+  if (hash !== undefined) secrets.push(hash);
+  if (spec.drbd.shared_secret !== undefined) secrets.push(spec.drbd.shared_secret);
+  if (spec.heartbeat.authkey !== undefined) secrets.push(spec.heartbeat.authkey);
+  step({
+    id: "users",
+    title: hash ? "Set root's password" : "Lock root's password (log in with an SSH key)",
+    commands: [inTarget(T, `usermod -p ${shq(hash ?? "*")} root`)],
+  });
+
+  step({
+    id: "initramfs",
+    title: "Rebuild the initramfs (pinned NIC names, no live-boot hooks)",
+    commands: [inTarget(T, "update-initramfs -u -k all")],
+  });
+
+  step({
+    id: "bootloader",
+    title: `Install GRUB on ${disk.path} for BIOS and UEFI`,
+    files: [grubDefaults()],
+    commands: [
+      inTarget(T, `grub-install --target=i386-pc --recheck ${D}`),
+      // The removable path \EFI\BOOT\BOOTX64.EFI boots on any UEFI firmware, without an NVRAM entry.
+      inTarget(T, "grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram"),
+      // An NVRAM entry as well only when this machine itself runs UEFI (the entry lives in its firmware).
+      `if test -d /sys/firmware/efi/efivars; then ${inTarget(
+        T,
+        "grub-install --target=x86_64-efi --efi-directory=/boot/efi --bootloader-id=debian",
+      )}; fi`,
+    ],
+  });
+
+  step({
+    id: "grub-config",
+    title: "Write grub.cfg (the disk becomes bootable only now)",
+    commands: [inTarget(T, "update-grub")],
+  });
+
+  step({
+    id: "chroot-release",
+    title: "Release the installed root",
+    always: true,
+    cleanup: true,
+    commands: [
+      `rm -f ${t(POLICY_RC_D.path)}`,
+      `for m in /run /dev /sys /proc; do if mountpoint -q ${shq(T)}$m; then umount -R ${shq(T)}$m; fi; done`,
+    ],
+  });
+
+  step({
+    id: "save-records",
+    title: `Save the answer file and the install log on ${node.name}`,
+    commands: [
+      `install -D -m 0600 ${shq(options.answerPath)} ${t(ANSWER_PATH)}`,
+      `install -d -m 0750 ${t("/var/log/pairboot")}`,
+      `install -m 0640 ${shq(logPath)} ${t(`/var/log/pairboot/${logPath.split("/").pop() ?? "install.log"}`)}`,
+    ],
+  });
+
+  step({
+    id: "complete",
+    title: "Mark the install complete",
+    commands: [
+      `printf '%s %s\\n' ${shq(node.name)} "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > ${t(COMPLETE_PATH)}`,
+      "sync",
+    ],
+  });
+
+  step({
+    id: "unmount",
+    title: `Unmount ${T}`,
+    always: true,
+    cleanup: true,
+    commands: [`if mountpoint -q ${shq(T)}; then umount -R ${shq(T)}; fi`, "sync"],
+  });
+
+  return {
+    ok: true,
+    plan: { node: node.name, disk, layout, target: T, source: src, logPath, steps, secrets },
+  };
+}
