@@ -115,7 +115,7 @@ describe("small parsers", () => {
       speedMbps: 1000,
       virtual: false,
     });
-    const down = parseNic({
+    const downRaw = {
       name: "enp2s0",
       address: "52:54:00:00:00:02\n",
       hasDevice: true,
@@ -123,9 +123,9 @@ describe("small parsers", () => {
       carrier: null,
       speed: "-1\n",
       operstate: "down",
-    });
-    expect(down).toMatchObject({ link: null, speedMbps: null, driver: null });
-    expect(parseNic({ ...down, name: "br0", hasDevice: false, carrier: "0\n" })).toMatchObject({
+    };
+    expect(parseNic(downRaw)).toMatchObject({ link: null, speedMbps: null, driver: null });
+    expect(parseNic({ ...downRaw, name: "br0", hasDevice: false, carrier: "0\n" })).toMatchObject({
       virtual: true,
       link: false,
     });
