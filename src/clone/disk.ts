@@ -1,0 +1,145 @@
+// Reading and writing block devices for a clone: what is on a disk, whether it is in use, and the few
+// small commands (sfdisk, blockdev, dumpe2fs) whose output fits in memory. Bulk data is pipeline.ts's job.
+import { execa } from "execa";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { realpath } from "node:fs/promises";
+
+export async function run(cmd: string, args: string[], input?: string): Promise<string> {
+  const r = await execa(cmd, args, { input, env: { LC_ALL: "C" }, reject: false });
+  if (r.exitCode !== 0) {
+    const msg = String(r.stderr || r.stdout)
+      .trim()
+      .split("\n")
+      .slice(-3)
+      .join("; ");
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${msg || `exit ${r.exitCode}`}`);
+  }
+  return String(r.stdout);
+}
+
+export interface DiskGeometry {
+  path: string;
+  bytes: number;
+  sectorSize: number;
+}
+
+export async function diskGeometry(path: string): Promise<DiskGeometry> {
+  const st = await stat(path).catch(() => null);
+  if (!st?.isBlockDevice()) throw new Error(`${path} is not a block device`);
+  const bytes = Number((await run("blockdev", ["--getsize64", path])).trim());
+  const sectorSize = Number((await run("blockdev", ["--getss", path])).trim());
+  return { path, bytes, sectorSize };
+}
+
+/** The kernel name (sda, loop3, nvme0n1) of a disk given by any path, following /dev/disk/by-* links. */
+async function kernelName(path: string): Promise<string> {
+  return basename(await realpath(path));
+}
+
+/** The disk's partitions as kernel devices: number -> /dev/NAME, read from sysfs. */
+export async function partitionNodes(disk: string): Promise<Map<number, string>> {
+  const name = await kernelName(disk);
+  const dir = `/sys/class/block/${name}`;
+  const out = new Map<number, string>();
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const num = await readFile(join(dir, entry, "partition"), "utf8").catch(() => null);
+    if (num !== null) out.set(Number(num.trim()), `/dev/${entry}`);
+  }
+  return out;
+}
+
+interface Mount {
+  majMin: string;
+  mountPoint: string;
+  readWrite: boolean;
+}
+
+async function mounts(): Promise<Mount[]> {
+  const text = await readFile("/proc/self/mountinfo", "utf8");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const f = line.split(" ");
+      const opts = (f[5] ?? "").split(",");
+      return { majMin: f[2] ?? "", mountPoint: f[4] ?? "", readWrite: opts.includes("rw") };
+    });
+}
+
+/** The disk and each of its partitions as "major:minor", the identity mountinfo records. */
+async function devNumbers(disk: string): Promise<Map<string, string>> {
+  const name = await kernelName(disk);
+  const out = new Map<string, string>();
+  const own = await readFile(`/sys/class/block/${name}/dev`, "utf8");
+  out.set(own.trim(), `/dev/${name}`);
+  for (const node of (await partitionNodes(disk)).values()) {
+    const dev = await readFile(`/sys/class/block/${basename(node)}/dev`, "utf8");
+    out.set(dev.trim(), node);
+  }
+  return out;
+}
+
+/** Everything mounted from the disk: "/dev/sda3 on /mnt (read-write)". */
+export async function mountsOf(
+  disk: string,
+): Promise<{ device: string; mountPoint: string; readWrite: boolean }[]> {
+  const devs = await devNumbers(disk);
+  return (await mounts())
+    .filter((m) => devs.has(m.majMin))
+    .map((m) => ({ device: devs.get(m.majMin) ?? "?", mountPoint: m.mountPoint, readWrite: m.readWrite }));
+}
+
+/** Bytes in use in an ext4 filesystem, from its superblock. */
+export async function ext4UsedBytes(device: string): Promise<number> {
+  const text = await run("dumpe2fs", ["-h", device]);
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(text)?.[1]);
+  const used = (field("Block count") - field("Free blocks")) * field("Block size");
+  if (!Number.isFinite(used)) throw new Error(`cannot read the block counts of ${device}`);
+  return used;
+}
+
+/** Bytes in use in a FAT filesystem, from fsck.fat's read-only check. */
+export async function vfatUsedBytes(device: string): Promise<number> {
+  const r = await execa("fsck.fat", ["-n", "-v", device], { env: { LC_ALL: "C" }, reject: false });
+  const text = String(r.stdout);
+  const clusters = /(\d+)\/\d+ clusters/.exec(text)?.[1];
+  const size = /(\d+) bytes per cluster/.exec(text)?.[1];
+  if (clusters === undefined || size === undefined)
+    throw new Error(`cannot read the FAT of ${device}: ${String(r.stderr).trim()}`);
+  return Number(clusters) * Number(size);
+}
+
+/** The node name node A was installed as, read from its unmounted OS filesystem with debugfs. */
+export async function installedNodeName(osDevice: string): Promise<string | null> {
+  const r = await execa("debugfs", ["-R", "cat /etc/pairboot/node", osDevice], {
+    reject: false,
+    env: { LC_ALL: "C" },
+  });
+  const name = String(r.stdout).trim();
+  return r.exitCode === 0 && /^[a-z0-9-]{1,63}$/.test(name) ? name : null;
+}
+
+/** Waits for the kernel to create partition nodes after a table is written (no udev daemon on the live system). */
+export async function rereadPartitions(disk: string, expected: number[]): Promise<Map<number, string>> {
+  await execa("blockdev", ["--rereadpt", disk], { reject: false });
+  for (let i = 0; i < 50; i++) {
+    const nodes = await partitionNodes(disk);
+    if (expected.every((n) => nodes.has(n))) {
+      const ok = await Promise.all(
+        expected.map((n) =>
+          stat(nodes.get(n) as string).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      if (ok.every(Boolean)) return nodes;
+    }
+    if (i === 10) await execa("partx", ["-u", disk], { reject: false });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `the kernel did not show partitions ${expected.join(", ")} of ${disk} after writing the table`,
+  );
+}

@@ -1,0 +1,133 @@
+// Node B's disk during a restore. The order matters and is the safety story:
+//   1. check (size, sector size, nothing mounted) - nothing written if any check fails;
+//   2. write the table with temporary types and names (layout.ts): the disk does not look bootable or
+//      installed while data is arriving;
+//   3. restore and verify each section;
+//   4. wipe the first and last MiB of the data partition (stale filesystem or DRBD metadata signatures;
+//      DRBD's internal metadata sits at the end) and the BIOS boot partition (stale GRUB core);
+//   5. (identity rewrite, done by the caller)
+//   6. write the final table: real types and names. Only now can firmware find the ESP.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CloneHeader, SectionInfo } from "./format.js";
+import { diskGeometry, mountsOf, rereadPartitions, run, type DiskGeometry } from "./disk.js";
+import { parseSfdiskDump, planTarget, type TargetPlan } from "./layout.js";
+import { receiveSectionScript, runPipeline, type ReceiveSource, type RunOptions } from "./pipeline.js";
+
+const MiB = 1024 ** 2;
+
+export interface PreparedTarget {
+  geometry: DiskGeometry;
+  plan: TargetPlan;
+}
+
+/** Every check that can refuse the target before a byte is written. */
+export async function checkTarget(disk: string, header: CloneHeader): Promise<PreparedTarget> {
+  const geometry = await diskGeometry(disk);
+  const mounted = await mountsOf(disk);
+  if (mounted.length > 0) {
+    const list = mounted.map((m) => `${m.device} on ${m.mountPoint}`).join(", ");
+    throw new Error(
+      `${disk} is in use (${list}); is it the boot stick or node A's disk? Nothing was written`,
+    );
+  }
+  const table = parseSfdiskDump(header.table);
+  const r = planTarget(table, geometry.bytes, geometry.sectorSize);
+  if ("error" in r) throw new Error(r.error);
+  return { geometry, plan: r.plan };
+}
+
+async function zero(device: string, offsetBytes: number, bytes: number): Promise<void> {
+  await run("dd", [
+    "if=/dev/zero",
+    `of=${device}`,
+    "bs=1M",
+    `seek=${offsetBytes}`,
+    `count=${bytes}`,
+    "oflag=seek_bytes",
+    "iflag=count_bytes",
+    "conv=notrunc,fsync",
+    "status=none",
+  ]);
+}
+
+/** Clears old boot code, both GPT copies and signatures, then writes the temporary table. */
+export async function writeTemporaryTable(t: PreparedTarget): Promise<Map<number, string>> {
+  const disk = t.geometry.path;
+  await zero(disk, 0, MiB);
+  await zero(disk, t.geometry.bytes - MiB, MiB);
+  await run(
+    "sfdisk",
+    ["--quiet", "--wipe", "always", "--wipe-partitions", "always", disk],
+    t.plan.temporaryScript,
+  );
+  return rereadPartitions(
+    disk,
+    t.plan.partitions.map((p) => p.number),
+  );
+}
+
+/** Restores one section into its partition; returns the sha256 of the compressed bytes that arrived. */
+export async function restoreSection(
+  section: SectionInfo,
+  partition: string,
+  source: ReceiveSource,
+  opts: RunOptions,
+): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), "pairboot-restore-"));
+  try {
+    const r = await runPipeline(receiveSectionScript(section, partition, work, source), work, opts);
+    return r.sha256;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export async function wipeLeftovers(t: PreparedTarget, nodes: Map<number, string>): Promise<void> {
+  for (const p of t.plan.partitions) {
+    const dev = nodes.get(p.number);
+    if (!dev) continue;
+    const bytes = p.size * t.geometry.sectorSize;
+    if (p.role === "bios") await zero(dev, 0, bytes);
+    if (p.role === "data") {
+      await zero(dev, 0, MiB);
+      await zero(dev, bytes - MiB, MiB);
+    }
+  }
+}
+
+/** Writes the real partition types and names, then checks the disk now shows exactly that table. */
+export async function writeFinalTable(t: PreparedTarget): Promise<void> {
+  const disk = t.geometry.path;
+  // --wipe never: the partitions now hold restored filesystems that must survive the rewrite.
+  await run(
+    "sfdisk",
+    ["--quiet", "--wipe", "never", "--wipe-partitions", "never", "--no-reread", disk],
+    t.plan.finalScript,
+  );
+  await rereadPartitions(
+    disk,
+    t.plan.partitions.map((p) => p.number),
+  );
+  const now = parseSfdiskDump(await run("sfdisk", ["--dump", disk]));
+  for (const p of t.plan.partitions) {
+    const q = now.partitions.find((x) => x.number === p.number);
+    if (
+      !q ||
+      q.start !== p.start ||
+      q.size !== p.size ||
+      q.type !== p.type.toUpperCase() ||
+      q.name !== p.name
+    ) {
+      throw new Error(
+        `partition ${p.number} on ${disk} is not what was planned after writing the final table`,
+      );
+    }
+  }
+}
+
+export function describePlan(t: PreparedTarget): string {
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+  return `${t.geometry.path}: ${gib(t.geometry.bytes)}; OS partition ${gib(t.plan.osBytes)} (as on node A), data partition ${gib(t.plan.dataBytes)} (the rest of the disk, not copied)`;
+}
