@@ -7,7 +7,16 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSpecWithSecrets, writeFamily } from "../support/ha-spec.js";
-import { createSandbox, removeSandbox, runInSandbox, type Sandbox } from "../support/netns.js";
+import {
+  addNetns,
+  createSandbox,
+  deleteNetns,
+  ip,
+  netnsName,
+  removeSandbox,
+  runInSandbox,
+  type Sandbox,
+} from "../support/netns.js";
 import * as drbd from "../../src/render/drbd.js";
 import * as heartbeat from "../../src/render/heartbeat.js";
 import * as nfs from "../../src/render/nfs.js";
@@ -183,7 +192,11 @@ describe.each(exampleFiles)("%s", (example) => {
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.stderr).toBe("");
     for (const e of r.spec.nfs.exports) {
-      const line = res.stdout.split("\n").find((l) => l.startsWith(e.path));
+      // exportfs -v moves the client to a continuation line when the path is long
+      const line = res.stdout
+        .replace(/\n\s+/g, " ")
+        .split("\n")
+        .find((l) => l.startsWith(`${e.path} `));
       expect(line, `${e.path} not exported`).toBeDefined();
       expect(line).toContain(`${e.clients}(`);
       expect(line).toMatch(new RegExp(`[(,]fsid=${e.fsid}[,)]`));
@@ -299,5 +312,53 @@ describe.each(exampleFiles)("%s", (example) => {
     );
     expect(refused.stdout).toMatch(/^start rc=1 out=nfsstate: .* is not mounted/m);
     expect(refused.stdout).toMatch(/^created rc=0 out=$/m);
+  });
+
+  it("nfsstate on a systemd node releases statd/nfsdcld and sends SM_NOTIFY once the service IP is up", async () => {
+    const r = mine()[0];
+    if (!r) throw new Error("nothing rendered");
+    const sb = await sandbox("nfsnotify");
+    await writeFamily(sb.upper, r.families[1] as RenderFamily);
+    // Recording stand-ins for systemctl and sm-notify, at their real paths inside the sandbox only.
+    const recorder = '#!/bin/sh\necho "$(basename $0) $*" >> /var/log/fake-calls\n';
+    for (const p of ["usr/bin/systemctl", "usr/sbin/sm-notify"]) {
+      await mkdir(join(sb.upper, p, ".."), { recursive: true });
+      await writeFile(join(sb.upper, p), recorder, { mode: 0o755 });
+    }
+    const data = join(sb.dir, "data");
+    await mkdir(data);
+    const ns = netnsName("nfsnotify");
+    await addNetns(ns);
+    try {
+      await ip(["-n", ns, "link", "add", "svc0", "type", "veth", "peer", "name", "svc1"]);
+      await ip(["-n", ns, "link", "set", "svc0", "up"]);
+      const S = "/etc/ha.d/resource.d/nfsstate";
+      const vip = r.spec.service.ip;
+      const inner = `
+        mkdir -p /run/systemd/system
+        t0=$(date +%s%N); out=$(${S} start); rc=$?; t1=$(date +%s%N)
+        echo "start rc=$rc ms=$(( (t1 - t0) / 1000000 ))"
+        sleep 2
+        echo "before-ip: $(grep -c sm-notify /var/log/fake-calls)"
+        ip addr add ${vip} dev svc0
+        i=0; while [ $i -lt 50 ] && ! grep -q sm-notify /var/log/fake-calls; do sleep 0.2; i=$((i+1)); done
+        ${S} stop
+        cat /var/log/fake-calls`;
+      const res = await runInSandbox(sb, inner, {
+        netns: ns,
+        binds: [{ src: data, dst: r.spec.storage.data_mount }],
+      });
+      console.log(`[${example}] nfsstate with systemd:\n${res.stdout}`);
+      const lines = res.stdout.split("\n");
+      const start = /^start rc=(\d+) ms=(\d+)$/.exec(lines[0] ?? "");
+      expect(start?.[1]).toBe("0");
+      // start must not wait for the notifier, or heartbeat would stall until the IP (started later) is up
+      expect(Number(start?.[2])).toBeLessThan(2000);
+      expect(lines).toContain("before-ip: 0");
+      expect(lines.filter((l) => l === "systemctl stop rpc-statd.service nfsdcld.service").length).toBe(2);
+      expect(lines).toContain(`sm-notify -f -v ${vip.split("/")[0]}`);
+    } finally {
+      await deleteNetns(ns);
+    }
   });
 });
