@@ -3,7 +3,7 @@
 import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
+import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { renderNode } from "../render/index.js";
 import { outputFiles } from "../render/output.js";
@@ -23,32 +23,18 @@ options:
   -h, --help    show this help
 `;
 
-/** The answer file as a ClusterSpec, or a CliError listing every problem at file:line:col. */
-async function loadSpec(path: string): Promise<ClusterSpec> {
-  let result;
+/**
+ * The answer file as a ClusterSpec. Missing shared secrets are generated once and written back into the
+ * file (ensureSecrets), so a later render or install of the other node gets the same ones.
+ */
+async function loadSpec(path: string): Promise<{ spec: ClusterSpec; generated: string[] }> {
   try {
-    result = await loadAnswerFile(path);
+    return await ensureSecrets(path);
   } catch (err) {
-    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+    if (err instanceof AnswerFileError)
+      throw new CliError(`${path} is not a valid answer file:\n${err.message}`);
+    throw new CliError(`cannot use ${path}: ${(err as Error).message}`);
   }
-  if (!result.ok) {
-    throw new CliError(
-      `${path} is not a valid answer file:\n${result.errors.map(formatAnswerError).join("\n")}`,
-    );
-  }
-  const spec = result.spec;
-  // Secrets are generated once and kept in the answer file, so both nodes always get the same ones;
-  // rendering must never invent them on its own.
-  const missing = [
-    spec.drbd.shared_secret === undefined ? "drbd.shared_secret" : undefined,
-    spec.heartbeat.authkey === undefined ? "heartbeat.authkey" : undefined,
-  ].filter((m) => m !== undefined);
-  if (missing.length > 0) {
-    throw new CliError(
-      `${path} has no ${missing.join(" and ")}; add random values (16 or more letters and digits) so both nodes share them`,
-    );
-  }
-  return spec;
 }
 
 async function isNonEmptyDir(dir: string): Promise<boolean> {
@@ -90,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`${out} is not empty; choose an empty directory or pass --force`);
   }
 
-  const spec = await loadSpec(file);
+  const { spec, generated } = await loadSpec(file);
   let tree;
   try {
     tree = renderNode(spec, values.node);
@@ -109,6 +95,9 @@ export async function run(argv: string[]): Promise<number> {
   const { enable, disable } = tree.services;
   process.stdout.write(
     [
+      ...(generated.length > 0
+        ? [`generated ${generated.join(" and ")} into ${file} (kept for both nodes)`]
+        : []),
       `rendered ${tree.node}: ${tree.files.length} files under ${out}`,
       `  enable:  ${enable.join(" ") || "-"}`,
       `  disable: ${disable.join(" ") || "-"}`,

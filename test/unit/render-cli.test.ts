@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import YAML from "yaml";
 import { run } from "../../src/cli/render.js";
-import { CliError } from "../../src/cli/errors.js";
 import { renderNode } from "../../src/render/index.js";
 import { TEST_SECRETS, exampleText, seed } from "./render-fixture.js";
 
@@ -67,12 +66,30 @@ describe("pairboot render", () => {
     expect(readFileSync(join(out, "keep"), "utf8")).toBe("x");
   });
 
-  it("names the missing secrets instead of inventing them", async () => {
-    const out = join(work, "nosecrets");
-    const err = await run([answerFile(false), "--node", "node-a", "--out", out]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CliError);
-    expect((err as Error).message).toMatch(/drbd\.shared_secret and heartbeat\.authkey/);
-    expect(() => statSync(out)).toThrow();
+  it("generates missing secrets once into the answer file, so both nodes get the same, and never prints them", async () => {
+    const path = answerFile(false);
+    const a = await runCapturing([path, "--node", "node-a", "--out", join(work, "gen-a")]);
+    expect(a.code).toBe(0);
+    expect(a.out).toMatch(/generated drbd\.shared_secret and heartbeat\.authkey into /);
+    const written = YAML.parse(readFileSync(path, "utf8"));
+    expect(written.drbd.shared_secret).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    expect(written.heartbeat.authkey).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    expect(statSync(path).mode & 0o077).toBe(0);
+    expect(a.out).not.toContain(written.drbd.shared_secret);
+    expect(a.out).not.toContain(written.heartbeat.authkey);
+
+    const b = await runCapturing([path, "--node", "node-b", "--out", join(work, "gen-b")]);
+    expect(b.out).not.toMatch(/generated/);
+    expect(YAML.parse(readFileSync(path, "utf8"))).toEqual(written);
+    // Every file that carries a secret is byte-identical on the two nodes.
+    const tree = renderNode(seed(), "node-a");
+    const secretFiles = tree.files.filter((f) => f.secret);
+    expect(secretFiles.length).toBeGreaterThan(0);
+    for (const f of secretFiles) {
+      expect(readFileSync(join(work, "gen-b", f.path), "utf8")).toBe(
+        readFileSync(join(work, "gen-a", f.path), "utf8"),
+      );
+    }
   });
 
   it("names the nodes when the node is unknown, and shows usage for missing options", async () => {
