@@ -176,6 +176,29 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
       expect(parsed.filter((l) => /^(server|pool) /.test(l)).length).toBe(spec.time.servers.length);
     });
 
+    it("glibc resolves both nodes, their replication names and the service name through /etc/hosts", () => {
+      const names: [string, string][] = spec.nodes.flatMap((n): [string, string][] => [
+        [n.name, split(n.lan)[0]],
+        [`${n.name}-repl`, split(n.repl)[0]],
+        ...(spec.cluster.domain
+          ? [[`${n.name}.${spec.cluster.domain}`, split(n.lan)[0]] as [string, string]]
+          : []),
+      ]);
+      names.push([spec.cluster.name, split(spec.service.ip)[0]]);
+      const r = isolated(
+        `mount --bind ${q(join(root, "etc/hosts"))} /etc/hosts\n` +
+          names.map(([name]) => `getent hosts ${q(name)} || echo "missing ${name}"`).join("\n"),
+      );
+      expect(r.code, r.err).toBe(0);
+      const got = r.out.trim().split("\n");
+      expect(got.map((l) => l.split(/\s+/)[0])).toEqual(names.map(([, address]) => address));
+    });
+
+    it("the chroot command script is valid sh", () => {
+      const r = sh("sh", ["-n", join(root, ".pairboot/chroot-commands.sh")]);
+      expect(r.code, r.err).toBe(0);
+    });
+
     it("every .link file has a [Match] with the NIC's MAC and a [Link] with its name", () => {
       for (const [name, mac] of Object.entries(node.nics)) {
         const text = sh("cat", [join(root, `etc/systemd/network/10-pairboot-${name}.link`)]).out;
@@ -195,6 +218,32 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
         }
         expect(sections).toEqual({ Match: { MACAddress: mac, Type: "ether" }, Link: { Name: name } });
       }
+    });
+  });
+
+  // The locale step picks the locale's line from glibc's list; run it against the host's list with
+  // /etc/locale.gen swapped for a temp file (locale-gen itself is not run: it writes the host's archive).
+  describe.skipIf(!existsSync("/etc/locale.gen"))("locale selection command", () => {
+    function localeGenFor(lang: string) {
+      const spec = seed((d) => (d.locale = { lang }));
+      const cmd = renderNode(spec, spec.nodes[0]!.name).chrootCommands.find((c) => c.includes("SUPPORTED"));
+      expect(cmd, "no locale command").toBeDefined();
+      const target = join(work, `locale.gen-${lang}`);
+      writeFileSync(target, "");
+      const r = isolated(`mount --bind ${q(target)} /etc/locale.gen\n${cmd!}`);
+      return { code: r.code, text: sh("cat", [target]).out };
+    }
+
+    it.each([
+      ["en_US.UTF-8", "en_US.UTF-8 UTF-8\n"],
+      ["de_DE", "de_DE ISO-8859-1\n"],
+      ["de_DE@euro", "de_DE@euro ISO-8859-15\n"],
+    ])("%s", (lang, line) => {
+      expect(localeGenFor(lang)).toEqual({ code: 0, text: line });
+    });
+
+    it("fails for a locale glibc does not know", () => {
+      expect(localeGenFor("xx_YY.UTF-8").code).not.toBe(0);
     });
   });
 
