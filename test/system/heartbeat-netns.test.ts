@@ -84,13 +84,15 @@ async function calls(n: Node, op: string): Promise<string[]> {
 }
 
 // Warnings this sandbox causes and a real node would not (no core_pattern tuning, no memlock limit, no logd),
-// plus the one every node logs on its very first start.
+// plus what any node may log on its first start (no generation yet; the peer's first packets sent before
+// this node listened).
 const SANDBOX_NOISE = [
   /Core dumps could be lost/,
   /core_pattern|core_uses_pid/,
   /Cannot lock ourselves into memory/,
   /Logging daemon is disabled/,
   /No Previous generation/,
+  /lost packet\(s\) for/,
 ];
 
 /** ERROR/WARN/CRIT lines of a node's log that are not known sandbox noise. */
@@ -261,5 +263,31 @@ describe("heartbeat v1 with the rendered configuration, two netns nodes", () => 
     const bLog = await log(b, "ha-log");
     expect(bLog).toMatch(new RegExp(`node ${a.spec.name}: is dead`));
     expect(bLog).toMatch(/Taking over resource group/);
+  });
+
+  it("node A comes back and, with auto_failback off, leaves the service on node B", async () => {
+    const [a, b] = nodes as [Node, Node];
+    expect(spec.heartbeat.auto_failback).toBe(false);
+    await a.proc; // reaped after the kill
+    // A "reboot": the service IP does not survive it, the cables come back, heartbeat starts again.
+    await ip(["-n", a.ns, "addr", "del", vip(), "dev", bond()]);
+    await ip(["-n", a.ns, "link", "set", bond(), "up"]);
+    await ip(["-n", a.ns, "link", "set", repl(), "up"]);
+    const startsBefore = (await calls(a, "start")).length;
+    const bLogBefore = (await log(b, "ha-log")).length;
+    a.proc = startInSandbox(a.sb, HB_START, { netns: a.ns, hostname: a.spec.name });
+    try {
+      await waitFor("node B to see node A again", 40_000, async () =>
+        (await log(b, "ha-log"))
+          .slice(bLogBefore)
+          .includes(`Status update for node ${a.spec.name}: status active`),
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${await diagnostics()}`);
+    }
+    await sleep(3 * spec.heartbeat.keepalive + 2000);
+    expect(await holdsVip(b)).toBe(true);
+    expect(await holdsVip(a)).toBe(false);
+    expect((await calls(a, "start")).length).toBe(startsBefore);
   });
 });
