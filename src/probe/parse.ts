@@ -169,10 +169,17 @@ function isCandidateDevice(node: LsblkNode, includeLoop: boolean): boolean {
   return node.type === "disk" || (includeLoop && node.type === "loop");
 }
 
-/** Which top-level device holds `source` (a partition, the whole disk, or an LVM/md device above them). */
+/**
+ * The top-level devices holding `source` (a partition, the whole disk, or an LVM/md device above them).
+ * A RAID 1 root sits on two disks: both hold it.
+ */
+export function disksHolding(tree: LsblkNode[], source: string | null): LsblkNode[] {
+  if (!source) return [];
+  return tree.filter((top) => walk(top).some((n) => n.path === source || `/dev/${n.name}` === source));
+}
+
 export function diskHolding(tree: LsblkNode[], source: string | null): LsblkNode | null {
-  if (!source) return null;
-  return tree.find((top) => walk(top).some((n) => n.path === source || `/dev/${n.name}` === source)) ?? null;
+  return disksHolding(tree, source)[0] ?? null;
 }
 
 function partitionFacts(part: LsblkNode, blkid: Record<string, string>, swaps: Set<string>): PartitionFacts {
@@ -202,7 +209,7 @@ function diskFacts(
   raw: RawHardware,
   byId: Map<string, string[]>,
   swaps: Set<string>,
-  bootDisk: string | null,
+  bootDisks: Set<string>,
 ): DiskFacts {
   const probed = parseBlkidExport(raw.blkid[top.path] ?? "");
   const parts = top.children.filter((c) => c.type === "part");
@@ -229,7 +236,7 @@ function diskFacts(
     fstype: top.fstype ?? probed.TYPE ?? null,
     partitions: parts.map((p) => partitionFacts(p, raw.blkid, swaps)),
     mountpoints: mountpointsOf(walk(top), swaps),
-    isBootMedium: bootDisk === top.path,
+    isBootMedium: bootDisks.has(top.path),
     holders: unique([...sysfs, ...stacked]).sort(),
   };
 }
@@ -290,9 +297,10 @@ export function parseHardware(raw: RawHardware): HardwareFacts {
   const swaps = new Set(parseProcSwaps(raw.swaps));
   const byId = byIdLinks(raw.byId);
   const boot = bootMedium(tree, raw);
+  const bootDisks = new Set(disksHolding(tree, boot?.source ?? null).map((n) => n.path));
   const disks = tree
     .filter((n) => isCandidateDevice(n, raw.includeLoop))
-    .map((n) => diskFacts(n, raw, byId, swaps, boot?.disk ?? null));
+    .map((n) => diskFacts(n, raw, byId, swaps, bootDisks));
   return {
     schema: 1,
     hostname: raw.hostname.trim(),

@@ -250,6 +250,49 @@ describe("parseHardware on the recorded host", () => {
   });
 });
 
+describe("a developer machine with its root on RAID 1", () => {
+  // lsblk shows the md device under the partition of each member disk.
+  const md = { name: "md0", path: "/dev/md0", type: "raid1", size: 10 * GiB, mountpoints: ["/"] };
+  const member = (d: string) => ({
+    name: d,
+    path: `/dev/${d}`,
+    type: "disk",
+    size: 20 * GiB,
+    mountpoints: [null],
+    children: [
+      {
+        name: `${d}1`,
+        path: `/dev/${d}1`,
+        type: "part",
+        size: 10 * GiB,
+        mountpoints: [null],
+        children: [md],
+      },
+    ],
+  });
+  const facts = parseHardware({
+    ...raw,
+    includeLoop: false,
+    lsblk: {
+      blockdevices: [
+        member("sda"),
+        member("sdb"),
+        { name: "sdc", path: "/dev/sdc", type: "disk", size: 20 * GiB },
+      ],
+    },
+    blkid: {},
+    holders: { sda1: ["md0"], sdb1: ["md0"] },
+    rootSource: "/dev/md0\n",
+  });
+  it("marks both member disks as the boot medium, holding md0, with / mounted", () => {
+    expect(facts.disks.map((d) => [d.path, d.isBootMedium, d.holders, d.mountpoints])).toEqual([
+      ["/dev/sda", true, ["md0"], ["/"]],
+      ["/dev/sdb", true, ["md0"], ["/"]],
+      ["/dev/sdc", false, [], []],
+    ]);
+  });
+});
+
 describe("diskHolding and bootMedium", () => {
   const tree = parseLsblk(raw.lsblk);
   it("finds the top-level disk of a partition, of a whole disk, and nothing for a non-device", () => {
