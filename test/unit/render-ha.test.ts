@@ -1,4 +1,5 @@
 // What the HA renderers must get right, asserted on the rendered text the nodes will read.
+import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadSpec, loadSpecWithSecrets } from "../support/ha-spec.js";
 import * as drbd from "../../src/render/drbd.js";
@@ -10,6 +11,8 @@ import type { RenderFamily, RenderedFile } from "../../src/render/types.js";
 
 const SEED = new URL("../../examples/seed.yaml", import.meta.url).pathname;
 const HA = [drbd, heartbeat, nfs];
+const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
+const exampleFiles = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml"));
 
 function file(family: RenderFamily, path: string): RenderedFile {
   const f = family.files.find((x) => x.path === path);
@@ -224,5 +227,22 @@ describe("HA renderers refuse or adapt to other answers", () => {
     if (!first || !second) throw new Error("seed has no nodes");
     const hr = file(heartbeat.render(spec, second), "/etc/ha.d/haresources").content;
     expect(hr).toMatch(new RegExp(`^${first.name} drbddisk::`, "m"));
+  });
+});
+
+describe.each(exampleFiles)("HA renderers on examples/%s", (example) => {
+  it("give both nodes the same HA files, with the service IP last and exports without a space before '('", async () => {
+    const spec = await loadSpecWithSecrets(`${EXAMPLES}${example}`);
+    const [fa, fb] = [renderAll(spec, 0), renderAll(spec, 1)];
+    expect(fb).toEqual(fa);
+    const [, hb, nf] = fa as [RenderFamily, RenderFamily, RenderFamily];
+    const group = file(hb, "/etc/ha.d/haresources").content.trim().split("\n").at(-1)?.split(" ") ?? [];
+    expect(group[0]).toBe(spec.nodes[0]?.name);
+    expect(group.at(-1)).toBe(`IPaddr2::${spec.service.ip}/${spec.network.bond.name}`);
+    for (const line of file(nf, "/etc/exports")
+      .content.split("\n")
+      .filter((l) => l && !l.startsWith("#"))) {
+      expect(line).toMatch(/^\S+ [^\s(]+\([^\s()]+\)$/);
+    }
   });
 });
