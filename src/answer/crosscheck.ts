@@ -38,6 +38,16 @@ const MORE_SYSTEM_DIRS = ["/sys", "/tmp", "/usr", "/var", "/var/lib/nfs"];
 
 type Rule = (spec: ClusterSpec) => CrossIssue[];
 
+const LAN_PREFIX_MAX = 30;
+
+/** The LAN subnet, from the first node; undefined when its prefix is unusable (reported by lanAddresses). */
+function lanSubnet(spec: ClusterSpec): Cidr | undefined {
+  const first = spec.nodes[0];
+  if (!first) return undefined;
+  const lan = parseCidr(first.lan);
+  return lan.prefix <= LAN_PREFIX_MAX ? lan : undefined;
+}
+
 function nicNames(spec: ClusterSpec, i: number): string[] {
   return Object.keys(spec.nodes[i]?.nics ?? {});
 }
@@ -74,9 +84,9 @@ const uniqueMacs: Rule = (spec) => {
       if (seen) {
         issues.push({
           path: ["nodes", i, "nics", nic],
-          message: `MAC ${mac} is already ${seen}'s; every NIC needs a MAC of its own`,
+          message: `MAC ${mac} is already used by ${seen}; every NIC needs a MAC of its own`,
         });
-      } else owner.set(mac, `${node.name} ${nic}`);
+      } else owner.set(mac, `${node.name}'s ${nic}`);
     }
   });
   spec.nodes.forEach((node, i) => {
@@ -86,7 +96,7 @@ const uniqueMacs: Rule = (spec) => {
       if (seen && !own.has(mac)) {
         issues.push({
           path: ["nodes", i, "match", "mac", j],
-          message: `MAC ${mac} is ${seen}'s; a node must be recognised by MACs of its own`,
+          message: `MAC ${mac} belongs to ${seen}; a node must be recognised by MACs of its own`,
         });
       }
     });
@@ -196,11 +206,11 @@ function linkSubnetIssues(spec: ClusterSpec, key: "lan" | "repl", label: string)
 
 const lanAddresses: Rule = (spec) => {
   const first = spec.nodes[0];
-  if (first && parseCidr(first.lan).prefix > 30) {
+  if (first && !lanSubnet(spec)) {
     return [
       {
         path: ["nodes", 0, "lan"],
-        message: `expected a prefix of /30 or shorter (the LAN holds two nodes and the service IP), got ${first.lan}`,
+        message: `expected a prefix of /${LAN_PREFIX_MAX} or shorter (the LAN holds two nodes and the service IP), got ${first.lan}`,
       },
     ];
   }
@@ -209,9 +219,8 @@ const lanAddresses: Rule = (spec) => {
 
 const replicationAddresses: Rule = (spec) => {
   const issues = linkSubnetIssues(spec, "repl", "replication");
-  const first = spec.nodes[0];
-  if (!first) return issues;
-  const lan = parseCidr(first.lan);
+  const lan = lanSubnet(spec);
+  if (!lan) return issues;
   spec.nodes.forEach((node, i) => {
     const repl = parseCidr(node.repl);
     if (subnetsOverlap(repl, lan)) {
@@ -225,9 +234,8 @@ const replicationAddresses: Rule = (spec) => {
 };
 
 const serviceAddress: Rule = (spec) => {
-  const first = spec.nodes[0];
-  if (!first) return [];
-  const lan = parseCidr(first.lan);
+  const lan = lanSubnet(spec);
+  if (!lan) return [];
   const service = parseCidr(spec.service.ip);
   const path: PathKey[] = ["service", "ip"];
   if (service.prefix !== lan.prefix) {
@@ -268,9 +276,8 @@ const uniqueAddresses: Rule = (spec) => {
 };
 
 const gatewayAndPingInLan: Rule = (spec) => {
-  const first = spec.nodes[0];
-  if (!first) return [];
-  const lan = parseCidr(first.lan);
+  const lan = lanSubnet(spec);
+  if (!lan) return [];
   const check = (path: PathKey[], text: string | undefined, role: string): CrossIssue[] => {
     if (text === undefined) return [];
     const address = parseIpv4(text);

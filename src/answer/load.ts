@@ -2,10 +2,14 @@
 // the file, line and column where the user has to change something.
 import { readFile } from "node:fs/promises";
 import { LineCounter, isScalar, parseDocument, visit, type Document, type YAMLError } from "yaml";
-import type { ClusterSpec } from "./schema.js";
+import { ClusterSpecBase, type ClusterSpec } from "./schema.js";
 import { checkSpec } from "./validate.js";
 import { formatPath } from "./messages.js";
 import { locate } from "./locate.js";
+
+const REQUIRED_KEYS = Object.entries(ClusterSpecBase.shape)
+  .filter(([, schema]) => !schema.safeParse(undefined).success)
+  .map(([key]) => key);
 
 export type AnswerError = { file: string; line: number; col: number; path: string; message: string };
 
@@ -35,6 +39,11 @@ function distinct(errors: AnswerError[]): AnswerError[] {
   });
 }
 
+/** One syntax error usually confuses the parser for the rest of its line; the first one is the real one. */
+function firstPerLine(errors: AnswerError[]): AnswerError[] {
+  return errors.filter((e, i) => i === 0 || errors[i - 1]?.line !== e.line);
+}
+
 /** The text of the mapping key that starts at this offset. */
 function keyAt(doc: Document, offset: number): string {
   let found = "?";
@@ -57,7 +66,9 @@ function syntaxError(file: string, doc: Document, e: YAMLError): AnswerError {
   const message =
     e.code === "DUPLICATE_KEY"
       ? `duplicate key '${keyAt(doc, e.pos[0])}': a key may appear only once in a mapping`
-      : firstLine.replace(/ at line \d+, column \d+:?$/, "");
+      : e.code === "TAG_RESOLVE_FAILED"
+        ? `${firstLine.replace(/^Unresolved tag: (\S+).*$/, "unknown YAML tag $1")}; answer files use plain values, no tags`
+        : firstLine.replace(/ at line \d+, column \d+:?$/, "");
   return { file, line: pos.line, col: pos.col, path: "", message };
 }
 
@@ -69,8 +80,12 @@ export function loadAnswerText(text: string, file: string): LoadResult {
   if (yamlProblems.length > 0) {
     return {
       ok: false,
-      errors: distinct(yamlProblems.map((e) => syntaxError(file, doc, e))).sort(byPosition),
+      errors: firstPerLine(yamlProblems.map((e) => syntaxError(file, doc, e)).sort(byPosition)),
     };
+  }
+  if (doc.contents === null) {
+    const message = `the file is empty; an answer file needs at least ${REQUIRED_KEYS.join(", ")}`;
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: "", message }] };
   }
   const result = checkSpec(doc.toJS({ maxAliasCount: 100 }));
   if (result.ok) return { ok: true, spec: result.spec, doc };

@@ -44,13 +44,17 @@ export function parseDuration(text: string | number): number {
   return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
 }
 
-/** Bytes -> the largest binary unit that divides them exactly ("5GiB"), or a plain count of bytes. */
+/** Bytes -> the shortest exact text in any unit ("5GiB", "2TB"), or a plain count of bytes. */
 export function formatSize(bytes: number): string {
-  for (const unit of ["TiB", "GiB", "MiB", "KiB"]) {
-    const factor = UNITS[unit] as number;
-    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
+  let best = `${bytes}B`;
+  let bestCount = bytes;
+  for (const [unit, factor] of Object.entries(UNITS)) {
+    if (bytes >= factor && bytes % factor === 0 && bytes / factor < bestCount) {
+      best = `${bytes / factor}${unit}`;
+      bestCount = bytes / factor;
+    }
   }
-  return `${bytes}B`;
+  return best;
 }
 
 /** Milliseconds -> "2m", "10s" or "500ms", whichever is exact. */
@@ -83,12 +87,18 @@ const cidr4 = z.string().regex(CIDR4, expected("an IPv4 address with prefix leng
 const absPath = z.string().regex(ABS_PATH, expected("an absolute path like /data/export"));
 const SIZE_PHRASE = "a size like 5GiB, 512MiB or 20GB, or a number of bytes";
 const size = z
-  .union([z.number().int().positive(), z.string().regex(SIZE, expected(SIZE_PHRASE))], expected(SIZE_PHRASE))
+  .union(
+    [z.number().int().positive(expected(SIZE_PHRASE)), z.string().regex(SIZE, expected(SIZE_PHRASE))],
+    expected(SIZE_PHRASE),
+  )
   .transform((v) => parseSize(v));
 const DURATION_PHRASE = "a duration like 500ms, 10s or 2m, or a number of seconds";
 const duration = z
   .union(
-    [z.number().int().positive(), z.string().regex(DURATION, expected(DURATION_PHRASE))],
+    [
+      z.number().int().positive(expected(DURATION_PHRASE)),
+      z.string().regex(DURATION, expected(DURATION_PHRASE)),
+    ],
     expected(DURATION_PHRASE),
   )
   .transform((v) => parseDuration(v));
