@@ -79,7 +79,8 @@ export function startWizard(opts: WizardOptions): WizardHandle {
   let state = initWizard({
     facts: opts.facts,
     answer: opts.answer,
-    demo: opts.demo,
+    // A simulated engine writes nothing, and every screen says so.
+    demo: opts.demo ?? opts.engine.simulated,
     available: opts.available,
     secret: opts.secret,
   });

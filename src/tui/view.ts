@@ -1,7 +1,7 @@
 // Pure views: wizard state -> the text of each part of the frame (title bar, body, status line, help
 // line, optional dialog), with blessed tags from the theme. app.ts only copies these strings into boxes,
 // so what the user sees is decided here and can be tested without a terminal.
-import { checkDraft, chosenDisk, type FieldId, type Target } from "./model/draft.js";
+import { checkDraft, chosenDisk, nicNames, type FieldId, type Target } from "./model/draft.js";
 import { partitionLines } from "./model/disks.js";
 import { bar, fit, fitTail, formatBytes, formatDuration, wrap } from "./model/format.js";
 import { MARKS, etaSeconds, overallRatio } from "./model/progress.js";
@@ -58,9 +58,9 @@ export const FIELD_INFO: Record<FieldId, { label: string; hint: string; secret?:
   nodeARepl: { label: "Replication address", hint: "10.0.0.1/30" },
   nodeBLan: { label: "LAN address (bond)", hint: "192.168.42.2/24" },
   nodeBRepl: { label: "Replication address", hint: "10.0.0.2/30" },
-  nodeBMac0: { label: "MAC of NIC 1", hint: "empty: at clone" },
-  nodeBMac1: { label: "MAC of NIC 2", hint: "empty: at clone" },
-  nodeBMacRepl: { label: "MAC of repl. NIC", hint: "empty: at clone" },
+  nodeBMac0: { label: "MAC of lan0", hint: "52:54:00:12:34:56" },
+  nodeBMac1: { label: "MAC of lan1", hint: "52:54:00:12:34:57" },
+  nodeBMacRepl: { label: "MAC of repl0", hint: "52:54:00:12:34:58" },
   clusterName: { label: "Cluster name", hint: "nfs1" },
   domain: { label: "DNS domain", hint: "optional" },
   nodeAName: { label: "Node A host name", hint: "node-a" },
@@ -284,19 +284,26 @@ function diskBody(state: WizardState, theme: Theme, size: Size): string[] {
   return out;
 }
 
-function fieldLine(state: WizardState, theme: Theme, id: FieldId, focused: boolean): string {
-  const info = FIELD_INFO[id];
+function fieldLine(state: WizardState, theme: Theme, id: FieldId, focused: boolean, width: number): string {
+  const info = { ...FIELD_INFO[id] };
+  // Node B's MAC fields are named after the NIC names the answer uses (lan0, lan1, repl0 by default).
+  const [slave0, slave1, replName] = nicNames(state.draft);
+  const macOf = { nodeBMac0: slave0, nodeBMac1: slave1, nodeBMacRepl: replName } as Partial<
+    Record<FieldId, string>
+  >;
+  if (macOf[id]) info.label = `MAC of ${macOf[id]}`;
   const raw = state.draft.fields[id];
   const value = info.secret ? "*".repeat(raw.length) : raw;
   const box = `[${fitTail(value, VALUE_W)}]`;
   // The example only while it helps: on the field being typed into, or next to an empty one.
   let hint = focused || raw === "" ? info.hint : "";
   if (id === "password" && state.draft.passwordHash && raw === "") hint = "empty: keep current";
-  if (id === "password" && !state.draft.passwordHash && raw === "") hint = "empty: SSH key only";
+  if (id === "password" && !state.draft.passwordHash && raw === "") hint = "empty: none";
   const mark =
     state.shown.has(id) && (checkDraft(state.draft, state.facts).byTarget.get(id)?.length ?? 0) > 0;
   const label = fit(`${mark ? "!" : " "} ${info.label}`, LABEL_W + 2);
-  return ` ${esc(label)} ${focused ? theme.selected(box) : esc(box)} ${theme.quiet(hint)}`;
+  const room = Math.max(0, width - label.length - box.length - 3);
+  return ` ${esc(label)} ${focused ? theme.selected(box) : esc(box)} ${theme.quiet(fit(hint, room).trimEnd())}`;
 }
 
 function formBody(state: WizardState, theme: Theme, size: Size): string[] {
@@ -309,7 +316,7 @@ function formBody(state: WizardState, theme: Theme, size: Size): string[] {
   };
   const fieldWithErrors = (id: FieldId, i: number) => {
     markFocus(i);
-    out.push(fieldLine(state, theme, id, i === cur));
+    out.push(fieldLine(state, theme, id, i === cur, size.cols));
     out.push(...errorLines(theme, shownErrors(state, id), size, LABEL_W + 4));
   };
   if (state.screen === "network") {
@@ -354,11 +361,8 @@ function formBody(state: WizardState, theme: Theme, size: Size): string[] {
   items.forEach((it, i) => {
     if (it.kind !== "field") return;
     if (it.id === "nodeBLan") {
-      out.push(
-        theme.heading(
-          ` The other machine: node B (${state.draft.fields.nodeBName || "?"}) - MACs may stay empty`,
-        ),
-      );
+      out.push(theme.heading(` The other machine: node B (${state.draft.fields.nodeBName || "?"})`));
+      out.push(...errorLines(theme, shownErrors(state, "nodeBNics"), size, 1));
     }
     if (it.id === "serviceIp" || it.id === "exportPath" || it.id === "sshKey") out.push("");
     fieldWithErrors(it.id, i);
@@ -430,7 +434,7 @@ function reviewBody(state: WizardState, theme: Theme, size: Size): string[] {
 function pagerBody(state: WizardState, theme: Theme, size: Size): string[] {
   const p = state.pager;
   if (!p) return [];
-  const height = Math.min(size.rows - 2, PAGER_PAGE + 2);
+  const height = Math.min(size.rows - 2, PAGER_PAGE);
   const shown = p.lines.slice(p.top, p.top + height);
   const end = Math.min(p.lines.length, p.top + height);
   return [

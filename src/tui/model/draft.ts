@@ -36,7 +36,7 @@ export const FIELD_IDS = [
 export type FieldId = (typeof FIELD_IDS)[number];
 
 /** Things that get errors but are not text fields: the disk choice and the NIC roles. */
-export type Target = FieldId | "disk" | "nics";
+export type Target = FieldId | "disk" | "nics" | "nodeBNics";
 
 export interface Draft {
   base: AnswerObject;
@@ -60,6 +60,8 @@ export function fieldPath(draft: Draft, id: Target): IssuePath {
       return ["nodes", 0, "disk"];
     case "nics":
       return ["nodes", 0, "nics"];
+    case "nodeBNics":
+      return ["nodes", 1, "nics"];
     case "nodeALan":
       return ["nodes", 0, "lan"];
     case "nodeARepl":
@@ -400,7 +402,7 @@ export function checkDraft(draft: Draft, facts: HardwareFacts): Checked {
   const byTarget = new Map<Target, string[]>();
   const add = (t: Target, m: string) => byTarget.set(t, [...(byTarget.get(t) ?? []), m]);
   const general: Issue[] = [];
-  const targets: Target[] = ["disk", "nics", ...FIELD_IDS];
+  const targets: Target[] = ["disk", "nics", "nodeBNics", ...FIELD_IDS];
   if (!validation.ok) {
     for (const issue of validation.issues) {
       // The longest matching field path wins, so nodes.1.nics.lan0 goes to its MAC field, not to "nics".

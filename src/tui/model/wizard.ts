@@ -75,7 +75,7 @@ export const CLUSTER_FIELDS: FieldId[] = [
 /** Which errors keep the user on which screen. */
 export const SCREEN_TARGETS: Partial<Record<ScreenId, Target[]>> = {
   disk: ["disk"],
-  network: ["nics", ...NETWORK_FIELDS],
+  network: ["nics", "nodeBNics", ...NETWORK_FIELDS],
   cluster: CLUSTER_FIELDS,
 };
 
@@ -169,7 +169,7 @@ export function initWizard(opts: InitOptions): WizardState {
 }
 
 function allTargets(): Set<Target> {
-  return new Set<Target>(["disk", "nics", ...NETWORK_FIELDS, ...CLUSTER_FIELDS]);
+  return new Set<Target>(["disk", "nics", "nodeBNics", ...NETWORK_FIELDS, ...CLUSTER_FIELDS]);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -456,7 +456,10 @@ function onForm(state: WizardState, key: Key, deps: Deps): WizardState {
   const edited = editText(value, key);
   if (edited === null) return state;
   const draft = { ...state.draft, fields: { ...state.draft.fields, [item.id]: edited } };
-  return { ...state, draft, shown: new Set([...state.shown, item.id]) };
+  const touched: Target[] = [item.id];
+  // Node B's MACs are judged together ("missing NIC lan1"): once one is typed, show that too.
+  if (item.id.startsWith("nodeBMac")) touched.push("nodeBNics");
+  return { ...state, draft, shown: new Set([...state.shown, ...touched]) };
 }
 
 /** Space on a NIC: none -> bond -> replication -> none, skipping roles that are already full. */
@@ -530,7 +533,8 @@ function openPager(state: WizardState, item: ReviewItem): WizardState["pager"] {
   return { ...pagerContent(state, item), top: 0 };
 }
 
-export const PAGER_PAGE = 15;
+/** Lines per pager page: what fits in the body of an 80x24 screen under the title and over the footer. */
+export const PAGER_PAGE = 17;
 
 function onPager(state: WizardState, key: Key): WizardState {
   const p = state.pager;

@@ -1,0 +1,53 @@
+// The disk screen: what the probe found, which disk may be chosen, and why the others may not.
+import { afterEach, describe, expect, it } from "vitest";
+import { KEY, fixture, openVt, type Vt } from "./tui-vt.js";
+
+let vt: Vt;
+afterEach(() => vt?.destroy());
+
+describe("disk screen", () => {
+  it("lists every disk with model, size and serial, and marks the stick as the boot medium", async () => {
+    vt = await openVt();
+    await vt.press(KEY.enter);
+    const screen = await vt.text();
+    expect(screen).toContain("step 1 of 5: disk");
+    expect(screen).toMatch(/sda\s+20\.0 GiB\s+QEMU HARDDISK\s+QM00001\s+empty/);
+    expect(screen).toMatch(/sdb\s+2\.0 GiB\s+QEMU HARDDISK\s+1-0000:00:1d\.7-1\s+boot medium/);
+  });
+
+  it("refuses the boot medium with the reason and stays on the screen", async () => {
+    vt = await openVt();
+    await vt.press(KEY.enter, KEY.down);
+    let screen = await vt.text();
+    expect(screen).toContain("/dev/sdb: QEMU HARDDISK, 2.0 GiB, usb, removable");
+    expect(screen).toContain("sdb1");
+    expect(screen).toContain("/run/live/medium");
+    expect(screen).toContain("cannot be chosen: the boot medium (the stick pairboot runs from)");
+    await vt.press(KEY.enter);
+    screen = await vt.text();
+    expect(screen).toContain("step 1 of 5: disk");
+    expect(screen).toContain("sdb cannot be chosen: it is the boot medium");
+    expect(vt.handle.state().draft.disk).toBeNull();
+  });
+
+  it("refuses a disk too small for the OS and data partitions, saying how much is needed", async () => {
+    vt = await openVt({ facts: fixture("too-small") });
+    await vt.press(KEY.enter);
+    let screen = await vt.text();
+    expect(screen).toMatch(/sda\s+6\.0 GiB\s+QEMU HARDDISK\s+QM00001\s+too small/);
+    expect(screen).toMatch(/cannot be chosen: too small: 6\.0 GiB, pairboot needs at least 6\.5 GiB/);
+    await vt.press(KEY.enter);
+    screen = await vt.text();
+    expect(screen).toContain("sda cannot be chosen: too small");
+    expect(screen).toContain("step 1 of 5: disk");
+  });
+
+  it("takes a good disk and moves on to the network screen", async () => {
+    vt = await openVt({ facts: fixture("two-equal-disks") });
+    await vt.press(KEY.enter, KEY.down, KEY.enter);
+    const screen = await vt.text();
+    expect(screen).toContain("step 2 of 5: network");
+    expect(screen).toContain("sdb chosen.");
+    expect(vt.handle.state().draft.disk).toBe("sdb");
+  });
+});

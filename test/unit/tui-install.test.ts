@@ -1,0 +1,170 @@
+// A whole install of node A through the wizard, ending at the engine boundary: the engine must receive the
+// spec the user entered and the disk whose name was typed, and the answer file must be saved first.
+import { readFileSync, statSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadAnswerFile } from "../../src/answer/load.js";
+import { focusItems, cursorOf } from "../../src/tui/model/wizard.js";
+import type { FieldId } from "../../src/tui/model/draft.js";
+import { KEY, openVt, type Vt } from "./tui-vt.js";
+
+let vt: Vt;
+afterEach(() => vt?.destroy());
+
+/** Tab to a field (or the Next button) on the current form screen. */
+async function tabTo(target: FieldId | "next"): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const s = vt.handle.state();
+    const item = focusItems(s)[cursorOf(s)];
+    if (item && (item.kind === "next" ? target === "next" : item.kind === "field" && item.id === target))
+      return;
+    await vt.press(KEY.tab);
+  }
+  throw new Error(`never reached ${target}`);
+}
+
+async function fill(id: FieldId, value: string): Promise<void> {
+  await tabTo(id);
+  await vt.press(KEY.ctrlU);
+  await vt.type(value);
+}
+
+/** Start -> disk sda -> NIC roles ens3, ens4 (bond) and ens5 (replication). */
+async function throughDiskAndNics(): Promise<void> {
+  await vt.press(KEY.enter); // Install node A
+  await vt.press(KEY.enter); // sda, the first disk
+  await vt.press(KEY.space, KEY.down, KEY.space, KEY.down, KEY.space);
+}
+
+describe("installing node A", () => {
+  it("walks every screen and hands the engine the entered spec and the confirmed disk", async () => {
+    vt = await openVt();
+    await throughDiskAndNics();
+    let screen = await vt.text();
+    expect(screen).toMatch(/lan0\s+ens3\s+52:54:00:00:0a:01\s+up/);
+    expect(screen).toMatch(/lan1\s+ens4\s+52:54:00:00:0a:02/);
+    expect(screen).toMatch(/repl0\s+ens5\s+52:54:00:00:0a:03/);
+
+    await fill("nodeALan", "192.168.42.1/24");
+    await fill("nodeBLan", "192.168.42.2/24");
+    await fill("nodeBMac0", "52:54:00:00:0b:01");
+    await fill("nodeBMac1", "52:54:00:00:0b:02");
+    await fill("nodeBMacRepl", "52:54:00:00:0b:03");
+    await tabTo("next");
+    await vt.press(KEY.enter);
+    screen = await vt.text();
+    expect(screen).toContain("step 3 of 5: cluster");
+
+    await fill("clusterName", "nfs7");
+    await fill("domain", "example.org");
+    await fill("serviceIp", "192.168.42.42/24");
+    await fill("gateway", "192.168.42.254");
+    await fill("dns", "192.168.42.254");
+    await fill("exportClients", "192.168.42.0/24");
+    await fill("timeServers", "192.168.42.254, ntp.example.org");
+    await fill("sshKey", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample admin@rack");
+    await fill("password", "hunter22");
+    await fill("password2", "hunter22");
+    screen = await vt.text();
+    expect(screen).toMatch(/Root password again\s+\[\*{8}\s/);
+    expect(screen).not.toContain("hunter22");
+    await tabTo("next");
+    await vt.press(KEY.enter);
+
+    screen = await vt.text();
+    expect(screen).toContain("step 4 of 5: review");
+    expect(screen).toMatch(/Node A "node-a" on \/dev\/sda \(QEMU HARDDISK, 20\.0 GiB\)/);
+    expect(screen).toMatch(/3\s+pairboot-os\s+5\.0 GiB\s+Debian, ext4, \//);
+    expect(screen).toMatch(/4\s+pairboot-data\s+14\.\d GiB\s+DRBD r0/);
+    expect(screen).toContain("/etc/drbd.d/global_common.conf");
+
+    // A secret file in the pager: its content is shown, the secret is not.
+    const drbdIndex = (await vt.lines()).findIndex((l) => l.includes("/etc/drbd.d/global_common.conf"));
+    const firstFile = (await vt.lines()).findIndex((l) => /^\S?\s+\/etc\//.test(l.slice(1)));
+    expect(drbdIndex).toBeGreaterThan(0);
+    for (let i = firstFile; i < drbdIndex; i++) await vt.press(KEY.down);
+    await vt.press(KEY.enter);
+    screen = await vt.text();
+    expect(screen).toContain("/etc/drbd.d/global_common.conf  mode 0640");
+    expect(screen).toContain("-- lines 1-17 of");
+    await vt.press(KEY.pageDown);
+    screen = await vt.text();
+    expect(screen).toContain("-- lines 18-34 of");
+    expect(screen).toContain('shared-secret "********"');
+    expect(screen).not.toContain("test-secret-");
+    await vt.press(KEY.esc);
+
+    await vt.press(KEY.end, KEY.enter);
+    screen = await vt.text();
+    expect(screen).toContain("step 5 of 5: confirm");
+    expect(screen).toContain("ALL DATA ON /dev/sda WILL BE ERASED");
+
+    // Anything but the disk's name erases nothing.
+    await vt.type("sdb");
+    await vt.press(KEY.enter);
+    screen = await vt.text();
+    expect(screen).toContain('"sdb" is not "sda": nothing was erased');
+    expect(vt.engine.calls).toHaveLength(0);
+
+    await vt.type("sda");
+    await vt.press(KEY.enter);
+    screen = await vt.until((t) => t.includes("finished"));
+    expect(screen).toContain("Demo finished: nothing was written to any disk.");
+    expect(screen).toContain('Boot node B from the stick and choose "Receive a clone as node B"');
+
+    expect(vt.engine.calls).toHaveLength(1);
+    const call = vt.engine.calls?.[0];
+    expect(call?.opts.diskPath).toBe("/dev/sda");
+    expect(call?.opts.nodeName).toBe("node-a");
+    expect(call?.opts.confirmWipe).toBe(true);
+    const spec = call!.spec;
+    expect(spec.cluster).toEqual({ name: "nfs7", domain: "example.org" });
+    expect(spec.nodes[0]).toMatchObject({
+      name: "node-a",
+      disk: { serial: "QM00001" },
+      nics: { lan0: "52:54:00:00:0a:01", lan1: "52:54:00:00:0a:02", repl0: "52:54:00:00:0a:03" },
+      lan: "192.168.42.1/24",
+      repl: "10.0.0.1/30",
+    });
+    expect(spec.nodes[1]).toMatchObject({
+      name: "node-b",
+      lan: "192.168.42.2/24",
+      nics: { lan0: "52:54:00:00:0b:01" },
+    });
+    expect(spec.service.ip).toBe("192.168.42.42/24");
+    expect(spec.time.servers).toEqual(["192.168.42.254", "ntp.example.org"]);
+    expect(spec.access.root_password_hash).toBe(`$6$testsalt$${Buffer.from("hunter22").toString("hex")}`);
+
+    // The answer was saved before the engine ran, privately, and replays to the same spec.
+    const saved = call!.opts.answerPath;
+    expect(screen).toContain(saved.slice(0, 30));
+    expect(statSync(saved).mode & 0o777).toBe(0o600);
+    const replay = await loadAnswerFile(saved);
+    expect(replay.ok).toBe(true);
+    if (replay.ok) expect(replay.spec).toEqual(spec);
+    expect(readFileSync(saved, "utf8")).toContain("shared_secret: test-secret-");
+  });
+
+  it("leaves through q on the done screen with the answer path as the outcome", async () => {
+    vt = await openVt({
+      answer: { path: "examples/seed.yaml", object: (await loadSeed()).object },
+    });
+    await vt.press(KEY.enter, KEY.enter); // start, disk (pre-selected)
+    await tabTo("next");
+    await vt.press(KEY.enter); // network
+    await fill("sshKey", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample admin@rack");
+    await tabTo("next");
+    await vt.press(KEY.enter); // cluster
+    await vt.press(KEY.end, KEY.enter);
+    await vt.type("sda");
+    await vt.press(KEY.enter);
+    await vt.until((t) => t.includes("finished"));
+    await vt.press("q");
+    const outcome = await vt.handle.outcome;
+    expect(outcome).toMatchObject({ kind: "finished", ok: true });
+  });
+});
+
+async function loadSeed(): Promise<{ object: unknown }> {
+  const { readAnswerObject } = await import("../../src/tui/answer-io.js");
+  return { object: await readAnswerObject("examples/seed.yaml") };
+}

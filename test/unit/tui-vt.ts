@@ -1,0 +1,198 @@
+// An in-process terminal for wizard tests: blessed writes into @xterm/headless through a fake TTY stream,
+// keys go in as the bytes a terminal would send, and tests read the screen back as text and cells.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Writable } from "node:stream";
+import xh from "@xterm/headless";
+import type { ClusterSpec } from "../../src/answer/schema.js";
+import type { HardwareFacts } from "../../src/probe/facts.js";
+import { startWizard, type WizardHandle } from "../../src/tui/app.js";
+import { answerSaver } from "../../src/tui/answer-io.js";
+import type { Engine, InstallOptions, ProgressEvent } from "../../src/tui/engine.js";
+import { openTerminal } from "../../src/tui/terminal.js";
+
+export const KEY = {
+  enter: "\r",
+  tab: "\t",
+  shiftTab: "\x1b[Z",
+  up: "\x1b[A",
+  down: "\x1b[B",
+  esc: "\x1b",
+  f1: "\x1bOP",
+  space: " ",
+  backspace: "\x7f",
+  end: "\x1b[F",
+  pageDown: "\x1b[6~",
+  ctrlU: "\x15",
+} as const;
+
+export function fixture(name: string): HardwareFacts {
+  return JSON.parse(readFileSync(join("test/fixtures/hardware", `${name}.json`), "utf8")) as HardwareFacts;
+}
+
+export interface EngineCall {
+  spec: ClusterSpec;
+  opts: InstallOptions;
+}
+
+/** The engine boundary, recorded: it reports a short task list and succeeds, touching nothing. */
+export function recordingEngine(): Engine & { calls: EngineCall[] } {
+  const calls: EngineCall[] = [];
+  return {
+    simulated: true,
+    calls,
+    async install(spec, opts, onProgress: (e: ProgressEvent) => void) {
+      calls.push({ spec, opts });
+      onProgress({
+        type: "plan",
+        tasks: [
+          { id: "partition", title: "Partition the disk" },
+          { id: "copy-root", title: "Copy the OS" },
+        ],
+      });
+      onProgress({ type: "start", id: "partition" });
+      onProgress({ type: "done", id: "partition" });
+      onProgress({ type: "start", id: "copy-root" });
+      onProgress({ type: "progress", id: "copy-root", ratio: 0.5, detail: "1.0 GiB of 2.0 GiB" });
+      onProgress({ type: "done", id: "copy-root" });
+      return { ok: true };
+    },
+  };
+}
+
+export interface VtOptions {
+  terminal?: string;
+  cols?: number;
+  rows?: number;
+  facts?: HardwareFacts;
+  answer?: { path: string; object: unknown };
+  engine?: Engine;
+  loadAnswer?: (path: string) => Promise<unknown>;
+}
+
+export interface Vt {
+  handle: WizardHandle;
+  engine: Engine & { calls?: EngineCall[] };
+  saveDir: string;
+  mono: boolean;
+  press(...keys: string[]): Promise<void>;
+  type(text: string): Promise<void>;
+  text(): Promise<string>;
+  lines(): Promise<string[]>;
+  /** The row index of the first line containing `needle`, or -1. */
+  rowOf(needle: string): Promise<number>;
+  cell(x: number, y: number): Promise<xh.IBufferCell>;
+  /** Every cell of the screen, for attribute sweeps. */
+  cells(): Promise<{ x: number; y: number; cell: xh.IBufferCell }[]>;
+  until(predicate: (text: string) => boolean, ms?: number): Promise<string>;
+  destroy(): void;
+}
+
+export async function openVt(opts: VtOptions = {}): Promise<Vt> {
+  const cols = opts.cols ?? 80;
+  const rows = opts.rows ?? 25;
+  const term = new xh.Terminal({ cols, rows, allowProposedApi: true });
+  let pending = Promise.resolve();
+  const output = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        pending = pending.then(() => new Promise<void>((r) => term.write(chunk, r)));
+        cb();
+      },
+    }),
+    { isTTY: true, columns: cols, rows },
+  );
+  const input = Object.assign(new PassThrough(), {
+    isTTY: true,
+    isRaw: true,
+    setRawMode() {
+      return input;
+    },
+  });
+  const opened = openTerminal({ input, output }, { terminal: opts.terminal ?? "linux", coalesce: false });
+  const engine = opts.engine ?? recordingEngine();
+  const saveDir = mkdtempSync(join(tmpdir(), "pairboot-tui-test-"));
+  const facts = opts.facts ?? fixture("node-a");
+  let n = 0;
+  const handle = startWizard({
+    screen: opened.screen,
+    mono: opened.mono,
+    facts,
+    engine,
+    answer: opts.answer,
+    loadAnswer: opts.loadAnswer ?? (async () => ({})),
+    saveAnswer: answerSaver(facts, { demo: true, dir: saveDir }),
+    // A fixed hash and secrets keep the saved answers comparable between runs.
+    hashPassword: (p) => `$6$testsalt$${Buffer.from(p).toString("hex")}`,
+    secret: () => `test-secret-${String(++n).padStart(8, "0")}`,
+    now: () => 1_000_000,
+  });
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setImmediate(r));
+      await pending;
+    }
+  };
+  const lines = async () => {
+    await settle();
+    const b = term.buffer.active;
+    return Array.from({ length: rows }, (_, y) => b.getLine(y)?.translateToString(true) ?? "");
+  };
+  const text = async () => (await lines()).join("\n");
+  return {
+    handle,
+    engine,
+    saveDir,
+    mono: opened.mono,
+    async press(...keys) {
+      for (const k of keys) {
+        input.write(k);
+        await settle();
+      }
+    },
+    async type(t) {
+      for (const ch of t) {
+        input.write(ch);
+        await settle();
+      }
+    },
+    text,
+    lines,
+    async rowOf(needle) {
+      return (await lines()).findIndex((l) => l.includes(needle));
+    },
+    async cell(x, y) {
+      await settle();
+      const c = term.buffer.active.getLine(y)?.getCell(x);
+      if (!c) throw new Error(`no cell at ${x},${y}`);
+      return c;
+    },
+    async cells() {
+      await settle();
+      const out: { x: number; y: number; cell: xh.IBufferCell }[] = [];
+      for (let y = 0; y < rows; y++) {
+        const line = term.buffer.active.getLine(y);
+        for (let x = 0; x < cols; x++) {
+          const c = line?.getCell(x);
+          if (c) out.push({ x, y, cell: c });
+        }
+      }
+      return out;
+    },
+    async until(predicate, ms = 5000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const t = await text();
+        if (predicate(t)) return t;
+        if (Date.now() > end) throw new Error(`screen never matched; last screen:\n${t}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    destroy() {
+      opened.screen.destroy();
+      opened.close();
+      term.dispose();
+    },
+  };
+}
