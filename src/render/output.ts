@@ -16,10 +16,22 @@ export interface OutputFile {
 
 export const META_DIR = ".pairboot";
 
+/**
+ * A rendered file's path relative to the output directory. Only plain absolute paths are accepted, so a
+ * renderer bug can never write outside DIR (or, on a target, outside the installed root).
+ */
+function relativePath(path: string): string {
+  const parts = path.split("/");
+  if (parts[0] !== "" || parts.slice(1).some((p) => p === "" || p === "." || p === "..")) {
+    throw new Error(`a renderer produced an unsafe path: ${JSON.stringify(path)}`);
+  }
+  return parts.slice(1).join("/");
+}
+
 /** Every file `render --out` writes, in a stable order. */
 export function outputFiles(spec: ClusterSpec, tree: RenderedTree): OutputFile[] {
   const files: OutputFile[] = tree.files.map((f) => ({
-    path: f.path.replace(/^\/+/, ""),
+    path: relativePath(f.path),
     content: f.content,
     mode: f.mode,
     secret: f.secret === true,

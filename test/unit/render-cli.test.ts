@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import YAML from "yaml";
 import { run } from "../../src/cli/render.js";
 import { renderNode } from "../../src/render/index.js";
+import { outputFiles } from "../../src/render/output.js";
 import { TEST_SECRETS, exampleText, seed } from "./render-fixture.js";
 
 const work = mkdtempSync(join(tmpdir(), "pairboot-render-cli-"));
@@ -111,5 +112,19 @@ describe("pairboot render", () => {
     const line = text.split("\n").findIndex((l) => l.includes("192.168.42.300")) + 1;
     const err = await run([path, "--node", "node-a", "--out", join(work, "bad")]).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(new RegExp(`bad\\.yaml:${line}:\\d+: nodes\\[0\\]\\.lan: `));
+  });
+});
+
+describe("output tree", () => {
+  it("refuses a rendered path that could leave the output directory", () => {
+    const spec = seed();
+    const tree = renderNode(spec, "node-a");
+    for (const bad of ["/etc/../../root/x", "etc/hostname", "/etc//x", "/etc/./x"]) {
+      const broken = { ...tree, files: [{ path: bad, content: "", mode: 0o644 }] };
+      expect(() => outputFiles(spec, broken)).toThrow(/unsafe path/);
+    }
+    expect(outputFiles(spec, tree).every((f) => !f.path.startsWith("/") && !f.path.includes(".."))).toBe(
+      true,
+    );
   });
 });
