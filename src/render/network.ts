@@ -18,7 +18,9 @@ function bondStanza(spec: ClusterSpec, node: NodeSpec): string[] {
     `\tbond-slaves ${bond.slaves.join(" ")}`,
     `\tbond-mode ${bond.mode}`,
     `\tbond-miimon ${bond.miimon}`,
-    // Only active-backup has a preferred slave; the kernel rejects `primary` in other modes.
+    // A preferred slave matters in active-backup. The kernel refuses `primary` outside active-backup,
+    // balance-tlb and balance-alb, and in the two balancing modes a defaulted primary would only skew
+    // the balance, so it is written for active-backup alone.
     ...(bond.mode === "active-backup" ? [`\tbond-primary ${bond.primary}`] : []),
     // network.mtu is one value for the whole node; the bond passes it on to its slaves.
     ...(mtu ? [`\tmtu ${mtu}`] : []),
@@ -73,7 +75,8 @@ export function render(spec: ClusterSpec, node: NodeSpec): RenderFamily {
       file("/etc/modules-load.d/pairboot.conf", lines(MANAGED, "bonding")),
     ],
     enable: ["networking.service"],
-    // udev applies .link files in the initramfs too; without a rebuild a clone keeps node A's names.
+    // udev's initramfs hook copies /etc/systemd/network/*.link into the initramfs, where NICs are named
+    // first; without a rebuild a clone would boot with node A's MAC-to-name pins.
     chrootCommands: ["update-initramfs -u -k all"],
   };
 }
