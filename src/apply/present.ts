@@ -67,8 +67,9 @@ export function listrPresenter(steps: PlanStep[], tty = process.stdout.isTTY ===
       concurrent: false,
       exitOnError: true,
       registerSignalListeners: false, // the install command handles Ctrl-C itself: it must unmount first
-      renderer: tty ? "default" : "simple",
+      renderer: "default",
       fallbackRenderer: "simple",
+      fallbackRendererCondition: () => !tty,
       rendererOptions: {
         spinner: new AsciiSpinner(),
         icon: {

@@ -131,6 +131,51 @@ function grubDefaults(): RenderedFile {
   return { path: "/etc/default/grub", content, mode: 0o644 };
 }
 
+const INITRAMFS_REBUILD = "update-initramfs -u -k all";
+
+/** GRUB modules built into the EFI image: enough to find the OS filesystem; the rest load from it. */
+const EFI_CORE_MODULES = [
+  "part_gpt",
+  "part_msdos",
+  "ext2",
+  "fat",
+  "search",
+  "search_fs_uuid",
+  "normal",
+  "configfile",
+];
+
+/** Tools the install runs on the live system (not inside the installed root). */
+function hostTools(source: InstallSource): string[] {
+  const copy = source.kind === "dir" ? "rsync" : "unsquashfs";
+  return [
+    "sfdisk",
+    "wipefs",
+    "partx",
+    "mkfs.vfat",
+    "mkfs.ext4",
+    copy,
+    "chroot",
+    "systemctl",
+    "mmd",
+    "mcopy",
+    "mdir",
+  ];
+}
+
+function udevLinkPaths(layout: PartitionPlan, osUuid: string): string[] {
+  return [`/dev/disk/by-uuid/${osUuid}`, ...layout.partitions.map((p) => `/dev/disk/by-partlabel/${p.name}`)];
+}
+
+function udevLinks(layout: PartitionPlan, osUuid: string): string {
+  const os = part(layout, "os");
+  const links = [
+    `ln -sfn ${shq(os.path)} /dev/disk/by-uuid/${osUuid}`,
+    ...layout.partitions.map((p) => `ln -sfn ${shq(p.path)} /dev/disk/by-partlabel/${p.name}`),
+  ];
+  return `mkdir -p /dev/disk/by-uuid /dev/disk/by-partlabel && ${links.join(" && ")}`;
+}
+
 const POLICY_RC_D: RenderedFile = {
   path: "/usr/sbin/policy-rc.d",
   content:
@@ -161,6 +206,7 @@ export function planNode(
   const diskName = disk.path.replace(/^\/dev\//, "");
   const tree = renderNode(spec, node.name);
   const allParts = layout.partitions.map((p) => shq(p.path)).join(" ");
+  const osUuid = osFsUuid(spec, node);
 
   const steps: PlanStep[] = [];
   const step = (s: Omit<PlanStep, "files" | "destructive"> & Partial<PlanStep>) =>
@@ -175,6 +221,8 @@ export function planNode(
       `test "$(blockdev --getsize64 ${D})" = ${disk.sizeBytes}`,
       `test -z "$(lsblk -nro MOUNTPOINTS ${D} | tr -d '[:space:]')"`,
       `test -z "$(ls -A /sys/class/block/${shq(diskName)}/holders)"`,
+      // Every tool the install needs on the live system, checked before the disk is touched.
+      `for t in ${hostTools(options.source).join(" ")}; do command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 1; }; done`,
     ],
   });
 
@@ -202,7 +250,7 @@ export function planNode(
     commands: [
       `wipefs -a ${shq(bios.path)} ${shq(data.path)}`,
       `mkfs.vfat -F 32 -n EFI -i ${espVolumeId(spec, node)} ${shq(esp.path)}`,
-      `mkfs.ext4 -F -q -U ${osFsUuid(spec, node)} -L pairboot-os ${shq(os.path)}`,
+      `mkfs.ext4 -F -q -U ${osUuid} -L pairboot-os ${shq(os.path)}`,
     ],
   });
 
@@ -214,8 +262,8 @@ export function planNode(
       `mkdir -p ${shq(T)}`,
       `mountpoint -q ${shq(T)} || mount ${shq(os.path)} ${shq(T)}`,
       `test "$(findmnt -nro SOURCE --mountpoint ${shq(T)})" = ${shq(os.path)}`,
+      // The ESP is written with mtools, never mounted: see the bootloader step.
       `mkdir -p ${t("/boot/efi")} ${t("/var/lib/pairboot")}`,
-      `mountpoint -q ${t("/boot/efi")} || mount ${shq(esp.path)} ${t("/boot/efi")}`,
     ],
   });
 
@@ -254,6 +302,10 @@ export function planNode(
       `mountpoint -q ${t("/sys")} || { mount --rbind /sys ${t("/sys")} && mount --make-rslave ${t("/sys")}; }`,
       `mountpoint -q ${t("/dev")} || { mount --rbind /dev ${t("/dev")} && mount --make-rslave ${t("/dev")}; }`,
       `mountpoint -q ${t("/run")} || mount -t tmpfs -o mode=0755 tmpfs ${t("/run")}`,
+      // grub-mkconfig writes root=UUID=... only if /dev/disk/by-uuid/UUID exists, and the DRBD config names
+      // the data partition by partlabel. udev makes these links on the live system; without a udev
+      // daemon (a container, a build host) they are made here, exactly as udev would.
+      `if ! test -d /run/udev; then ${udevLinks(layout, osUuid)}; fi`,
     ],
   });
 
@@ -316,7 +368,9 @@ export function planNode(
   step({
     id: "configure",
     title: "Run the configuration commands inside the installed root",
-    commands: tree.chrootCommands.map((c) => inTarget(T, c)),
+    // The initramfs step below rebuilds it once, after every change (live-boot removed, .link files
+    // written); a family asking for the same rebuild here would only double the slowest step.
+    commands: tree.chrootCommands.filter((c) => c !== INITRAMFS_REBUILD).map((c) => inTarget(T, c)),
   });
 
   const secrets: string[] = [];
@@ -333,22 +387,40 @@ export function planNode(
   step({
     id: "initramfs",
     title: "Rebuild the initramfs (pinned NIC names, no live-boot hooks)",
-    commands: [inTarget(T, "update-initramfs -u -k all")],
+    commands: [inTarget(T, INITRAMFS_REBUILD)],
   });
 
+  // UEFI: GRUB's EFI image is built with grub-mkimage and copied onto the ESP with mtools, so the ESP is
+  // never mounted. grub-install --target=x86_64-efi insists on a mounted FAT --efi-directory, which needs
+  // the kernel's vfat driver; this way the same commands run on any live kernel. The image finds the OS
+  // filesystem by the UUID mkfs gave it and reads /boot/grub/grub.cfg from there; it sits at the
+  // removable-media path \EFI\BOOT\BOOTX64.EFI, which every UEFI firmware boots without an NVRAM entry.
+  const efiImage = "/var/lib/pairboot/BOOTX64.EFI";
+  const efiEarly: RenderedFile = {
+    path: "/var/lib/pairboot/grub-efi-early.cfg",
+    content: `search.fs_uuid ${osUuid} root\nset prefix=($root)/boot/grub\n`,
+    mode: 0o644,
+  };
+  const espDev = shq(esp.path);
   step({
     id: "bootloader",
     title: `Install GRUB on ${disk.path} for BIOS and UEFI`,
-    files: [grubDefaults()],
+    files: [grubDefaults(), efiEarly],
     commands: [
       inTarget(T, `grub-install --target=i386-pc --recheck ${D}`),
-      // The removable path \EFI\BOOT\BOOTX64.EFI boots on any UEFI firmware, without an NVRAM entry.
-      inTarget(T, "grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram"),
-      // An NVRAM entry as well only when this machine itself runs UEFI (the entry lives in its firmware).
-      `if test -d /sys/firmware/efi/efivars; then ${inTarget(
+      inTarget(
         T,
-        "grub-install --target=x86_64-efi --efi-directory=/boot/efi --bootloader-id=debian",
-      )}; fi`,
+        "mkdir -p /boot/grub/x86_64-efi && cp /usr/lib/grub/x86_64-efi/*.mod /usr/lib/grub/x86_64-efi/*.lst /boot/grub/x86_64-efi/",
+      ),
+      inTarget(
+        T,
+        `grub-mkimage -O x86_64-efi -o ${efiImage} -c ${efiEarly.path} -p /boot/grub ${EFI_CORE_MODULES.join(" ")}`,
+      ),
+      `mdir -i ${espDev} ::/EFI >/dev/null 2>&1 || mmd -i ${espDev} ::/EFI`,
+      `mdir -i ${espDev} ::/EFI/BOOT >/dev/null 2>&1 || mmd -i ${espDev} ::/EFI/BOOT`,
+      `mcopy -o -i ${espDev} ${t(efiImage)} ::/EFI/BOOT/BOOTX64.EFI`,
+      // An NVRAM entry as well only when this machine itself runs UEFI (the entry lives in its firmware).
+      `if test -d /sys/firmware/efi/efivars && command -v efibootmgr >/dev/null; then efibootmgr -q -c -d ${D} -p ${esp.number} -L pairboot -l '\\EFI\\BOOT\\BOOTX64.EFI'; fi`,
     ],
   });
 
@@ -365,6 +437,7 @@ export function planNode(
     cleanup: true,
     commands: [
       `rm -f ${t(POLICY_RC_D.path)}`,
+      `if ! test -d /run/udev; then rm -f ${udevLinkPaths(layout, osUuid).join(" ")}; fi`,
       `for m in /run /dev /sys /proc; do if mountpoint -q ${shq(T)}$m; then umount -R ${shq(T)}$m; fi; done`,
     ],
   });
