@@ -139,6 +139,10 @@ function blockersOf(d: DiskFacts, facts: HardwareFacts, minBytes: number): strin
         : "";
     blockers.push(`it is the boot medium pairboot is running from${how}`);
   }
+  // A live system booted with toram unmounts its medium, so the stick is no longer "the boot medium";
+  // an ISO written with dd still shows iso9660 on the whole disk, and no server's target disk does.
+  if (!d.isBootMedium && d.fstype === "iso9660")
+    blockers.push("it carries an ISO image written to the whole disk (iso9660): an installer or live stick");
   if (d.readOnly) blockers.push("it is read-only (a write-protect switch or a read-only device)");
   if (d.mountpoints.length > 0) blockers.push(`it is in use: ${describeMounts(d)}`);
   if (d.holders.length > 0)

@@ -114,6 +114,24 @@ describe("the boot medium is never chosen", () => {
     });
   }
 
+  it("a stick no longer mounted (live system booted toram) is still refused: it carries an ISO image", () => {
+    const facts = loadFixture("usb-largest");
+    const toram = {
+      ...facts,
+      bootMedium: null,
+      disks: facts.disks.map((d) => ({
+        ...d,
+        isBootMedium: false,
+        partitions: d.partitions.map((p) => ({ ...p, mountpoints: [] })),
+        mountpoints: [],
+      })),
+    };
+    const r = selectDisk({ min_size: 40 * GiB }, toram, minBytes);
+    expect(r.ok ? r.choice.path : r.message).toContain(
+      "matches /dev/sdb (Ultra Fit, 57.3 GiB, serial 4C530001120524117315, usb), but it cannot be used: it carries an ISO image",
+    );
+  });
+
   it("a 64 GB stick larger than the target: a size-only selector takes the 32 GiB disk", () => {
     const r = decide("usb-largest", { min_size: 30 * GiB });
     expect(r.ok && r.choice.path).toBe("/dev/sda");
