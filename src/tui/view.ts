@@ -318,6 +318,8 @@ function formBody(state: WizardState, theme: Theme, size: Size): string[] {
     markFocus(i);
     out.push(fieldLine(state, theme, id, i === cur, size.cols));
     out.push(...errorLines(theme, shownErrors(state, id), size, LABEL_W + 4));
+    const warn = checkDraft(state.draft, state.facts).warnings.get(id);
+    if (warn) out.push(...warn.flatMap((w) => prose(`note: ${w}`, size, LABEL_W + 4)));
   };
   if (state.screen === "network") {
     out.push(

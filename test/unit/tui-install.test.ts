@@ -3,30 +3,10 @@
 import { readFileSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadAnswerFile } from "../../src/answer/load.js";
-import { focusItems, cursorOf } from "../../src/tui/model/wizard.js";
-import type { FieldId } from "../../src/tui/model/draft.js";
 import { KEY, openVt, type Vt } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
-
-/** Tab to a field (or the Next button) on the current form screen. */
-async function tabTo(target: FieldId | "next"): Promise<void> {
-  for (let i = 0; i < 40; i++) {
-    const s = vt.handle.state();
-    const item = focusItems(s)[cursorOf(s)];
-    if (item && (item.kind === "next" ? target === "next" : item.kind === "field" && item.id === target))
-      return;
-    await vt.press(KEY.tab);
-  }
-  throw new Error(`never reached ${target}`);
-}
-
-async function fill(id: FieldId, value: string): Promise<void> {
-  await tabTo(id);
-  await vt.press(KEY.ctrlU);
-  await vt.type(value);
-}
 
 /** Start -> disk sda -> NIC roles ens3, ens4 (bond) and ens5 (replication). */
 async function throughDiskAndNics(): Promise<void> {
@@ -44,30 +24,30 @@ describe("installing node A", () => {
     expect(screen).toMatch(/lan1\s+ens4\s+52:54:00:00:0a:02/);
     expect(screen).toMatch(/repl0\s+ens5\s+52:54:00:00:0a:03/);
 
-    await fill("nodeALan", "192.168.42.1/24");
-    await fill("nodeBLan", "192.168.42.2/24");
-    await fill("nodeBMac0", "52:54:00:00:0b:01");
-    await fill("nodeBMac1", "52:54:00:00:0b:02");
-    await fill("nodeBMacRepl", "52:54:00:00:0b:03");
-    await tabTo("next");
+    await vt.fill("nodeALan", "192.168.42.1/24");
+    await vt.fill("nodeBLan", "192.168.42.2/24");
+    await vt.fill("nodeBMac0", "52:54:00:00:0b:01");
+    await vt.fill("nodeBMac1", "52:54:00:00:0b:02");
+    await vt.fill("nodeBMacRepl", "52:54:00:00:0b:03");
+    await vt.tabTo("next");
     await vt.press(KEY.enter);
     screen = await vt.text();
     expect(screen).toContain("step 3 of 5: cluster");
 
-    await fill("clusterName", "nfs7");
-    await fill("domain", "example.org");
-    await fill("serviceIp", "192.168.42.42/24");
-    await fill("gateway", "192.168.42.254");
-    await fill("dns", "192.168.42.254");
-    await fill("exportClients", "192.168.42.0/24");
-    await fill("timeServers", "192.168.42.254, ntp.example.org");
-    await fill("sshKey", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample admin@rack");
-    await fill("password", "hunter22");
-    await fill("password2", "hunter22");
+    await vt.fill("clusterName", "nfs7");
+    await vt.fill("domain", "example.org");
+    await vt.fill("serviceIp", "192.168.42.42/24");
+    await vt.fill("gateway", "192.168.42.254");
+    await vt.fill("dns", "192.168.42.254");
+    await vt.fill("exportClients", "192.168.42.0/24");
+    await vt.fill("timeServers", "192.168.42.254, ntp.example.org");
+    await vt.fill("sshKey", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample admin@rack");
+    await vt.fill("password", "hunter22");
+    await vt.fill("password2", "hunter22");
     screen = await vt.text();
     expect(screen).toMatch(/Root password again\s+\[\*{8}\s/);
     expect(screen).not.toContain("hunter22");
-    await tabTo("next");
+    await vt.tabTo("next");
     await vt.press(KEY.enter);
 
     screen = await vt.text();
@@ -149,10 +129,10 @@ describe("installing node A", () => {
       answer: { path: "examples/seed.yaml", object: (await loadSeed()).object },
     });
     await vt.press(KEY.enter, KEY.enter); // start, disk (pre-selected)
-    await tabTo("next");
+    await vt.tabTo("next");
     await vt.press(KEY.enter); // network
-    await fill("sshKey", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample admin@rack");
-    await tabTo("next");
+    await vt.fill("sshKey", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample admin@rack");
+    await vt.tabTo("next");
     await vt.press(KEY.enter); // cluster
     await vt.press(KEY.end, KEY.enter);
     await vt.type("sda");

@@ -11,6 +11,8 @@ import { startWizard, type WizardHandle } from "../../src/tui/app.js";
 import { answerSaver } from "../../src/tui/answer-io.js";
 import type { Engine, InstallOptions, ProgressEvent } from "../../src/tui/engine.js";
 import { openTerminal } from "../../src/tui/terminal.js";
+import type { FieldId } from "../../src/tui/model/draft.js";
+import { cursorOf, focusItems } from "../../src/tui/model/wizard.js";
 
 export const KEY = {
   enter: "\r",
@@ -86,6 +88,10 @@ export interface Vt {
   /** Every cell of the screen, for attribute sweeps. */
   cells(): Promise<{ x: number; y: number; cell: xh.IBufferCell }[]>;
   until(predicate: (text: string) => boolean, ms?: number): Promise<string>;
+  /** Tab to a field (or the Next button) of the current form screen. */
+  tabTo(target: FieldId | "next"): Promise<void>;
+  /** Tab to a field, clear it and type a value. */
+  fill(id: FieldId, value: string): Promise<void>;
   destroy(): void;
 }
 
@@ -140,23 +146,41 @@ export async function openVt(opts: VtOptions = {}): Promise<Vt> {
     return Array.from({ length: rows }, (_, y) => b.getLine(y)?.translateToString(true) ?? "");
   };
   const text = async () => (await lines()).join("\n");
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      input.write(k);
+      await settle();
+    }
+  };
+  const type = async (t: string) => {
+    for (const ch of t) {
+      input.write(ch);
+      await settle();
+    }
+  };
+  const tabTo = async (target: FieldId | "next") => {
+    for (let i = 0; i < 40; i++) {
+      const s = handle.state();
+      const item = focusItems(s)[cursorOf(s)];
+      if (item && (item.kind === "next" ? target === "next" : item.kind === "field" && item.id === target))
+        return;
+      await press(KEY.tab);
+    }
+    throw new Error(`never reached ${target}`);
+  };
   return {
     handle,
     engine,
+    tabTo,
+    async fill(id, value) {
+      await tabTo(id);
+      await press(KEY.ctrlU);
+      await type(value);
+    },
     saveDir,
     mono: opened.mono,
-    async press(...keys) {
-      for (const k of keys) {
-        input.write(k);
-        await settle();
-      }
-    },
-    async type(t) {
-      for (const ch of t) {
-        input.write(ch);
-        await settle();
-      }
-    },
+    press,
+    type,
     text,
     lines,
     async rowOf(needle) {

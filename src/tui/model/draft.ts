@@ -379,6 +379,8 @@ export interface Checked {
   answer: AnswerObject;
   /** Messages per field or choice, shown next to it. */
   byTarget: Map<Target, string[]>;
+  /** Advice that does not keep the user on the screen. */
+  warnings: Map<Target, string[]>;
   /** Issues that belong to no field on any screen: shown on the review screen. */
   general: Issue[];
 }
@@ -420,11 +422,14 @@ export function checkDraft(draft: Draft, facts: HardwareFacts): Checked {
   if (draft.bond.length !== 2) add("nics", "pick two NICs for the bond (Space on a NIC)");
   if (!draft.repl) add("nics", "pick one NIC for the replication link (Space on a NIC)");
   if (draft.fields.password !== draft.fields.password2) add("password2", "the two passwords differ");
+  // Not an error (the answer file allows it, and `pairboot validate` accepts it), but worth saying.
+  const warnings = new Map<Target, string[]>();
   const willHaveHash = draft.passwordHash !== null || draft.fields.password !== "";
-  if (!willHaveHash && draft.fields.sshKey.trim() === "" && !byTarget.has("sshKey")) {
-    add("sshKey", "give an SSH key or a root password: without either nobody can log in");
+  const keys = (answer.access as { ssh_authorized_keys?: unknown[] } | undefined)?.ssh_authorized_keys ?? [];
+  if (!willHaveHash && keys.length === 0) {
+    warnings.set("sshKey", ["without an SSH key or a root password nobody can log in as root"]);
   }
-  const checked = { validation, answer, byTarget, general };
+  const checked = { validation, answer, byTarget, general, warnings };
   cache.set(draft, checked);
   return checked;
 }

@@ -1,0 +1,101 @@
+// An answer file pre-fills every screen; the user walks through, changes one value, and the engine gets
+// the file's values with that one change.
+import { afterEach, describe, expect, it } from "vitest";
+import { loadAnswerFile } from "../../src/answer/load.js";
+import { readAnswerObject } from "../../src/tui/answer-io.js";
+import { KEY, openVt, type Vt } from "./tui-vt.js";
+
+let vt: Vt;
+afterEach(() => vt?.destroy());
+
+const SEED = "examples/seed.yaml";
+
+describe("a pre-filled answer file", () => {
+  it("shows the file's values on every screen, takes one change and installs the rest unchanged", async () => {
+    vt = await openVt({ answer: { path: SEED, object: await readAnswerObject(SEED) } });
+    let screen = await vt.text();
+    expect(screen).toContain("Answer file: examples/seed.yaml (every screen is pre-filled)");
+
+    await vt.press(KEY.enter);
+    screen = await vt.text();
+    // The seed's selector (model QEMU HARDDISK*, at least 8 GiB) picks sda, not the 2 GiB stick.
+    expect(screen).toMatch(/\*\s+sda\s+20\.0 GiB/);
+    await vt.press(KEY.enter);
+
+    screen = await vt.text();
+    expect(screen).toContain("step 2 of 5: network");
+    expect(screen).toMatch(/lan0\s+ens3\s+52:54:00:00:0a:01/);
+    expect(screen).toMatch(/lan1\s+ens4\s+52:54:00:00:0a:02/);
+    expect(screen).toMatch(/repl0\s+ens5\s+52:54:00:00:0a:03/);
+    expect(screen).toMatch(/LAN address \(bond\)\s+\[192\.168\.42\.1\/24/);
+    expect(screen).toMatch(/MAC of repl0\s+\[52:54:00:00:0b:03/);
+    await vt.tabTo("next");
+    await vt.press(KEY.enter);
+
+    screen = await vt.text();
+    expect(screen).toMatch(/Cluster name\s+\[nfs1\s/);
+    expect(screen).toMatch(/Service IP \(floating\)\s+\[192\.168\.42\.42\/24/);
+    expect(screen).toMatch(/Export clients\s+\[192\.168\.42\.0\/24/);
+    // Allowed by the answer file, so only a note, not an error.
+    expect(screen).toContain("note: without an SSH key or a root password nobody");
+
+    await vt.press(KEY.backspace);
+    await vt.type("2");
+    screen = await vt.text();
+    expect(screen).toMatch(/Cluster name\s+\[nfs2\s/);
+    await vt.tabTo("next");
+    await vt.press(KEY.enter);
+
+    screen = await vt.text();
+    expect(screen).toContain("step 4 of 5: review");
+    expect(screen).toContain("Cluster nfs2.example.org, service IP 192.168.42.42/24");
+    await vt.press(KEY.end, KEY.enter);
+    await vt.type("sda");
+    await vt.press(KEY.enter);
+    await vt.until((t) => t.includes("finished"));
+
+    const seed = await loadAnswerFile(SEED);
+    if (!seed.ok) throw new Error("the seed does not load");
+    const spec = vt.engine.calls?.[0]?.spec;
+    expect(spec?.cluster.name).toBe("nfs2");
+    expect(spec?.nodes).toEqual(seed.spec.nodes);
+    expect(spec?.network).toEqual(seed.spec.network);
+    expect(spec?.nfs.exports).toEqual(seed.spec.nfs.exports);
+    expect(spec?.time).toEqual(seed.spec.time);
+    expect(spec?.heartbeat).toMatchObject({ ...seed.spec.heartbeat, authkey: expect.any(String) });
+    // The seed has no secrets: the wizard made them once, and they are in the saved file.
+    expect(spec?.drbd.shared_secret).toMatch(/^test-secret-/);
+    expect(spec?.heartbeat.authkey).toMatch(/^test-secret-/);
+  });
+
+  it("loads an answer file from the start screen and pre-fills from it", async () => {
+    const asked: string[] = [];
+    vt = await openVt({
+      loadAnswer: async (path) => {
+        asked.push(path);
+        return readAnswerObject(path);
+      },
+    });
+    await vt.press(KEY.down, KEY.down, KEY.down, KEY.enter);
+    let screen = await vt.text();
+    expect(screen).toContain("Type the path of a pairboot answer file");
+    await vt.type(SEED);
+    await vt.press(KEY.enter);
+    screen = await vt.until((t) => t.includes("step 1 of 5: disk"));
+    expect(asked).toEqual([SEED]);
+    expect(screen).toContain("Pre-filled from examples/seed.yaml");
+    expect(screen).toMatch(/\*\s+sda\s+20\.0 GiB/);
+  });
+
+  it("says why a file cannot be loaded and stays on the load screen", async () => {
+    vt = await openVt({
+      loadAnswer: (path) => readAnswerObject(path),
+    });
+    await vt.press(KEY.down, KEY.down, KEY.down, KEY.enter);
+    await vt.type("/nonexistent/answer.yaml");
+    await vt.press(KEY.enter);
+    const screen = await vt.until((t) => t.includes("Could not load"));
+    expect(screen).toContain("Could not load /nonexistent/answer.yaml: ENOENT");
+    expect(screen).toContain("load an answer file");
+  });
+});
