@@ -15,8 +15,10 @@ import {
   netnsName,
   removeSandbox,
   runInSandbox,
+  startInSandbox,
   type Sandbox,
 } from "../support/netns.js";
+import { complaints, HB_START, installHeartbeat, sandboxLog } from "../support/heartbeat.js";
 import * as drbd from "../../src/render/drbd.js";
 import * as heartbeat from "../../src/render/heartbeat.js";
 import * as nfs from "../../src/render/nfs.js";
@@ -359,6 +361,56 @@ describe.each(exampleFiles)("%s", (example) => {
       expect(lines).toContain(`sm-notify -f -v ${vip.split("/")[0]}`);
     } finally {
       await deleteNetns(ns);
+    }
+  });
+
+  it("heartbeat starts with each node's files and complains about nothing", async () => {
+    for (const [i, r] of mine().entries()) {
+      const bond = r.spec.network.bond.name;
+      const repl = r.spec.network.replication.nic;
+      const ns = netnsName(`cfg${i}`);
+      const sb = await sandbox(`hbcfg-${r.node.name}`);
+      await installHeartbeat(sb, r.families[1] as RenderFamily);
+      await addNetns(ns);
+      const proc = startInSandbox(sb, HB_START, { netns: ns, hostname: r.node.name });
+      try {
+        // Interfaces named and addressed like the node's, so every media line finds its device.
+        for (const [dev, addr, peer] of [
+          [bond, r.node.lan, "cfgp0"],
+          [repl, r.node.repl, "cfgp1"],
+        ] as const) {
+          await ip(["-n", ns, "link", "add", dev, "type", "veth", "peer", "name", peer]);
+          await ip(["-n", ns, "link", "set", dev, "up"]);
+          await ip(["-n", ns, "addr", "add", addr, "dev", dev]);
+        }
+        const t0 = Date.now();
+        let haLog = "";
+        while (Date.now() - t0 < 20_000) {
+          haLog = await sandboxLog(sb, "ha-log");
+          if (
+            haLog.includes("Local status now set to: 'up'") ||
+            /configuration error|not started/i.test(haLog)
+          )
+            break;
+          await new Promise((res) => setTimeout(res, 250));
+        }
+        expect(haLog, haLog).toContain("Configuration validated. Starting heartbeat");
+        expect(haLog, haLog).toContain("Local status now set to: 'up'");
+        expect(complaints(haLog)).toEqual([]);
+        // the media lines really went to the node's interfaces
+        for (const n of r.spec.nodes) {
+          expect(haLog).toContain(
+            `ucast: started on port ${r.spec.heartbeat.udpport} interface ${repl} to ${hostPart(n.repl)}`,
+          );
+          expect(haLog).toContain(
+            `ucast: started on port ${r.spec.heartbeat.udpport} interface ${bond} to ${hostPart(n.lan)}`,
+          );
+        }
+      } finally {
+        proc.kill("SIGKILL");
+        await proc;
+        await deleteNetns(ns);
+      }
     }
   });
 });

@@ -6,9 +6,8 @@
 // nfsd), so the sandbox's resource.d holds recording stand-ins for exactly those; IPaddr2 is real.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa, type ResultPromise } from "execa";
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { loadSpecWithSecrets, writeFamily } from "../support/ha-spec.js";
+import { loadSpecWithSecrets } from "../support/ha-spec.js";
+import { complaints, HB_START, installHeartbeat, sandboxLog } from "../support/heartbeat.js";
 import {
   addNetns,
   addressesOf,
@@ -25,34 +24,6 @@ import * as heartbeat from "../../src/render/heartbeat.js";
 import type { ClusterSpec, NodeSpec } from "../../src/answer/schema.js";
 
 const SEED = new URL("../../examples/seed.yaml", import.meta.url).pathname;
-const STAND_INS = ["drbddisk", "Filesystem", "nfsstate", "nfs-kernel-server"];
-
-// Records every call and keeps a state file so status answers like the real script would.
-const STAND_IN = `#!/bin/sh
-name=$(basename "$0")
-for op; do :; done
-echo "$(date +%s.%N) $name $*" >> /var/log/standins.log
-case "$op" in
-start) touch "/run/standin-$name" ;;
-stop) rm -f "/run/standin-$name" ;;
-status) if [ -e "/run/standin-$name" ]; then echo running; else echo stopped; fi ;;
-esac
-exit 0
-`;
-
-// What the test changes in the rendered ha.cf: a log file it can read (production logs to syslog).
-function testHaCf(rendered: string): string {
-  return rendered.replace(/^logfacility .*$/m, (l) => `${l}\nlogfile /var/log/ha-log`);
-}
-
-const HB_START = `
-for d in /run/heartbeat /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm; do
-  mkdir -p $d && chown hacluster:haclient $d && chmod 750 $d
-done
-mkdir -p /run/resource-agents
-/usr/libexec/heartbeat/heartbeat -f
-echo "heartbeat exited with $?"
-`;
 
 interface Node {
   spec: NodeSpec;
@@ -71,7 +42,7 @@ const bond = () => spec.network.bond.name;
 const repl = () => spec.network.replication.nic;
 
 async function log(n: Node, file: string): Promise<string> {
-  return readFile(join(n.sb.upper, "var/log", file), "utf8").catch(() => "");
+  return sandboxLog(n.sb, file);
 }
 
 /** Calls of the stand-ins with a given operation, in order, as "name args". */
@@ -81,26 +52,6 @@ async function calls(n: Node, op: string): Promise<string[]> {
     .map((l) => l.split(" ").slice(1))
     .filter((w) => w.at(-1) === op)
     .map((w) => w.slice(0, -1).join(" "));
-}
-
-// Warnings this sandbox causes and a real node would not (no core_pattern tuning, no memlock limit, no logd),
-// plus what any node may log on its first start (no generation yet; the peer's first packets sent before
-// this node listened).
-const SANDBOX_NOISE = [
-  /Core dumps could be lost/,
-  /core_pattern|core_uses_pid/,
-  /Cannot lock ourselves into memory/,
-  /Logging daemon is disabled/,
-  /No Previous generation/,
-  /lost packet\(s\) for/,
-];
-
-/** ERROR/WARN/CRIT lines of a node's log that are not known sandbox noise. */
-async function complaints(n: Node): Promise<string[]> {
-  return (await log(n, "ha-log"))
-    .split("\n")
-    .filter((l) => /\b(ERROR|WARN|CRIT):/.test(l))
-    .filter((l) => !SANDBOX_NOISE.some((re) => re.test(l)));
 }
 
 async function holdsVip(n: Node): Promise<boolean> {
@@ -157,15 +108,7 @@ beforeAll(async () => {
   await addVeth(a.ns, repl(), b.ns, repl());
   for (const n of nodes) await ip(["-n", n.ns, "addr", "add", n.spec.repl, "dev", repl()]);
 
-  for (const n of nodes) {
-    const family = heartbeat.render(spec, n.spec);
-    await writeFamily(n.sb.upper, family);
-    const cf = join(n.sb.upper, "etc/ha.d/ha.cf");
-    await writeFile(cf, testHaCf(await readFile(cf, "utf8")));
-    for (const s of STAND_INS) {
-      await writeFile(join(n.sb.upper, "etc/ha.d/resource.d", s), STAND_IN, { mode: 0o755 });
-    }
-  }
+  for (const n of nodes) await installHeartbeat(n.sb, heartbeat.render(spec, n.spec));
   for (const n of nodes) n.proc = startInSandbox(n.sb, HB_START, { netns: n.ns, hostname: n.spec.name });
 });
 
@@ -202,7 +145,7 @@ describe("heartbeat v1 with the rendered configuration, two netns nodes", () => 
     expect(await calls(b, "start")).toEqual([]);
     // Neither node complains about the rendered configuration (e.g. a deprecated or unknown directive).
     for (const n of nodes) {
-      const c = await complaints(n);
+      const c = complaints(await log(n, "ha-log"));
       if (c.length) console.log(`${n.spec.name} complaints:\n${c.join("\n")}`);
       expect(c).toEqual([]);
     }
