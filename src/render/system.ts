@@ -81,8 +81,9 @@ export function render(spec: ClusterSpec, node: NodeSpec): RenderFamily {
     ],
     enable: ["ssh.service"],
     chrootCommands: [
-      // /etc/localtime is a symlink, which a rendered file cannot express; tzdata reads the link.
-      `ln -sf /usr/share/zoneinfo/${timezone} /etc/localtime`,
+      // /etc/localtime is a symlink, which a rendered file cannot express; tzdata reads the link. The
+      // test makes an unknown zone fail the step instead of leaving a dangling link (and UTC).
+      `test -f /usr/share/zoneinfo/${timezone} && ln -sf /usr/share/zoneinfo/${timezone} /etc/localtime`,
       ...localeCommands(lang),
     ],
   };

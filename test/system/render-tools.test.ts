@@ -247,6 +247,30 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
     });
   });
 
+  // The timezone step, run with a private tmpfs as /etc so the host's /etc/localtime stays untouched.
+  describe("timezone command", () => {
+    function localtimeFor(timezone: string) {
+      const spec = seed((d) => (d.locale = { timezone }));
+      const cmd = renderNode(spec, spec.nodes[0]!.name).chrootCommands.find((c) =>
+        c.includes("/etc/localtime"),
+      );
+      expect(cmd, "no timezone command").toBeDefined();
+      return isolated(`mount -t tmpfs tmpfs /etc\n${cmd!}\nreadlink /etc/localtime`);
+    }
+
+    it("links /etc/localtime to an existing zone", () => {
+      const r = localtimeFor("Europe/Berlin");
+      expect(r.code, r.err).toBe(0);
+      expect(r.out.trim()).toBe("/usr/share/zoneinfo/Europe/Berlin");
+    });
+
+    it("fails for a zone tzdata does not have, leaving no link", () => {
+      const r = localtimeFor("Mars/Olympus_Mons");
+      expect(r.code).not.toBe(0);
+      expect(r.out).toBe("");
+    });
+  });
+
   // udev itself decides which .link file names a NIC. Each NIC is faked by a veth with the node's MAC in a
   // private network namespace; a bridge given the same MAC (as a bond takes its slave's) must NOT take the
   // NIC's name. (The host kernel has neither bonding nor VLANs; a bridge has a device type of its own too.)

@@ -82,7 +82,11 @@ describe("system renderer", () => {
     expect(text("/etc/default/keyboard")).toMatch(/^XKBVARIANT="nodeadkeys"$/m);
     expect(text("/etc/default/locale")).toBe("LANG=de_DE.UTF-8\n");
     expect(text("/etc/timezone")).toBe("Europe/Berlin\n");
-    expect(family.chrootCommands).toContain("ln -sf /usr/share/zoneinfo/Europe/Berlin /etc/localtime");
+    expect(
+      family.chrootCommands?.some((c) =>
+        c.endsWith("ln -sf /usr/share/zoneinfo/Europe/Berlin /etc/localtime"),
+      ),
+    ).toBe(true);
     expect(family.chrootCommands).toContain("locale-gen");
   });
 

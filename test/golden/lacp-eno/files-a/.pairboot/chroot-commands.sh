@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run inside node files-a's installed root after its files are written.
 set -eu
-ln -sf /usr/share/zoneinfo/Europe/Berlin /etc/localtime
+test -f /usr/share/zoneinfo/Europe/Berlin && ln -sf /usr/share/zoneinfo/Europe/Berlin /etc/localtime
 update-initramfs -u -k all
 chown root:haclient /etc/drbd.d/global_common.conf
 dpkg-statoverride --list /lib/drbd/drbdsetup-84 >/dev/null || dpkg-statoverride --update --add root haclient 4750 /lib/drbd/drbdsetup-84
