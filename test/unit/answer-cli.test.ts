@@ -1,0 +1,64 @@
+// `pairboot validate` and `pairboot schema` as a user runs them: the real binary, its exit code and output.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "../..");
+const run = promisify(execFile);
+
+async function pairboot(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run("node", ["bin/pairboot.js", ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("pairboot validate", () => {
+  it("prints one summary line for a valid file and exits 0", async () => {
+    const result = await pairboot("validate", "examples/seed.yaml", "examples/lacp-eno.yaml");
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout.split("\n")).toEqual([
+      "examples/seed.yaml: valid: cluster nfs1, nodes node-a + node-b, service 192.168.42.42/24, 1 export; secrets will be generated on first use",
+      "examples/lacp-eno.yaml: valid: cluster files, nodes files-a + files-b, service 10.20.0.10/22, 2 exports; secrets will be generated on first use",
+      "",
+    ]);
+  });
+
+  it("prints every problem as FILE:LINE:COL: path: message on stderr and exits 1", async () => {
+    const file = "test/fixtures/answers/bad/cross-nic-names-differ.yaml";
+    const expected = readFileSync(join(root, file.replace(/\.yaml$/, ".expected")), "utf8").replaceAll(
+      "cross-nic-names-differ.yaml:",
+      `${file}:`,
+    );
+    const result = await pairboot("validate", file);
+    expect(result).toMatchObject({ code: 1, stdout: "", stderr: expected });
+  });
+
+  it("says plainly when the file does not exist", async () => {
+    const result = await pairboot("validate", "no/such/answers.yaml");
+    expect(result).toMatchObject({ code: 1, stdout: "", stderr: "no/such/answers.yaml: no such file\n" });
+  });
+
+  it("explains its use with --help and when no file is given", async () => {
+    const help = await pairboot("validate", "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: pairboot validate FILE/);
+    const none = await pairboot("validate");
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no answer file given/);
+  });
+});
+
+describe("pairboot schema", () => {
+  it("prints the committed JSON Schema", async () => {
+    const result = await pairboot("schema");
+    expect(result.code).toBe(0);
+    const committed = JSON.parse(readFileSync(join(root, "schema/pairboot-answer.schema.json"), "utf8"));
+    expect(JSON.parse(result.stdout)).toEqual(committed);
+  });
+});
