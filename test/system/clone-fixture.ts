@@ -152,3 +152,45 @@ if (process.argv[1]?.endsWith("clone-fixture.ts")) {
   await writeFile(join(dir, "source-device"), `${dev}\n`);
   console.log(dev);
 }
+
+/** Network namespaces made by a test, wired with veth pairs; removed (after killing what runs inside) by cleanup(). */
+export class Netns {
+  readonly names: string[] = [];
+  private readonly tag = `${process.pid % 10000}${Math.floor(Math.random() * 900 + 100)}`;
+
+  async add(short: string): Promise<string> {
+    const name = `pbcl${short}${this.tag}`;
+    await sh(`ip netns add ${name} && ip -n ${name} link set lo up`);
+    this.names.push(name);
+    return name;
+  }
+
+  /** A veth pair between two namespaces with an address on each end. */
+  async link(a: string, addrA: string, b: string, addrB: string): Promise<void> {
+    const i = this.names.length + Math.floor(Math.random() * 1000);
+    const va = `pbv${i}a`;
+    const vb = `pbv${i}b`;
+    await sh(`ip link add ${va} netns ${a} type veth peer name ${vb} netns ${b}
+      ip -n ${a} addr add ${addrA} dev ${va} && ip -n ${a} link set ${va} up
+      ip -n ${b} addr add ${addrB} dev ${vb} && ip -n ${b} link set ${vb} up`);
+  }
+
+  /** Kills every process inside one namespace, by PID (a power cut for that "node"). */
+  async killAll(ns: string): Promise<void> {
+    const pids = (await sh(`ip netns pids ${ns} || true`)).split(/\s+/).filter(Boolean);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    for (const ns of this.names) {
+      await this.killAll(ns);
+      await execa("ip", ["netns", "del", ns], { reject: false });
+    }
+  }
+}

@@ -1,0 +1,378 @@
+// pairboot clone end to end on real tools: node A's disk on a loop device, node A and node B as network
+// namespaces joined by a veth pair, the real CLI on both ends. Then the ways it must fail safely: wrong
+// code, sender dying mid-way, a byte flipped on the wire or in an image file, a target too small, a
+// source mounted read-write.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execa, type ResultPromise } from "execa";
+import { copyFile, open, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseSfdiskDump } from "../../src/clone/layout.js";
+import {
+  DATA_MARKER,
+  espFingerprint,
+  LoopDisks,
+  makeSourceDisk,
+  Netns,
+  part,
+  sh,
+  treeFingerprint,
+} from "./clone-fixture.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const PAIRBOOT = join(ROOT, "bin/pairboot.js");
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const PORT = 7790;
+
+const disks = await LoopDisks.create();
+const netns = new Netns();
+let source = "";
+let sourceTree = "";
+let sourceEsp = "";
+let nsA = "";
+let nsB = "";
+const addrA = "10.231.1.1";
+let image = "";
+
+function pairboot(ns: string | null, args: string[]): ResultPromise<{ reject: false; all: true }> {
+  const cmd = ns
+    ? ["ip", ["netns", "exec", ns, process.execPath, PAIRBOOT, ...args]]
+    : [process.execPath, [PAIRBOOT, ...args]];
+  return execa(cmd[0] as string, cmd[1] as string[], {
+    reject: false,
+    all: true,
+    cwd: ROOT,
+    env: { LC_ALL: "C" },
+  });
+}
+
+/** Starts `clone send` in node A's namespace and returns it with the pairing code it shows. */
+async function startSender(
+  extra: string[] = [],
+): Promise<{ proc: ResultPromise<{ reject: false; all: true }>; code: string }> {
+  const proc = pairboot(nsA, ["clone", "send", "--disk", source, "--port", String(PORT), ...extra]);
+  let out = "";
+  const code = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no pairing code shown:\n${out}`)), 120_000);
+    proc.all?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /Pairing code:\s+([A-Z0-9-]+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    void proc.then((r) => reject(new Error(`sender exited early: ${r.all}`)));
+  });
+  return { proc, code };
+}
+
+/** Evidence that nothing was written to a fresh sparse target: no blocks allocated in its backing file. */
+async function allocatedBytes(dev: string): Promise<number> {
+  const file = (await sh(`losetup -n -O BACK-FILE ${dev}`)).trim();
+  return Number((await sh(`du -B1 ${file} | cut -f1`)).trim());
+}
+
+async function partitionTypes(dev: string): Promise<string> {
+  return (await sh(`sfdisk --dump ${dev}`)).replace(/^device:.*$/m, "");
+}
+
+/** Everything a user checks on node B's disk after a clone. */
+async function expectGoodClone(target: string): Promise<void> {
+  const src = parseSfdiskDump(await sh(`sfdisk --dump ${source}`));
+  const dst = parseSfdiskDump(await sh(`sfdisk --dump ${target}`));
+  expect(dst.labelId).toBe(src.labelId);
+  for (const n of [1, 2, 3]) {
+    const a = src.partitions.find((p) => p.number === n);
+    const b = dst.partitions.find((p) => p.number === n);
+    expect({ ...b, number: n }).toEqual({ ...a, number: n });
+  }
+  const aData = src.partitions[3];
+  const bData = dst.partitions[3];
+  expect(bData?.start).toBe(aData?.start);
+  expect(bData?.name).toBe("pairboot-data");
+  const targetSectors = Number(await sh(`blockdev --getsz ${target}`));
+  // The data partition reaches to the end of B's disk, less the backup GPT and 1 MiB alignment.
+  expect(targetSectors - ((bData?.start ?? 0) + (bData?.size ?? 0))).toBeLessThan(2048 + 34);
+  expect(bData?.size).toBeGreaterThan(aData?.size ?? 0);
+
+  const fsck = await execa("e2fsck", ["-fn", part(target, 3)], { reject: false });
+  expect(fsck.exitCode, fsck.stdout + fsck.stderr).toBe(0);
+  expect(await treeFingerprint(part(target, 3), disks)).toBe(sourceTree);
+  expect(await espFingerprint(part(target, 2))).toBe(sourceEsp);
+
+  // Not a byte of node A's data partition: its markers are absent where they were on A, and B's data
+  // partition starts and ends with zeros (no stale signature, no DRBD metadata).
+  const aSize = (aData?.size ?? 0) * 512;
+  const d = part(target, 4);
+  for (const off of [0, aSize / 2, aSize - MiB]) {
+    const window = await sh(
+      `dd if=${d} bs=1M iflag=skip_bytes skip=${off} count=1 status=none | grep -c -a ${DATA_MARKER} || true`,
+    );
+    expect(window.trim()).toBe("0");
+  }
+  const bSize = Number(await sh(`blockdev --getsize64 ${d}`));
+  for (const off of [0, bSize - MiB]) {
+    const nonzero = await sh(
+      `dd if=${d} bs=1M iflag=skip_bytes skip=${off} count=1 status=none | tr -d '\\0' | wc -c`,
+    );
+    expect(nonzero.trim()).toBe("0");
+  }
+}
+
+beforeAll(async () => {
+  source = await makeSourceDisk(disks);
+  sourceTree = await treeFingerprint(part(source, 3), disks);
+  sourceEsp = await espFingerprint(part(source, 2));
+  nsA = await netns.add("a");
+  nsB = await netns.add("b");
+  await netns.link(nsA, `${addrA}/24`, nsB, "10.231.1.2/24");
+});
+
+afterAll(async () => {
+  await netns.cleanup();
+  await disks.cleanup();
+});
+
+describe("pairboot clone", () => {
+  it("clones node A onto a larger disk over TCP between two namespaces", async () => {
+    const target = await disks.disk("net-target.img", 9 * GiB);
+    const { proc, code } = await startSender();
+    const recv = await pairboot(nsB, [
+      "clone",
+      "receive",
+      "--from",
+      `${addrA}:${PORT}`,
+      "--code",
+      code.toLowerCase(),
+      "--disk",
+      target,
+      "--keep-identity",
+    ]);
+    const sent = await proc;
+    expect(recv.exitCode, recv.all).toBe(0);
+    expect(sent.exitCode, sent.all).toBe(0);
+    expect(sent.all).toMatch(/node B verified the copy/);
+    expect(recv.all).toMatch(/is complete: final partition types written/);
+    // Progress is shown with a rate and an ETA, in ASCII.
+    expect(sent.all).toMatch(/os\s+\d+%.*\/s\s+ETA/);
+    expect(recv.all).toMatch(/^[\x20-\x7e\n\r]*$/);
+    await expectGoodClone(target);
+  });
+
+  it("writes an image file and restores it onto another disk", async () => {
+    image = join(disks.dir, "node-a.pbimg");
+    const made = await pairboot(null, ["clone", "send", "--disk", source, "--to-image", image]);
+    expect(made.exitCode, made.all).toBe(0);
+    const target = await disks.disk("image-target.img", 8 * GiB);
+    const r = await pairboot(null, [
+      "clone",
+      "receive",
+      "--from-image",
+      image,
+      "--disk",
+      target,
+      "--keep-identity",
+    ]);
+    expect(r.exitCode, r.all).toBe(0);
+    // The verify pass comes before anything is written.
+    expect(r.all.indexOf("verified os section")).toBeLessThan(r.all.indexOf(`writing ${target}`));
+    await expectGoodClone(target);
+  });
+
+  it("refuses a wrong pairing code on both ends and writes nothing", async () => {
+    const target = await disks.disk("wrong-code.img", 8 * GiB);
+    const { proc, code } = await startSender();
+    const wrong = code.startsWith("A") ? `B${code.slice(1)}` : `A${code.slice(1)}`;
+    const r = await pairboot(nsB, [
+      "clone",
+      "receive",
+      "--from",
+      `${addrA}:${PORT}`,
+      "--code",
+      wrong,
+      "--disk",
+      target,
+      "--keep-identity",
+    ]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.all).toMatch(/node A refused the pairing code/);
+    expect(r.all).toMatch(/nothing was written to/);
+    await netns.killAll(nsA);
+    const sent = await proc;
+    expect(sent.all).toMatch(/wrong pairing code/);
+    expect(await allocatedBytes(target)).toBe(0);
+  });
+
+  it("detects a sender that dies mid-way and leaves the target marked incomplete", async () => {
+    const target = await disks.disk("truncated.img", 8 * GiB);
+    const { proc, code } = await startSender(["--level", "19"]); // slow, so there is time to pull the plug
+    const recvP = pairboot(nsB, [
+      "clone",
+      "receive",
+      "--from",
+      `${addrA}:${PORT}`,
+      "--code",
+      code,
+      "--disk",
+      target,
+      "--keep-identity",
+    ]);
+    let seen = "";
+    await new Promise<void>((resolve) => {
+      recvP.all?.on("data", (d: Buffer) => {
+        seen += d.toString();
+        if (/esp\s+done/.test(seen)) resolve();
+      });
+      void recvP.then(() => resolve());
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    await netns.killAll(nsA); // node A loses power in the middle of the OS partition
+    const r = await recvP;
+    await proc;
+    expect(r.exitCode, r.all).not.toBe(0);
+    expect(r.all).toMatch(/did not arrive intact|did not confirm|connection/);
+    expect(r.all).toMatch(/left incomplete/);
+    const table = await partitionTypes(target);
+    expect(table).toMatch(/pairboot-incomplete-os/);
+    expect(table).not.toMatch(/C12A7328-F81F-11D2-BA4B-00A0C93EC93B/); // no ESP for firmware to find
+  });
+
+  it("detects a byte flipped on the wire by a relay between the nodes", async () => {
+    const nsM = await netns.add("m");
+    const nsC = await netns.add("c");
+    await netns.link(nsA, "10.231.2.1/24", nsM, "10.231.2.2/24");
+    await netns.link(nsM, "10.231.3.2/24", nsC, "10.231.3.1/24");
+    const relay = join(disks.dir, "flip-relay.mjs");
+    await writeFile(relay, FLIP_RELAY);
+    const relayProc = execa(
+      "ip",
+      [
+        "netns",
+        "exec",
+        nsM,
+        process.execPath,
+        relay,
+        "10.231.3.2",
+        String(PORT),
+        "10.231.2.1",
+        String(PORT),
+        String(5 * MiB),
+      ],
+      { reject: false, all: true },
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const target = await disks.disk("flipped.img", 8 * GiB);
+    const { proc, code } = await startSender();
+    const r = await pairboot(nsC, [
+      "clone",
+      "receive",
+      "--from",
+      `10.231.3.2:${PORT}`,
+      "--code",
+      code,
+      "--disk",
+      target,
+      "--keep-identity",
+    ]);
+    const sent = await proc;
+    await netns.killAll(nsM);
+    const relayOut = await relayProc;
+    expect(relayOut.all).toMatch(/flipped byte/);
+    expect(r.exitCode, r.all).not.toBe(0);
+    expect(r.all).toMatch(/damaged|checksum mismatch|did not arrive intact/);
+    expect(r.all).toMatch(/left incomplete/);
+    expect(sent.exitCode).not.toBe(0);
+    expect(await partitionTypes(target)).toMatch(/pairboot-incomplete-os/);
+  });
+
+  it("detects a flipped byte in an image file before writing anything", async () => {
+    expect(image).not.toBe("");
+    const bad = join(disks.dir, "flipped.pbimg");
+    await copyFile(image, bad);
+    const size = (await stat(bad)).size;
+    const fh = await open(bad, "r+");
+    const at = Math.floor(size * 0.6);
+    const b = Buffer.alloc(1);
+    await fh.read(b, 0, 1, at);
+    b[0] = (b[0] ?? 0) ^ 0x10;
+    await fh.write(b, 0, 1, at);
+    await fh.close();
+    const target = await disks.disk("flipped-image-target.img", 8 * GiB);
+    const r = await pairboot(null, [
+      "clone",
+      "receive",
+      "--from-image",
+      bad,
+      "--disk",
+      target,
+      "--keep-identity",
+    ]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.all).toMatch(/damaged: the os section does not match its checksum/);
+    expect(r.all).toMatch(/nothing was written to/);
+    expect(await allocatedBytes(target)).toBe(0);
+  });
+
+  it("refuses a target disk too small for node A's OS partition, writing nothing", async () => {
+    const target = await disks.disk("small.img", 6 * GiB);
+    const r = await pairboot(null, [
+      "clone",
+      "receive",
+      "--from-image",
+      image,
+      "--disk",
+      target,
+      "--keep-identity",
+    ]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.all).toMatch(/target disk is too small/);
+    expect(r.all).toMatch(/nothing was written/);
+    expect(await allocatedBytes(target)).toBe(0);
+  });
+
+  it("refuses to send from a disk with a filesystem mounted read-write", async () => {
+    const mnt = await disks.mount(part(source, 3));
+    try {
+      const r = await pairboot(null, [
+        "clone",
+        "send",
+        "--disk",
+        source,
+        "--to-image",
+        join(disks.dir, "never.pbimg"),
+      ]);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.all).toMatch(/mounted read-write/);
+    } finally {
+      await disks.umount(mnt);
+    }
+  });
+});
+
+// A TCP relay that forwards every connection and flips one bit at a given offset of the first
+// A-to-B stream that gets that far (only the OS partition's data connection is long enough).
+const FLIP_RELAY = `
+import net from "node:net";
+const [listenHost, listenPort, toHost, toPort, flipAt] = process.argv.slice(2);
+let flipped = false;
+net.createServer((client) => {
+  const upstream = net.connect(Number(toPort), toHost);
+  let seen = 0;
+  client.pipe(upstream);
+  upstream.on("data", (chunk) => {
+    if (!flipped && seen + chunk.length > Number(flipAt)) {
+      const i = Number(flipAt) - seen;
+      chunk[i] ^= 0x01;
+      flipped = true;
+      console.log("flipped byte at offset " + flipAt);
+    }
+    seen += chunk.length;
+    client.write(chunk);
+  });
+  upstream.on("end", () => client.end());
+  client.on("error", () => upstream.destroy());
+  upstream.on("error", () => client.destroy());
+}).listen(Number(listenPort), listenHost);
+`;
