@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { loadAnswerText } from "../../src/answer/load.js";
+import { summarize } from "../../src/cli/validate.js";
 
 const root = join(import.meta.dirname, "../..");
 const run = promisify(execFile);
@@ -60,5 +62,27 @@ describe("pairboot schema", () => {
     expect(result.code).toBe(0);
     const committed = JSON.parse(readFileSync(join(root, "schema/pairboot-answer.schema.json"), "utf8"));
     expect(JSON.parse(result.stdout)).toEqual(committed);
+  });
+});
+
+describe("the summary line", () => {
+  const seed = readFileSync(join(root, "examples/seed.yaml"), "utf8");
+
+  function summaryOf(text: string): string {
+    const loaded = loadAnswerText(text, "seed.yaml");
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
+    return summarize("seed.yaml", loaded.spec);
+  }
+
+  it("says when the secrets are already in the file", () => {
+    const both = seed
+      .replace("  port: 7789", '  port: 7789\n  shared_secret: "0123456789abcdef0123"')
+      .replace("  auto_failback: false", '  auto_failback: false\n  authkey: "fedcba9876543210fedc"');
+    expect(summaryOf(both)).toMatch(/; secrets present$/);
+  });
+
+  it("names the one secret still to be generated", () => {
+    const one = seed.replace("  port: 7789", '  port: 7789\n  shared_secret: "0123456789abcdef0123"');
+    expect(summaryOf(one)).toMatch(/; heartbeat\.authkey will be generated on first use$/);
   });
 });
