@@ -35,9 +35,9 @@ export interface Size {
   rows: number;
 }
 
-/** Body area inside the border: the title, status and help lines plus the border take 4 rows, 2 columns. */
+/** Body area inside the border: the title, status and help lines plus the border take 5 rows, 2 columns. */
 export function bodySize(size: Size): Size {
-  return { cols: Math.max(20, size.cols - 2), rows: Math.max(4, size.rows - 4) };
+  return { cols: Math.max(20, size.cols - 2), rows: Math.max(4, size.rows - 5) };
 }
 
 const STEPS: Partial<Record<ScreenId, string>> = {
@@ -419,7 +419,7 @@ function reviewBody(state: WizardState, theme: Theme, size: Size): string[] {
       const f = data.files[it.index];
       const n = f ? f.content.split("\n").length - (f.content.endsWith("\n") ? 1 : 0) : 0;
       text = fit(
-        `   ${fit(f?.path ?? "", 44)} ${(f?.mode ?? 0).toString(8).padStart(4, "0")}  ${n} lines${f?.secret ? "  secret" : ""}`,
+        `   ${fit(f?.path ?? "", 50)} ${(f?.mode ?? 0).toString(8).padStart(4, "0")}  ${n} ${n === 1 ? "line" : "lines"}${f?.secret ? "  secret" : ""}`,
         size.cols - 2,
       );
     } else if (it.kind === "answer") {

@@ -440,8 +440,11 @@ function onForm(state: WizardState, key: Key, deps: Deps): WizardState {
       return moveCursor(state, -1, items.length);
     case "down":
       return moveCursor(state, 1, items.length);
-    case "tab":
-      return key.shift ? moveCursor(state, -1, items.length) : moveCursor(state, 1, items.length);
+    case "tab": {
+      // Tab cycles round the form like in any dialog; the arrows stop at the ends.
+      const n = items.length;
+      return withCursor(state, (focus + (key.shift ? n - 1 : 1)) % n);
+    }
   }
   if (!item) return state;
   if (item.kind === "next") {
@@ -484,8 +487,16 @@ function submit(state: WizardState, deps: Deps): WizardState {
   const shown = new Set([...state.shown, ...(SCREEN_TARGETS[state.screen] ?? [])]);
   if (errors.size > 0) {
     const n = errors.size;
+    // Focus the first entry to fix, so the user lands where the work is.
+    const items = focusItems(state);
+    const first = items.findIndex(
+      (it) =>
+        (it.kind === "field" && errors.has(it.id)) ||
+        (it.kind === "nic" && errors.has("nics")) ||
+        (it.kind === "field" && it.id === "nodeBMac0" && errors.has("nodeBNics")),
+    );
     return {
-      ...state,
+      ...withCursor(state, first >= 0 ? first : cursorOf(state)),
       shown,
       message: {
         kind: "error",
