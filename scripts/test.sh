@@ -3,7 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-if [ "$(id -u)" -eq 0 ]; then bash scripts/host-deps.sh; fi
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/host-deps.sh
+  bash scripts/fetch-udevadm.sh
+fi
 npx eslint .
 npx prettier --check .
 npx tsc -p tsconfig.json --noEmit
