@@ -34,9 +34,11 @@ export function generateSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
+/** Where the line holding `offset` ends, before its "\n" or "\r\n". */
 function lineEnd(text: string, offset: number): number {
   const i = text.indexOf("\n", offset);
-  return i === -1 ? text.length : i;
+  if (i === -1) return text.length;
+  return text[i - 1] === "\r" ? i - 1 : i;
 }
 
 /**
@@ -46,10 +48,11 @@ function lineEnd(text: string, offset: number): number {
  */
 function insertIntoSection(text: string, doc: Document, section: string, key: string, value: string) {
   const entry = `${key}: "${value}"`;
+  const nl = text.includes("\r\n") ? "\r\n" : "\n";
   const node = doc.get(section, true);
   if (node === undefined && !doc.has(section)) {
-    const sep = text === "" || text.endsWith("\n") ? "" : "\n";
-    return `${text}${sep}${section}:\n  ${entry}\n`;
+    const sep = text === "" || text.endsWith("\n") ? "" : nl;
+    return `${text}${sep}${section}:${nl}  ${entry}${nl}`;
   }
   if (!isMap(node) || !node.range) return undefined;
   if (node.flow) {
@@ -70,7 +73,7 @@ function insertIntoSection(text: string, doc: Document, section: string, key: st
   let end = lastEnd;
   while (end > 0 && /\s/.test(text[end - 1] ?? "")) end--;
   const at = lineEnd(text, end);
-  return `${text.slice(0, at)}\n${" ".repeat(indent)}${entry}${text.slice(at)}`;
+  return `${text.slice(0, at)}${nl}${" ".repeat(indent)}${entry}${text.slice(at)}`;
 }
 
 function withSecrets(text: string, secrets: Map<SecretSlot, string>): string {

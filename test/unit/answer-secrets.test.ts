@@ -77,6 +77,16 @@ describe("ensureSecrets", () => {
     expect(after.slice(text.length)).toMatch(/^heartbeat:\n {2}authkey: "[A-Za-z0-9_-]+"\n$/);
   });
 
+  it("keeps Windows line endings intact", async () => {
+    const file = join(dir, "crlf.yaml");
+    const text = (await readFile(join(root, "examples/seed.yaml"), "utf8")).replaceAll("\n", "\r\n");
+    await writeFile(file, text);
+    await ensureSecrets(file);
+    const after = await readFile(file, "utf8");
+    expect(after.split("\r\n").length - 1).toBe(text.split("\r\n").length - 1 + 2);
+    expect(after.replaceAll("\r\n", "")).not.toContain("\n");
+  });
+
   it("never prints a secret", async () => {
     const file = await copyExample("lacp-eno.yaml");
     const out = vi.spyOn(process.stdout, "write");
