@@ -318,7 +318,8 @@ function partitionLine(p: PartitionFacts): string {
 export function describeExisting(disk: DiskFacts): ExistingContent {
   const details: string[] = [];
   if (disk.ptType) details.push(`${disk.ptType} partition table`);
-  if (disk.fstype) details.push(`${disk.fstype} signature on the whole disk`);
+  if (disk.fstype)
+    details.push(`${disk.fstype} signature on the whole disk${disk.label ? `, label "${disk.label}"` : ""}`);
   details.push(...disk.partitions.map(partitionLine));
   const blank = disk.ptType === null && disk.fstype === null && disk.partitions.length === 0;
   const name = describeDisk(disk);

@@ -27,6 +27,7 @@ export interface DiskFacts {
   transport: string | null; // sata, nvme, usb, virtio, ...
   ptType: string | null; // gpt, dos or null
   fstype: string | null; // a signature on the whole disk (iso9660 for a dd'ed ISO)
+  label?: string | null; // that signature's label ("PAIRBOOT" on the live stick); absent in older fixtures
   partitions: PartitionFacts[];
   mountpoints: string[]; // everything mounted from this disk or its partitions (swap included)
   isBootMedium: boolean; // the disk the live system booted from (or the running root's disk when not live)

@@ -234,6 +234,7 @@ function diskFacts(
     transport: top.tran,
     ptType: top.pttype ?? probed.PTTYPE ?? null,
     fstype: top.fstype ?? probed.TYPE ?? null,
+    label: top.label ?? probed.LABEL ?? null,
     partitions: parts.map((p) => partitionFacts(p, raw.blkid, swaps)),
     mountpoints: mountpointsOf(walk(top), swaps),
     isBootMedium: bootDisks.has(top.path),
@@ -270,7 +271,7 @@ export function parseNic(raw: RawNic): NicFacts {
 // Firmware placeholders and the names systeminformation invents when there is no DMI data at all. Keeping
 // them would make every board with "To Be Filled By O.E.M." match the same dmi_serial.
 const DMI_PLACEHOLDER =
-  /^(-|n\/?a|none|unknown|invalid|default string|not specified|not applicable|not available|to be filled by o\.?e\.?m\.?|o\.?e\.?m\.?|system (serial number|product name|manufacturer|version)|chassis serial number|base board serial number|serial number|0+|f+|x+|0?123456789|computer|virtual machine|docker container)$/i;
+  /^(-|n\/?a|none|unknown|invalid|default string|not specified|not applicable|not available|to be filled by o\.?e\.?m\.?|not settable|not present|o\.?e\.?m\.?|system (serial number|product name|manufacturer|version)|chassis serial number|base board serial number|serial number|0+|f+|x+|0?123456789|computer|virtual machine|docker container)$/i;
 
 export function cleanDmiValue(v: string | null | undefined): string | null {
   const t = v?.trim() ?? "";

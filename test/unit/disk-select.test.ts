@@ -32,6 +32,7 @@ const SEED_DECISIONS: Record<string, Expect> = {
   "cmdline-override": { path: "/dev/sda" },
   "nvme-server": { refused: /no disk matches/ },
   "host-loops": { refused: /no disk matches/ },
+  "qemu-guest": { path: "/dev/sda" },
 };
 
 function expectNamesEveryDisk(message: string, facts: HardwareFacts) {
@@ -274,7 +275,7 @@ describe("describeExisting", () => {
 
   it("the live stick: whole-disk iso9660 and what is mounted", () => {
     const e = describeExisting(loadFixture("node-a").disks[1]!);
-    expect(e.details).toContain("iso9660 signature on the whole disk");
+    expect(e.details).toContain('iso9660 signature on the whole disk, label "PAIRBOOT 0.1.0"');
     expect(e.details.some((l) => l.includes("mounted on /run/live/medium"))).toBe(true);
   });
 

@@ -27,6 +27,10 @@ const SEED_IDENTITIES: Record<string, Expect> = {
   "cmdline-override": { node: "node-b", why: /^pairboot\.node=node-b on the kernel command line$/ },
   "nvme-server": { error: /matches no node.*eno12399np0 b4:96:91:a1:b2:c0.*DMI serial "7XK2LM3"/ },
   "host-loops": { error: /matches no node.*eth0 02:fc:00:00:00:01; no DMI serial/ },
+  "qemu-guest": {
+    node: "node-a",
+    why: /^NIC enp0s3 has MAC 52:54:00:00:0a:01, NIC enp0s4 has MAC 52:54:00:00:0a:02, NIC enp0s5 has MAC 52:54:00:00:0a:03$/,
+  },
 };
 
 describe("identifyNode with the seed answer file on every fixture", () => {

@@ -250,6 +250,63 @@ describe("parseHardware on the recorded host", () => {
   });
 });
 
+describe("parseHardware on a recorded QEMU guest (udev running, stick mounted at /run/live/medium)", () => {
+  const qraw = JSON.parse(
+    readFileSync(new URL("../fixtures/hardware/raw/qemu-guest.raw.json", import.meta.url), "utf8"),
+  ) as RawHardware;
+  const facts = parseHardware(qraw);
+  const disk = (path: string) => facts.disks.find((d) => d.path === path);
+
+  it("QEMU's usb-storage stick is a 'QEMU HARDDISK' too, told apart by transport and the live mount", () => {
+    expect(disk("/dev/sda")).toMatchObject({
+      model: "QEMU HARDDISK",
+      transport: "sata",
+      removable: false,
+      isBootMedium: false,
+    });
+    expect(disk("/dev/sdb")).toMatchObject({
+      model: "QEMU HARDDISK",
+      transport: "usb",
+      removable: true,
+      isBootMedium: true,
+      fstype: "iso9660",
+      label: "PAIRBOOT",
+      mountpoints: ["/run/live/medium"],
+    });
+    expect(facts.bootMedium).toEqual({
+      disk: "/dev/sdb",
+      source: "/dev/sdb",
+      mountpoint: "/run/live/medium",
+    });
+  });
+
+  it("takes serials and by-id links from udev", () => {
+    expect(disk("/dev/sda")?.serial).toBe("QM00001");
+    expect(disk("/dev/sda")?.byId).toEqual(["/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001"]);
+    expect(disk("/dev/sdb")?.byId[0]).toMatch(/^\/dev\/disk\/by-id\/usb-QEMU_QEMU_HARDDISK_/);
+  });
+
+  it("reads the three NICs with their MACs and driver; down NICs have unknown carrier", () => {
+    const physical = facts.nics.filter((n) => !n.virtual);
+    expect(physical.map((n) => n.mac)).toEqual([
+      "52:54:00:00:0a:01",
+      "52:54:00:00:0a:02",
+      "52:54:00:00:0a:03",
+    ]);
+    expect(physical.every((n) => n.driver === "virtio_net")).toBe(true);
+  });
+
+  it("turns QEMU's DMI placeholders (serial 'Not Specified', uuid 'not settable') into null", () => {
+    expect(qraw.dmi.si?.serial).toBe("Not Specified");
+    expect(facts.dmi).toEqual({
+      vendor: "QEMU",
+      product: "Standard PC (Q35 + ICH9, 2009)",
+      serial: null,
+      uuid: null,
+    });
+  });
+});
+
 describe("a developer machine with its root on RAID 1", () => {
   // lsblk shows the md device under the partition of each member disk.
   const md = { name: "md0", path: "/dev/md0", type: "raid1", size: 10 * GiB, mountpoints: ["/"] };
