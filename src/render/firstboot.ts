@@ -6,6 +6,7 @@
 //           when both sides are brand new, make the filesystem, seed the NFS state onto it and hand over to
 //           Heartbeat; on the other node, wait until the preferred node has made the data UpToDate.
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
+import { nfsStateDir } from "./ha-common.js";
 import type { RenderFamily } from "./types.js";
 
 export const FIRSTBOOT_SCRIPT = "/usr/local/sbin/pairboot-firstboot";
@@ -31,6 +32,7 @@ RES=${spec.drbd.resource}
 DEV=${spec.drbd.device}
 DATA=${DATA_PARTITION}
 MNT=${mount}
+NFS_STATE=${nfsStateDir(spec)}
 PREFERRED=${preferred}
 STATE=${STATE_DIR}
 PEER_WAIT=${PEER_WAIT_SECONDS}
@@ -90,10 +92,10 @@ seed_preferred() {
   mkdir -p "$MNT"
   mount "$DEV" "$MNT"
   trap 'umount "$MNT" 2>/dev/null || true; drbdadm secondary "$RES" || true' EXIT
-  if [ ! -d "$MNT/.nfs" ]; then
-    mkdir -p "$MNT/.nfs"
-    cp -a /var/lib/nfs/. "$MNT/.nfs/"
-    log "seeded NFS state into $MNT/.nfs"
+  if [ ! -d "$NFS_STATE" ]; then
+    mkdir -p "$NFS_STATE"
+    cp -a /var/lib/nfs/. "$NFS_STATE/"
+    log "seeded NFS state into $NFS_STATE"
   fi
   for dir in "\${EXPORT_DIRS[@]}"; do
     mkdir -p "$dir"
