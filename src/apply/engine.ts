@@ -6,7 +6,7 @@ import { chmod, mkdir, statfs, writeFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import type { ClusterSpec } from "../answer/schema.js";
 import { describeExisting } from "../plan/disk.js";
-import { chooseDisk, DEFAULT_LOG_DIR, planNode } from "../plan/plan.js";
+import { chooseDisk, DEFAULT_LOG_DIR, DEFAULT_TARGET, planNode } from "../plan/plan.js";
 import type { InstallSource, NodePlan, PlanStep } from "../plan/types.js";
 import { probeHardware, type HardwareFacts, type ProbeOptions } from "../probe/index.js";
 import type { RenderedFile } from "../render/types.js";
@@ -92,26 +92,30 @@ function timestamp(d = new Date()): string {
 /** Plans the install and checks, against a fresh probe of this machine, that it may write. Writes nothing. */
 export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall> {
   const logDir = o.logDir ?? DEFAULT_LOG_DIR;
-  const planned = planNode(o.spec, o.nodeName, o.facts, {
+  const target = o.target ?? DEFAULT_TARGET;
+  const probe = o.probe ?? probeHardware;
+  const notes: string[] = [];
+  // Mounts left by an interrupted run make the disk look "in use"; release them first, then the facts
+  // the caller probed before are stale and the machine is probed again for planning.
+  const released = await releaseLeftoverMounts(target, o.dryRun);
+  let facts = o.facts;
+  if (released.length > 0) {
+    notes.push(
+      `${o.dryRun ? "would release" : "released"} mounts left by an interrupted run: ${released.join(", ")}`,
+    );
+    if (!o.dryRun) facts = await probe({ includeLoop: o.diskPath?.startsWith("/dev/loop") === true });
+  }
+  const planned = planNode(o.spec, o.nodeName, facts, {
     source: o.source,
-    target: o.target,
+    target,
     disk: o.diskPath,
     answerPath: o.answerPath,
     logPath: join(logDir, `install-${o.nodeName}-${timestamp()}.log`),
   });
   if (!planned.ok) throw new InstallRefused(planned.message);
   const plan = planned.plan;
-  const notes: string[] = [];
-
-  const released = await releaseLeftoverMounts(plan, o.dryRun);
-  if (released.length > 0) {
-    notes.push(
-      `${o.dryRun ? "would release" : "released"} mounts left by an interrupted run: ${released.join(", ")}`,
-    );
-  }
 
   // Planning alone is not enough: the facts may be old or from another machine.
-  const probe = o.probe ?? probeHardware;
   const fresh = await probe({ includeLoop: plan.disk.path.startsWith("/dev/loop") });
   const again = chooseDisk(o.spec, o.nodeName, fresh, plan.disk.path);
   if (!again.ok) throw new InstallRefused(`checked again on this machine just now: ${again.message}`);
@@ -209,7 +213,7 @@ export async function runInstall(
   const targetMounted = async () =>
     (await readMounts()).some((m) => m.target === plan.target && m.source === osPart);
 
-  const runStep = async (step: PlanStep, quiet: boolean): Promise<void> => {
+  const runStep = async (step: PlanStep, quiet: boolean, signal?: AbortSignal): Promise<void> => {
     for (const f of step.files) {
       log.line(
         `write ${f.path} (mode ${f.mode.toString(8).padStart(4, "0")}, ${Buffer.byteLength(f.content)} bytes${
@@ -249,7 +253,7 @@ export async function runInstall(
       };
       let result;
       try {
-        result = await runCommand(command, { onLine, signal: o.signal });
+        result = await runCommand(command, { onLine, signal });
       } catch (err) {
         if (err instanceof CommandAborted) {
           log.line(`stopped by the user during: ${command}`);
@@ -283,7 +287,7 @@ export async function runInstall(
       const t0 = Date.now();
       emit({ type: "step-start", id: step.id, title: step.title, index, total: plan.steps.length });
       log.line(`== ${step.id}: ${step.title}`);
-      await runStep(step, false);
+      await runStep(step, false, o.signal);
       if (!step.always) state.completed[step.id] = stepHash(step);
       // The state lives in the OS filesystem: it can be written once that is mounted, and the steps
       // done before (partitioning, mkfs) are recorded with the first write.
@@ -299,6 +303,7 @@ export async function runInstall(
     // Leave nothing mounted, so the disk can be examined, or the install rerun and resumed.
     for (const step of plan.steps.filter((s) => s.cleanup)) {
       log.line(`== cleanup ${step.id}`);
+      // No abort signal here: after Ctrl-C the unmounting must still run.
       await runStep(step, true).catch((e: unknown) => log.line(`cleanup ${step.id} failed: ${String(e)}`));
     }
     log.close();

@@ -37,21 +37,26 @@ export function mountsUnder(mounts: MountEntry[], target: string): MountEntry[] 
 }
 
 /**
- * Leftover mounts of an earlier, interrupted run are pairboot's own and are released; a target directory
- * mounted from anything but this plan's partitions is someone else's and stops the install.
+ * Leftover mounts of an earlier, interrupted run are pairboot's own and are released: the target directory
+ * is pairboot's, and what is mounted there is a partition named pairboot-os. Anything else mounted there
+ * is someone else's and stops the install.
  */
-export async function releaseLeftoverMounts(plan: NodePlan, dryRun: boolean): Promise<string[]> {
-  const ours = new Set(plan.layout.partitions.map((p) => p.path));
-  const under = mountsUnder(await readMounts(), plan.target);
-  const top = under.find((m) => m.target === plan.target);
-  if (top && !ours.has(top.source)) {
-    throw new InstallRefused(
-      `${plan.target} is mounted from ${top.source}, not from ${plan.disk.path}: another install may be running. ` +
-        `Unmount it (umount -R ${plan.target}) if it is stale.`,
-    );
-  }
+export async function releaseLeftoverMounts(target: string, dryRun: boolean): Promise<string[]> {
+  const under = mountsUnder(await readMounts(), target);
   if (under.length === 0) return [];
-  if (!dryRun) await execa("umount", ["-R", plan.target]);
+  const top = under.find((m) => m.target === target);
+  if (top) {
+    const r = await execa("blkid", ["-p", "-s", "PART_ENTRY_NAME", "-o", "value", top.source], {
+      reject: false,
+    });
+    if (r.stdout.trim() !== "pairboot-os") {
+      throw new InstallRefused(
+        `${target} is mounted from ${top.source}, which is not a pairboot OS partition: another install may be ` +
+          `running. Unmount it (umount -R ${target}) if it is stale.`,
+      );
+    }
+  }
+  if (!dryRun) await execa("umount", ["-R", target]);
   return under.map((m) => m.target);
 }
 

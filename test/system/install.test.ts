@@ -1,0 +1,381 @@
+// `pairboot install` for real, as root, onto a 12 GiB sparse image on a loop device, from the cached
+// target root (.cache/rootfs). Checks what a user would check on the installed disk, that every safety
+// refusal leaves the disk byte-identical, that an install killed during the copy resumes, and that the
+// disk boots (SeaBIOS and OVMF) into a configured node-a.
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, open, readFile, rm, writeFile, stat, readlink, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { ClusterSpecSchema } from "../../src/answer/schema.js";
+import { InstallRefused, installNode } from "../../src/apply/engine.js";
+import { probeHardware } from "../../src/probe/index.js";
+import { osFsUuid } from "../../src/render/ids.js";
+import { attachLoop, createSparseImage, GiB, MiB, withMount, type Loop } from "../support/images.js";
+
+const REPO = process.cwd();
+const ROOTFS = join(REPO, ".cache/rootfs");
+const TSX = join(REPO, "node_modules/.bin/tsx");
+const CLI = join(REPO, "src/cli/main.ts");
+const TARGET = "/run/pairboot/target";
+
+let dir = "";
+let image = "";
+let loop: Loop;
+const ROOT_PASSWORD = "pairboot-test";
+
+async function answer(name: string, edit: (doc: Record<string, unknown>) => void = () => undefined) {
+  const doc = parse(await readFile(join(REPO, "examples/seed.yaml"), "utf8")) as Record<string, unknown>;
+  for (const n of doc.nodes as Record<string, unknown>[]) n.disk = { path: loop.dev };
+  const hash = (await execa("openssl", ["passwd", "-6", ROOT_PASSWORD])).stdout.trim();
+  doc.access = {
+    ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPairbootTestKeyOnlyForTheSystemTest test"],
+    root_password_hash: hash,
+  };
+  // Fixed secrets: every answer file of this test describes the same cluster.
+  (doc.drbd as Record<string, unknown>).shared_secret = "SystemTestDrbdSecret0123456789";
+  (doc.heartbeat as Record<string, unknown>).authkey = "SystemTestHeartbeatKey01234567";
+  edit(doc);
+  const path = join(dir, `${name}.yaml`);
+  await writeFile(path, stringify(doc), { mode: 0o600 });
+  return path;
+}
+
+async function cli(args: string[], opts: { timeoutMs?: number } = {}) {
+  return execa(TSX, [CLI, ...args], { reject: false, all: true, timeout: opts.timeoutMs ?? 900_000 });
+}
+
+/** Hash of what a refusal must leave alone: the first and last MiB of the disk and its partition table. */
+async function fingerprint(): Promise<string> {
+  const h = createHash("sha256");
+  const fh = await open(loop.dev, "r");
+  try {
+    const size = (await stat(image)).size;
+    const buf = Buffer.alloc(MiB);
+    await fh.read(buf, 0, MiB, 0);
+    h.update(buf);
+    await fh.read(buf, 0, MiB, size - MiB);
+    h.update(buf);
+  } finally {
+    await fh.close();
+  }
+  const table = await execa("sfdisk", ["--dump", loop.dev], { reject: false });
+  h.update(`${table.exitCode}\n${table.stdout}`);
+  return h.digest("hex");
+}
+
+async function foreignContent(): Promise<void> {
+  // An MBR table with one ext4 partition: "someone's data".
+  await execa("sfdisk", [loop.dev], { input: "label: dos\nstart=1MiB, size=2GiB, type=83\n" });
+  await execa("partx", ["-u", loop.dev], { reject: false });
+  await execa("mkfs.ext4", ["-q", "-F", "-L", "precious", `${loop.dev}p1`]);
+}
+
+async function targetMounts(): Promise<string[]> {
+  const m = await readFile("/proc/self/mounts", "utf8");
+  return m.split("\n").filter((l) => l.split(" ")[1]?.startsWith(TARGET));
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOTFS, "etc/debian_version"))) {
+    await execa("bash", [join(REPO, "scripts/build-rootfs.sh")], { stdio: "inherit" });
+  }
+  dir = await mkdtemp(join(tmpdir(), "pb-install-"));
+  image = join(dir, "disk.img");
+  await createSparseImage(image, 12 * GiB);
+  loop = await attachLoop(image);
+});
+
+afterAll(async () => {
+  if (existsSync(TARGET)) await execa("umount", ["-R", TARGET], { reject: false });
+  await loop?.detach();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("safety refusals leave the disk byte-identical", () => {
+  it("refuses the boot medium (facts say the loop disk is the live stick)", async () => {
+    await foreignContent();
+    const before = await fingerprint();
+    const spec = ClusterSpecSchema.parse(parse(await readFile(await answer("boot"), "utf8")));
+    const facts = await probeHardware({ includeLoop: true });
+    const asBootMedium = {
+      ...facts,
+      disks: facts.disks.map((d) => (d.path === loop.dev ? { ...d, isBootMedium: true } : d)),
+    };
+    const err = await installNode({
+      spec,
+      answerPath: join(dir, "boot.yaml"),
+      nodeName: "node-a",
+      facts: asBootMedium,
+      diskPath: loop.dev,
+      source: { kind: "dir", path: ROOTFS },
+      confirmWipe: true,
+      dryRun: false,
+      resume: true,
+      logDir: join(dir, "logs"),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InstallRefused);
+    expect(String(err)).toMatch(/boot medium/);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it("refuses a disk the answer's selector does not match, even with --disk", async () => {
+    const before = await fingerprint();
+    const path = await answer("mismatch", (doc) => {
+      for (const n of doc.nodes as Record<string, unknown>[]) n.disk = { serial: "NOT-THIS-DISK" };
+    });
+    const r = await cli([
+      "install",
+      "--answer",
+      path,
+      "--node",
+      "node-a",
+      "--disk",
+      loop.dev,
+      "--source",
+      ROOTFS,
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(r.all).toMatch(/does not fit node-a's disk selector/);
+    expect(r.all).toContain(loop.dev);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it("refuses existing partitions when the answer does not allow wiping, naming what is there", async () => {
+    const before = await fingerprint();
+    const path = await answer("nowipe", (doc) => {
+      (doc.storage as Record<string, unknown>).wipe = false;
+    });
+    const r = await cli([
+      "install",
+      "--answer",
+      path,
+      "--node",
+      "node-a",
+      "--disk",
+      loop.dev,
+      "--source",
+      ROOTFS,
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(r.all).toMatch(/dos partition table/);
+    expect(r.all).toMatch(/storage\.wipe: true/);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it("refuses a disk with a mounted partition", async () => {
+    const before = await fingerprint();
+    const path = await answer("mounted");
+    const r = await withMount(`${loop.dev}p1`, () =>
+      cli(["install", "--answer", path, "--node", "node-a", "--disk", loop.dev, "--source", ROOTFS]),
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.all).toMatch(/in use/);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it("--dry-run prints the steps and writes nothing", async () => {
+    const before = await fingerprint();
+    const r = await cli([
+      "install",
+      "--answer",
+      await answer("dry"),
+      "--node",
+      "node-a",
+      "--disk",
+      loop.dev,
+      "--source",
+      ROOTFS,
+      "--dry-run",
+    ]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.all).toMatch(/nothing was written/);
+    expect(r.all).toContain(`sfdisk --wipe always --wipe-partitions always ${loop.dev}`);
+    expect(await fingerprint()).toBe(before);
+  });
+});
+
+describe("install, interrupted and resumed", () => {
+  let seedPath = "";
+  let output = "";
+
+  it("stops cleanly when killed during the copy, leaving nothing mounted", async () => {
+    seedPath = await answer("seed");
+    const child = execa(
+      TSX,
+      [CLI, "install", "--answer", seedPath, "--node", "node-a", "--disk", loop.dev, "--source", ROOTFS],
+      {
+        reject: false,
+        all: true,
+      },
+    );
+    let seen = "";
+    child.all?.on("data", (d: Buffer) => {
+      seen += d.toString();
+    });
+    // Kill a few seconds into the copy step.
+    const deadline = Date.now() + 120_000;
+    while (!/Copy the root filesystem/.test(seen) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 5000));
+    child.kill("SIGTERM");
+    const r = await child;
+    expect(r.exitCode, r.all).toBe(130);
+    expect(r.all).toMatch(/stopped in step 'copy-root'/);
+    expect(await targetMounts()).toEqual([]);
+  });
+
+  it("resumes at the copy step when run again, and completes", async () => {
+    const r = await cli([
+      "install",
+      "--answer",
+      seedPath,
+      "--node",
+      "node-a",
+      "--disk",
+      loop.dev,
+      "--source",
+      ROOTFS,
+    ]);
+    output = r.all ?? "";
+    expect(r.exitCode, output).toBe(0);
+    expect(output).toMatch(/resuming the interrupted install .* at step 'copy-root'/);
+    expect(output).toMatch(/\[skip\].*Partition/);
+    expect(output).toMatch(/installed on \/dev\/loop\d+ in \d+ s/);
+    // ASCII only, whatever the renderer.
+    expect(/[^\x09\x0a\x0d\x20-\x7e]/.test(output)).toBe(false);
+    expect(await targetMounts()).toEqual([]);
+  });
+
+  it("lays out the GPT partitions by name, type and size", async () => {
+    const t = JSON.parse((await execa("sfdisk", ["--json", loop.dev])).stdout).partitiontable;
+    const ss = t.sectorsize as number;
+    const parts = t.partitions as { start: number; size: number; type: string; name: string }[];
+    expect(t.label).toBe("gpt");
+    expect(parts.map((p) => p.name)).toEqual([
+      "pairboot-bios",
+      "pairboot-esp",
+      "pairboot-os",
+      "pairboot-data",
+    ]);
+    expect(parts.map((p) => p.type)).toEqual([
+      "21686148-6449-6E6F-744E-656564454649",
+      "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+      "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709",
+      "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
+    ]);
+    expect(parts.map((p) => (p.size * ss) / MiB).slice(0, 3)).toEqual([1, 512, 5120]);
+    const data = parts[3] as { start: number; size: number };
+    expect(((data.start + data.size) * ss) / MiB).toBe(12 * 1024 - 1);
+  });
+
+  it("leaves a node-a root: fstab ids match blkid, files and modes, services, GRUB, records", async () => {
+    const uuid = (await execa("blkid", ["-p", "-s", "UUID", "-o", "value", `${loop.dev}p3`])).stdout.trim();
+    const espId = (await execa("blkid", ["-p", "-s", "UUID", "-o", "value", `${loop.dev}p2`])).stdout.trim();
+    expect(
+      (await execa("blkid", ["-p", "-s", "TYPE", "-o", "value", `${loop.dev}p4`], { reject: false })).stdout,
+    ).toBe("");
+    // BIOS: GRUB's core image sits in the BIOS boot partition; UEFI: the removable-path image on the ESP.
+    const core = Buffer.alloc(512);
+    const fh = await open(`${loop.dev}p1`, "r");
+    await fh.read(core, 0, 512, 0);
+    await fh.close();
+    expect(core.some((b) => b !== 0)).toBe(true);
+    const esp = await execa("mdir", ["-i", `${loop.dev}p2`, "::/EFI/BOOT"]);
+    expect(esp.stdout).toMatch(/BOOTX64\s+EFI/);
+
+    await withMount(
+      `${loop.dev}p3`,
+      async (root) => {
+        const fstab = await readFile(join(root, "etc/fstab"), "utf8");
+        expect(fstab).toContain(`UUID=${uuid} / ext4`);
+        expect(fstab).toContain(`UUID=${espId} /boot/efi vfat`);
+        const spec = ClusterSpecSchema.parse(parse(await readFile(seedPath, "utf8")));
+        expect(uuid).toBe(osFsUuid(spec));
+        expect((await readFile(join(root, "etc/hostname"), "utf8")).trim()).toBe("node-a");
+        const mode = async (p: string) => ((await stat(join(root, p))).mode & 0o777).toString(8);
+        expect(await mode("etc/ha.d/authkeys")).toBe("600");
+        expect(await mode("root/.ssh/authorized_keys")).toBe("600");
+        expect(await mode("etc/pairboot/answer.yaml")).toBe("600");
+        expect(await readFile(join(root, "etc/pairboot/answer.yaml"), "utf8")).toBe(
+          await readFile(seedPath, "utf8"),
+        );
+        const wants = await readdir(join(root, "etc/systemd/system/multi-user.target.wants"));
+        for (const s of ["drbd.service", "heartbeat.service", "chrony.service", "ssh.service"])
+          expect(wants).toContain(s);
+        expect(wants).not.toContain("nfs-server.service");
+        expect(await readlink(join(root, "etc/localtime"))).toBe("/usr/share/zoneinfo/Etc/UTC");
+        expect((await readFile(join(root, "etc/machine-id"), "utf8")).length).toBe(0);
+        expect(
+          (await readdir(join(root, "etc/ssh"))).filter((f) => f.startsWith("ssh_host_")).length,
+        ).toBeGreaterThan(0);
+        const grubCfg = await readFile(join(root, "boot/grub/grub.cfg"), "utf8");
+        expect(grubCfg).toMatch(
+          new RegExp(`linux\\s+/boot/vmlinuz-\\S+ root=UUID=${uuid} ro console=tty0 console=ttyS0,115200n8`),
+        );
+        expect(existsSync(join(root, "boot/grub/i386-pc/core.img"))).toBe(true);
+        expect(
+          (await readFile(join(root, "var/lib/pairboot/install-complete"), "utf8")).startsWith("node-a "),
+        ).toBe(true);
+        const logs = await readdir(join(root, "var/log/pairboot"));
+        expect(logs.some((l) => /^install-node-a-.*\.log$/.test(l))).toBe(true);
+        const log = await readFile(
+          join(root, "var/log/pairboot", logs.find((l) => l.endsWith(".log")) ?? ""),
+          "utf8",
+        );
+        expect(log).toContain("$ rsync -aHAXx");
+        for (const secret of [
+          "SystemTestDrbdSecret0123456789",
+          "SystemTestHeartbeatKey01234567",
+          spec.access.root_password_hash ?? "x",
+        ]) {
+          expect(log).not.toContain(secret);
+        }
+        expect(/[^\x09\x0a\x20-\x7e]/.test(log)).toBe(false);
+      },
+      { options: "ro" },
+    );
+  });
+
+  it("refuses to run over the finished install without --restart", async () => {
+    const before = await fingerprint();
+    const r = await cli([
+      "install",
+      "--answer",
+      seedPath,
+      "--node",
+      "node-a",
+      "--disk",
+      loop.dev,
+      "--source",
+      ROOTFS,
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(r.all).toMatch(/already holds a finished pairboot install of node-a.*--restart/s);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it("refuses a disk whose partition table differs from the plan without --restart", async () => {
+    const before = await fingerprint();
+    const bigger = await answer("bigger-os", (doc) => {
+      (doc.storage as Record<string, unknown>).os_size = "6GiB";
+    });
+    const r = await cli([
+      "install",
+      "--answer",
+      bigger,
+      "--node",
+      "node-a",
+      "--disk",
+      loop.dev,
+      "--source",
+      ROOTFS,
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(r.all).toMatch(/partition table differs from this plan.*--restart/s);
+    expect(await fingerprint()).toBe(before);
+  });
+});
