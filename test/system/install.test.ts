@@ -74,6 +74,11 @@ async function foreignContent(): Promise<void> {
   await execa("mkfs.ext4", ["-q", "-F", "-L", "precious", `${loop.dev}p1`]);
 }
 
+/** Characters outside printable ASCII, tab and line ends: the console font has nothing else. */
+function nonAscii(text: string): string[] {
+  return [...text].filter((c) => !(c === "\t" || c === "\n" || c === "\r" || (c >= " " && c <= "~")));
+}
+
 async function targetMounts(): Promise<string[]> {
   const m = await readFile("/proc/self/mounts", "utf8");
   return m.split("\n").filter((l) => l.split(" ")[1]?.startsWith(TARGET));
@@ -246,7 +251,7 @@ describe("install, interrupted and resumed", () => {
     expect(output).toMatch(/\[skip\].*Partition/);
     expect(output).toMatch(/installed on \/dev\/loop\d+ in \d+ s/);
     // ASCII only, whatever the renderer.
-    expect(/[^\x09\x0a\x0d\x20-\x7e]/.test(output)).toBe(false);
+    expect(nonAscii(output)).toEqual([]);
     expect(await targetMounts()).toEqual([]);
   });
 
@@ -334,7 +339,7 @@ describe("install, interrupted and resumed", () => {
         ]) {
           expect(log).not.toContain(secret);
         }
-        expect(/[^\x09\x0a\x20-\x7e]/.test(log)).toBe(false);
+        expect(nonAscii(log)).toEqual([]);
       },
       { options: "ro" },
     );
