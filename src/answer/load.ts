@@ -59,8 +59,49 @@ function keyAt(doc: Document, offset: number): string {
   return found;
 }
 
+/**
+ * yaml notices an unclosed `[` or `{` only on a later line; the mistake is at the bracket that was opened,
+ * so that is where the error points.
+ */
+function unclosedFlow(text: string, e: YAMLError): { offset: number; message: string } | undefined {
+  const kind = /^Flow (sequence|map) in block collection/.exec(e.message)?.[1];
+  if (e.code !== "BAD_INDENT" || !kind) return undefined;
+  const [open, close] = kind === "sequence" ? ["[", "]"] : ["{", "}"];
+  const opener = unmatchedOpeners(text.slice(0, e.pos[0]))
+    .reverse()
+    .find((i) => text[i] === open);
+  if (opener === undefined) return undefined;
+  return { offset: opener, message: `this '${open}' is never closed: end the flow ${kind} with '${close}'` };
+}
+
+/** Offsets of the brackets still open at the end of `text`, skipping quoted scalars and comments. */
+function unmatchedOpeners(text: string): number[] {
+  const stack: number[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    const prev = i === 0 ? "\n" : (text[i - 1] as string);
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if ((c === '"' || c === "'") && /[\s[{,:]/.test(prev)) {
+      quote = c;
+    } else if (c === "#" && /\s/.test(prev)) {
+      const eol = text.indexOf("\n", i);
+      i = eol === -1 ? text.length : eol;
+    } else if (c === "[" || c === "{") {
+      stack.push(i);
+    } else if (c === "]" || c === "}") {
+      stack.pop();
+    }
+  }
+  return stack;
+}
+
 /** yaml's messages end in " at line L, column C:" and a code frame; the position is printed separately. */
-function syntaxError(file: string, doc: Document, e: YAMLError): AnswerError {
+function syntaxError(file: string, text: string, doc: Document, lc: LineCounter, e: YAMLError): AnswerError {
+  const unclosed = unclosedFlow(text, e);
+  if (unclosed) return { file, path: "", ...lc.linePos(unclosed.offset), message: unclosed.message };
   const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
   const firstLine = e.message.split("\n")[0] ?? e.message;
   const message =
@@ -80,7 +121,9 @@ export function loadAnswerText(text: string, file: string): LoadResult {
   if (yamlProblems.length > 0) {
     return {
       ok: false,
-      errors: firstPerLine(yamlProblems.map((e) => syntaxError(file, doc, e)).sort(byPosition)),
+      errors: firstPerLine(
+        yamlProblems.map((e) => syntaxError(file, text, doc, lineCounter, e)).sort(byPosition),
+      ),
     };
   }
   if (doc.contents === null) {
