@@ -138,10 +138,9 @@ describe("error positions", () => {
     expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
 
-  it("format a syntax error without a key path", () => {
+  it("format a syntax error without a key path, at the bracket left open", () => {
     const errors = errorsOf(loadAnswerText("version: 1\ncluster: [nfs1\n", "f.yaml"));
-    expect(errors.length).toBeGreaterThan(0);
-    expect(errors[0]).toMatch(/^f\.yaml:\d+:\d+: [A-Z]/);
+    expect(errors).toEqual(["f.yaml:2:10: this '[' is never closed: end the flow sequence with ']'"]);
   });
 
   it("refuse an empty file, naming the keys it needs", () => {
