@@ -164,10 +164,13 @@ function prose(text: string, size: Size, indent = 1): string[] {
   return wrap(text, size.cols - indent - 1).map((l) => esc(pad + l));
 }
 
-/** Show `lines` in `height` rows, scrolled so the line `focus` (and the one after it) is visible. */
+/**
+ * Show `lines` in `height` rows. Scroll only as far as needed to keep the focused line and the two after
+ * it (its error message) in view, so the screen's explanation at the top stays visible whenever it can.
+ */
 function viewport(lines: string[], focus: number, height: number): string[] {
   if (lines.length <= height) return lines;
-  const top = Math.max(0, Math.min(lines.length - height, focus - Math.floor(height / 2)));
+  const top = Math.max(0, Math.min(lines.length - height, focus + 3 - height));
   return lines.slice(top, top + height);
 }
 
@@ -500,7 +503,8 @@ function progressBody(state: WizardState, theme: Theme, size: Size): string[] {
   );
   out.push("");
   for (const t of p.tasks) {
-    const pct = t.state === "running" ? ` ${String(Math.round(t.ratio * 100)).padStart(3)}%` : "";
+    const pct =
+      t.state === "running" && t.ratio > 0 ? ` ${String(Math.round(t.ratio * 100)).padStart(3)}%` : "";
     const line = fit(` ${MARKS[t.state]} ${t.title}${pct}`, size.cols);
     out.push(
       t.state === "running" ? theme.heading(line) : t.state === "failed" ? theme.error(line) : esc(line),
@@ -546,7 +550,7 @@ function doneBody(state: WizardState, theme: Theme, size: Size): string[] {
   }
   out.push("");
   if (d.ok) {
-    out.push(theme.heading(" Next:"));
+    out.push(theme.heading(state.demo ? " Next, in a real run:" : " Next:"));
     out.push(...prose("1. Remove the stick and reboot this machine: it comes up as node A.", size, 3));
     out.push(...prose('2. Boot node B from the stick and choose "Receive a clone as node B".', size, 3));
     out.push(...prose(`Unattended replay: pairboot install --answer ${d.answerPath}`, size, 3));

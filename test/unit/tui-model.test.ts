@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { sha512Crypt } from "../../src/tui/model/passwd.js";
 import { applyEvent, etaSeconds, overallRatio, startProgress } from "../../src/tui/model/progress.js";
 import { fit, fitTail, formatBytes, formatDuration, wrap } from "../../src/tui/model/format.js";
+import { mask, wrapForPager } from "../../src/tui/model/review.js";
 
 describe("root password hashing", () => {
   it("matches the published SHA-512 crypt test vector", () => {
@@ -77,5 +78,23 @@ describe("text", () => {
     expect(formatBytes(21474836480)).toBe("20.0 GiB");
     expect(formatDuration(3725)).toBe("1:02:05");
     expect(formatDuration(65)).toBe("1:05");
+  });
+});
+
+describe("the review pager", () => {
+  it("cuts long lines into pieces ending in a backslash, losing nothing", () => {
+    const long = "x".repeat(100);
+    const pieces = wrapForPager(["short", long], 40);
+    expect(pieces).toEqual(["short", `${"x".repeat(39)}\\`, `${"x".repeat(39)}\\`, "x".repeat(22)]);
+    expect(pieces.slice(1).join("").replace(/\\/g, "")).toBe(long);
+  });
+
+  it("masks every secret, the longest first", () => {
+    expect(
+      mask(
+        "key abcdef and abc",
+        ["abc", "abcdef"].sort((a, b) => b.length - a.length),
+      ),
+    ).toBe("key ******** and ********");
   });
 });

@@ -75,20 +75,44 @@ export function layoutLines(spec: ClusterSpec, diskBytes: number): string[] {
   });
 }
 
+/** Columns a pager line may use inside the border of an 80-column screen. */
+export const PAGER_WIDTH = 78;
+
+/**
+ * Nothing of a file may be hidden off the right edge: long lines are cut into pieces, every piece but the
+ * last ending in a backslash, the way shell and config files continue lines.
+ */
+export function wrapForPager(lines: string[], width = PAGER_WIDTH): string[] {
+  return lines.flatMap((line) => {
+    if (line.length <= width) return [line];
+    const out: string[] = [];
+    let rest = line;
+    while (rest.length > width) {
+      out.push(`${rest.slice(0, width - 1)}\\`);
+      rest = rest.slice(width - 1);
+    }
+    out.push(rest);
+    return out;
+  });
+}
+
 export function pagerContent(state: WizardState, item: ReviewItem): { title: string; lines: string[] } {
   const data = reviewData(state);
   const secrets = data.spec ? secretsOf(data.spec) : [];
   if (item.kind === "answer") {
     const checked = checkDraft(state.draft, state.facts);
     const text = mask(stringify(checked.answer), secrets);
-    return { title: "The answer file (secrets masked)", lines: text.replace(/\n$/, "").split("\n") };
+    return {
+      title: "The answer file (secrets masked)",
+      lines: wrapForPager(text.replace(/\n$/, "").split("\n")),
+    };
   }
   if (item.kind === "file") {
     const f = data.files[item.index];
     if (!f) return { title: "", lines: [] };
     const body = mask(f.content, secrets).replace(/\n$/, "").split("\n");
     const title = `${f.path}  mode ${f.mode.toString(8).padStart(4, "0")}${f.secret ? "  (secret: values masked)" : ""}`;
-    return { title, lines: body.map((l) => l.replace(/\t/g, "    ")) };
+    return { title, lines: wrapForPager(body.map((l) => l.replace(/\t/g, "    "))) };
   }
   return { title: "", lines: [] };
 }
