@@ -52,18 +52,6 @@ function evidenceText(e: Evidence): string {
 /** Which node this machine is, and why; or an error naming what was seen and what the answer file expects. */
 export function identifyNode(spec: ClusterSpec, facts: HardwareFacts): Identification {
   const names = spec.nodes.map((n) => n.name).join(", ");
-  const override = cmdlineNode(facts.cmdline);
-  if (override !== null) {
-    const node = spec.nodes.find((n) => n.name === override);
-    if (!node) {
-      return {
-        ok: false,
-        message: `pairboot.node=${override} on the kernel command line names no node of the answer file; its nodes are ${names}`,
-      };
-    }
-    return { ok: true, node, why: `pairboot.node=${override} on the kernel command line` };
-  }
-
   const evidence: Evidence[] = spec.nodes.map((node) => {
     const wanted = new Set(node.match.mac.map((m) => m.toLowerCase()));
     return {
@@ -74,6 +62,22 @@ export function identifyNode(spec: ClusterSpec, facts: HardwareFacts): Identific
       dmi: node.match.dmi_serial !== undefined && facts.dmi.serial === node.match.dmi_serial,
     };
   });
+
+  const override = cmdlineNode(facts.cmdline);
+  if (override !== null) {
+    const node = spec.nodes.find((n) => n.name === override);
+    if (!node) {
+      return {
+        ok: false,
+        message: `pairboot.node=${override} on the kernel command line names no node of the answer file; its nodes are ${names}`,
+      };
+    }
+    // The override wins, but a machine that looks like another node deserves a word in the log.
+    const others = evidence.filter((e) => e.node.name !== override && (e.macs.length > 0 || e.dmi));
+    const notes = others.map((e) => `; note: ${evidenceText(e)}, listed for ${e.node.name}`);
+    return { ok: true, node, why: `pairboot.node=${override} on the kernel command line${notes.join("")}` };
+  }
+
   const hits = evidence.filter((e) => e.macs.length > 0 || e.dmi);
   const help = `\nthe answer file expects:\n  ${expected(spec)}\nput pairboot.node=NAME on the kernel command line to choose a node by hand`;
 

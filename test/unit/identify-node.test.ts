@@ -24,7 +24,10 @@ const SEED_IDENTITIES: Record<string, Expect> = {
     error:
       /matches more than one node: node-a \(NIC ens3 has MAC 52:54:00:00:0a:01, NIC ens4 has MAC 52:54:00:00:0a:02\) and node-b \(NIC ens5 has MAC 52:54:00:00:0b:03\)/,
   },
-  "cmdline-override": { node: "node-b", why: /^pairboot\.node=node-b on the kernel command line$/ },
+  "cmdline-override": {
+    node: "node-b",
+    why: /^pairboot\.node=node-b on the kernel command line; note: NIC ens3 has MAC 52:54:00:00:0a:01, .*, listed for node-a$/,
+  },
   "nvme-server": { error: /matches no node.*eno12399np0 b4:96:91:a1:b2:c0.*DMI serial "7XK2LM3"/ },
   "host-loops": { error: /matches no node.*eth0 02:fc:00:00:00:01; no DMI serial/ },
   "qemu-guest": {
