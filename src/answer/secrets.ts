@@ -2,7 +2,7 @@
 // written into the answer file itself, so both nodes get the same values whichever way they were installed.
 // They are never a built-in default and never printed.
 import { randomBytes } from "node:crypto";
-import { chmod, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 import { isMap, parseDocument, type Document } from "yaml";
 import type { ClusterSpec } from "./schema.js";
@@ -100,6 +100,7 @@ export async function writePrivateFile(path: string, text: string): Promise<void
     await writeFile(tmp, text, { mode: 0o600 });
     await rename(tmp, path);
   } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw new Error(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
   await restrictMode(path);
