@@ -32,6 +32,7 @@ const bytes = z
 
 export interface LsblkNode {
   name: string;
+  kname: string; // the kernel's name: dm-0 where name says vg-root
   path: string;
   type: string;
   size: number;
@@ -57,6 +58,7 @@ const lsblkNode: z.ZodType<LsblkNode, unknown> = z.lazy(() =>
   z
     .looseObject({
       name: z.string(),
+      kname: text,
       path: text,
       type: z.string(),
       size: bytes,
@@ -80,6 +82,7 @@ const lsblkNode: z.ZodType<LsblkNode, unknown> = z.lazy(() =>
     })
     .transform((n) => ({
       name: n.name,
+      kname: n.kname ?? n.name,
       path: n.path ?? `/dev/${n.name}`,
       type: n.type,
       size: n.size,
@@ -216,7 +219,7 @@ function diskFacts(
   // Anything stacked on the disk that is not a partition (LVM, md, dm-crypt, multipath) holds it, and so
   // does anything stacked on one of its partitions; sysfs and lsblk's tree both say so.
   const stacked = [top, ...parts].flatMap((n) =>
-    n.children.filter((c) => c.type !== "part").map((c) => c.name),
+    n.children.filter((c) => c.type !== "part").map((c) => c.kname),
   );
   const sysfs = [top, ...parts].flatMap((n) => raw.holders[n.name] ?? []);
   return {

@@ -310,6 +310,15 @@ describe("parseHardware on a recorded QEMU guest (udev running, stick mounted at
 describe("a developer machine with its root on RAID 1", () => {
   // lsblk shows the md device under the partition of each member disk.
   const md = { name: "md0", path: "/dev/md0", type: "raid1", size: 10 * GiB, mountpoints: ["/"] };
+  // On top: LVM, which lsblk names vg-data but the kernel (and sysfs holders) dm-0.
+  const lv = {
+    name: "vg-data",
+    kname: "dm-0",
+    path: "/dev/mapper/vg-data",
+    type: "lvm",
+    size: GiB,
+    mountpoints: [null],
+  };
   const member = (d: string) => ({
     name: d,
     path: `/dev/${d}`,
@@ -338,14 +347,14 @@ describe("a developer machine with its root on RAID 1", () => {
       ],
     },
     blkid: {},
-    holders: { sda1: ["md0"], sdb1: ["md0"] },
+    holders: { sda1: ["md0"], sdb1: ["md0"], sdc: ["dm-0"] },
     rootSource: "/dev/md0\n",
   });
-  it("marks both member disks as the boot medium, holding md0, with / mounted", () => {
+  it("marks both member disks as the boot medium, holding md0, with / mounted; holders by kernel name", () => {
     expect(facts.disks.map((d) => [d.path, d.isBootMedium, d.holders, d.mountpoints])).toEqual([
       ["/dev/sda", true, ["md0"], ["/"]],
       ["/dev/sdb", true, ["md0"], ["/"]],
-      ["/dev/sdc", false, [], []],
+      ["/dev/sdc", false, ["dm-0"], []],
     ]);
   });
 });
