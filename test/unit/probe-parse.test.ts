@@ -343,7 +343,7 @@ describe("a developer machine with its root on RAID 1", () => {
       blockdevices: [
         member("sda"),
         member("sdb"),
-        { name: "sdc", path: "/dev/sdc", type: "disk", size: 20 * GiB },
+        { name: "sdc", path: "/dev/sdc", type: "disk", size: 20 * GiB, children: [lv] },
       ],
     },
     blkid: {},
