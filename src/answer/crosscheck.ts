@@ -21,20 +21,10 @@ export type CrossIssue = { path: PathKey[]; message: string };
 const GiB = 1024 ** 3;
 export const OS_SIZE_MIN = 2 * GiB;
 export const OS_SIZE_MAX = 64 * GiB;
-const SYSTEM_DIRS = [
-  "/",
-  "/bin",
-  "/boot",
-  "/dev",
-  "/etc",
-  "/home",
-  "/lib",
-  "/proc",
-  "/root",
-  "/run",
-  "/sbin",
-];
-const MORE_SYSTEM_DIRS = ["/sys", "/tmp", "/usr", "/var", "/var/lib/nfs"];
+// Mounting the replicated filesystem over one of these would hide (or, on the passive node, lose) the system.
+const SYSTEM_DIRS = new Set(
+  "/ /bin /boot /dev /etc /home /lib /proc /root /run /sbin /sys /tmp /usr /var /var/lib/nfs".split(" "),
+);
 
 type Rule = (spec: ClusterSpec) => CrossIssue[];
 
@@ -329,7 +319,7 @@ const storageSizes: Rule = (spec) => {
     });
   }
   const mount = spec.storage.data_mount.replace(/(.)\/+$/, "$1");
-  if ([...SYSTEM_DIRS, ...MORE_SYSTEM_DIRS].includes(mount)) {
+  if (SYSTEM_DIRS.has(mount)) {
     issues.push({
       path: ["storage", "data_mount"],
       message: `expected a directory of its own like /data, got ${mount}, which the system needs`,
