@@ -130,7 +130,14 @@ export function loadAnswerText(text: string, file: string): LoadResult {
     const message = `the file is empty; an answer file needs at least ${REQUIRED_KEYS.join(", ")}`;
     return { ok: false, errors: [{ file, line: 1, col: 1, path: "", message }] };
   }
-  const result = checkSpec(doc.toJS({ maxAliasCount: 100 }));
+  let obj: unknown;
+  try {
+    obj = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml refuses alias chains that would expand exponentially ("billion laughs").
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: "", message: (err as Error).message }] };
+  }
+  const result = checkSpec(obj);
   if (result.ok) return { ok: true, spec: result.spec, doc };
   const errors = result.issues.map((issue) => {
     const { line, col } = locate(doc, lineCounter, issue.path, issue.anchor);
