@@ -166,7 +166,7 @@ rm -f "$squash" "$stamp"
 
 echo "build-rootfs: mksquashfs (zstd) -> $squash"
 t0=$(date +%s)
-mksquashfs "$out" "$squash.tmp" -comp zstd -noappend -quiet -no-progress
+mksquashfs "$out" "$squash.tmp" -comp zstd -Xcompression-level 6 -noappend -quiet -no-progress
 mv "$squash.tmp" "$squash"
 echo "build-rootfs: mksquashfs took $(($(date +%s) - t0)) s"
 

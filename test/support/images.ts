@@ -124,6 +124,27 @@ export async function makeExt4FromDir(o: Ext4Options): Promise<void> {
   ]);
 }
 
+/**
+ * A FAT (ESP) image holding the given files, made with mkfs.vfat and mtools: no mount, so it
+ * works on hosts whose kernel has no vfat. `files` maps a path in the image (e.g.
+ * "/EFI/BOOT/BOOTX64.EFI") to a local file.
+ */
+export async function makeFatImage(
+  image: string,
+  sizeBytes: number,
+  files: Record<string, string>,
+  label = "ESP",
+): Promise<void> {
+  await createSparseImage(image, sizeBytes);
+  await execa("mkfs.vfat", ["-F", "32", "-n", label, image]);
+  const dirs = new Set<string>();
+  for (const dest of Object.keys(files)) {
+    for (let d = path.posix.dirname(dest); d !== "/"; d = path.posix.dirname(d)) dirs.add(d);
+  }
+  for (const d of [...dirs].sort((a, b) => a.length - b.length)) await execa("mmd", ["-i", image, `::${d}`]);
+  for (const [dest, local] of Object.entries(files)) await execa("mcopy", ["-i", image, local, `::${dest}`]);
+}
+
 export interface InjectedFile {
   /** Absolute path inside the filesystem. */
   path: string;

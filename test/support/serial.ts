@@ -155,10 +155,11 @@ export class SerialConsole {
       const left = deadline - Date.now();
       let m: RegExpExecArray;
       try {
-        m = await this.waitFor(/(login: $)|(Password: $)|([#$] $)/m, Math.min(left, 15_000), from);
+        m = await this.waitFor(/(login: $)|(Password: $)|([#$] $)/m, Math.min(left, 10_000), from);
       } catch (e) {
         if (this.closed) throw e;
-        // No prompt seen (yet): poke the console, a shell answers with a fresh prompt.
+        // No prompt seen (yet), or kernel messages were printed after it: poke the console, a
+        // shell answers with a fresh prompt, a getty prints its login prompt again.
         from = this.text.length;
         this.write("\n");
         continue;
