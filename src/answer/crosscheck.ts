@@ -289,10 +289,11 @@ const heartbeatTimings: Rule = (spec) => {
   const { keepalive, warntime, deadtime, initdead } = spec.heartbeat;
   const d = formatDuration;
   const issues: CrossIssue[] = [];
-  if (deadtime <= keepalive) {
+  // Heartbeat itself refuses to start unless deadtime is more than twice keepalive.
+  if (deadtime <= 2 * keepalive) {
     issues.push({
       path: ["heartbeat", "deadtime"],
-      message: `expected more than keepalive (${d(keepalive)}), got ${d(deadtime)}`,
+      message: `expected more than twice keepalive (${d(2 * keepalive)}), got ${d(deadtime)}`,
     });
   } else if (warntime <= keepalive || warntime >= deadtime) {
     issues.push({
