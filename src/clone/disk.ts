@@ -129,17 +129,20 @@ export async function rereadPartitions(disk: string, expected: number[]): Promis
       const ok = await Promise.all(
         expected.map((n) =>
           stat(nodes.get(n) as string).then(
-            () => true,
+            (st) => st.isBlockDevice(),
             () => false,
           ),
         ),
       );
       if (ok.every(Boolean)) return nodes;
     }
-    if (i === 10) await execa("partx", ["-u", disk], { reject: false });
+    // Without udev the kernel sometimes keeps the old (empty) list after sfdisk's re-read; partx -u
+    // updates existing entries, partx -a adds missing ones (and complains about present ones).
+    if (i === 5) await execa("partx", ["-u", disk], { reject: false });
+    if (i === 10 || i === 30) await execa("partx", ["-a", disk], { reject: false });
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(
-    `the kernel did not show partitions ${expected.join(", ")} of ${disk} after writing the table`,
+    `the kernel did not show partitions ${expected.join(", ")} of ${disk} as block devices after writing the table (a stray regular file in /dev in the way?)`,
   );
 }

@@ -137,6 +137,9 @@ export async function runPipeline(
     detached: true,
   });
   running.add(child);
+  // The child has its own copy of the socket now. Closing ours (close(2), not shutdown) keeps Node's
+  // event loop from reading it or reacting to its end while partclone's data flows through it.
+  opts.stdout?.destroy();
   const onAbort = () => killGroup(child);
   opts.signal?.addEventListener("abort", onAbort);
   let tail = "";

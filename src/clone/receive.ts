@@ -277,8 +277,9 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
             ),
             new Promise<null>((r) => setTimeout(() => r(null), 3000)),
           ]);
+          const local = `${(err as Error).message}; the stream from node A ended early or was damaged`;
           throw new Error(
-            `the ${section.role} section did not arrive intact: ${why ?? `${(err as Error).message}; the stream from node A ended early or was damaged`}`,
+            `the ${section.role} section did not arrive intact: ${why ? `${why} (here: ${local})` : local}`,
           );
         }
         const sent = await sentP.catch((e: Error) => {

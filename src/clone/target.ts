@@ -7,7 +7,7 @@
 //      DRBD's internal metadata sits at the end) and the BIOS boot partition (stale GRUB core);
 //   5. (identity rewrite, done by the caller)
 //   6. write the final table: real types and names. Only now can firmware find the ESP.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CloneHeader, SectionInfo } from "./format.js";
@@ -75,6 +75,10 @@ export async function restoreSection(
   source: ReceiveSource,
   opts: RunOptions,
 ): Promise<string> {
+  // partclone creates a regular file when the target path does not exist; never let it.
+  if (!(await stat(partition).catch(() => null))?.isBlockDevice()) {
+    throw new Error(`${partition} is not a block device`);
+  }
   const work = await mkdtemp(join(tmpdir(), "pairboot-restore-"));
   try {
     const r = await runPipeline(receiveSectionScript(section, partition, work, source), work, opts);
