@@ -25,6 +25,10 @@ const commands: Record<string, Command> = {
     summary: "image node A onto node B: pairboot clone send|receive",
     load: () => import("./clone.js"),
   },
+  iso: {
+    summary: "live ISO: pairboot iso embed --answer FILE IN.iso OUT.iso",
+    load: () => import("./iso.js"),
+  },
   status: { summary: "show DRBD, Heartbeat, bond, NFS and time health", load: () => import("./status.js") },
 };
 

