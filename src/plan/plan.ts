@@ -370,7 +370,13 @@ export function planNode(
     title: "Run the configuration commands inside the installed root",
     // The initramfs step below rebuilds it once, after every change (live-boot removed, .link files
     // written); a family asking for the same rebuild here would only double the slowest step.
-    commands: tree.chrootCommands.filter((c) => c !== INITRAMFS_REBUILD).map((c) => inTarget(T, c)),
+    commands: [
+      ...tree.chrootCommands.filter((c) => c !== INITRAMFS_REBUILD).map((c) => inTarget(T, c)),
+      // Caches derived from the files just written must be newer than them: console-setup.service
+      // otherwise rebuilds the keymap with ckbcomp on every boot until one is saved (minutes under
+      // emulation).
+      inTarget(T, "setupcon --force --save-only"),
+    ],
   });
 
   const secrets: string[] = [];

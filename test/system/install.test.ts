@@ -15,6 +15,8 @@ import { InstallRefused, installNode } from "../../src/apply/engine.js";
 import { probeHardware } from "../../src/probe/index.js";
 import { osFsUuid } from "../../src/render/ids.js";
 import { attachLoop, createSparseImage, GiB, MiB, withMount, type Loop } from "../support/images.js";
+import { createLab, type Lab } from "../support/netlab.js";
+import { startVm, type Vm } from "../support/qemu.js";
 
 const REPO = process.cwd();
 const ROOTFS = join(REPO, ".cache/rootfs");
@@ -26,6 +28,7 @@ let dir = "";
 let image = "";
 let loop: Loop;
 const ROOT_PASSWORD = "pairboot-test";
+const log = (text: string) => console.log(`[install] ${text}`);
 
 async function answer(name: string, edit: (doc: Record<string, unknown>) => void = () => undefined) {
   const doc = parse(await readFile(join(REPO, "examples/seed.yaml"), "utf8")) as Record<string, unknown>;
@@ -94,7 +97,12 @@ beforeAll(async () => {
   loop = await attachLoop(image);
 });
 
+let lab: Lab | undefined;
+let vm: Vm | undefined;
+
 afterAll(async () => {
+  await vm?.cleanup();
+  await lab?.destroy();
   if (existsSync(TARGET)) await execa("umount", ["-R", TARGET], { reject: false });
   await loop?.detach();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -383,4 +391,71 @@ describe("install, interrupted and resumed", () => {
     expect(r.all).toMatch(/partition table differs from this plan.*--restart/s);
     expect(await fingerprint()).toBe(before);
   });
+});
+
+// node-a's NICs, each on its own switch: the bond's two slaves and the replication link.
+const NICS = [
+  { mac: "52:54:00:00:0a:01", tap: "t-lan0", bridge: "lan-sw1" },
+  { mac: "52:54:00:00:0a:02", tap: "t-lan1", bridge: "lan-sw2" },
+  { mac: "52:54:00:00:0a:03", tap: "t-repl0", bridge: "repl" },
+];
+
+describe.each(["bios", "uefi"] as const)("the installed disk boots with %s firmware", (firmware) => {
+  it(`reaches multi-user as node-a with bond, replication link, DRBD, chrony; nfs-server stays off`, async () => {
+    if (!lab) {
+      lab = await createLab("install");
+      for (const br of new Set(NICS.map((n) => n.bridge))) await lab.addBridge(br);
+      for (const n of NICS) await lab.addTap(n.tap, n.bridge);
+    }
+    await execa("sync");
+    vm = await startVm({
+      name: `installed-${firmware}`,
+      disks: [{ path: image, format: "raw", interface: "sata" }],
+      firmware,
+      uefiVars: firmware === "uefi" ? join(dir, "OVMF_VARS.fd") : undefined,
+      memoryMiB: 1024,
+      nics: NICS.map((n) => ({ mac: n.mac, tap: n.tap })),
+      netns: lab.netns,
+      logDir: join(REPO, ".cache", "logs", "install-boot"),
+    });
+    try {
+      await vm.console.shell({ user: "root", password: ROOT_PASSWORD, timeoutMs: 420_000 });
+      const run = async (cmd: string, timeoutMs = 60_000) => vm!.console.run(cmd, timeoutMs);
+      // Multi-user is reached once every boot job is done; DRBD alone may wait wfc-timeout (120 s) for
+      // the absent peer, and everything runs slowly under TCG.
+      const mu = await run(
+        "for i in $(seq 1 240); do systemctl is-active -q multi-user.target && break; sleep 2; done; systemctl is-active multi-user.target || systemctl list-jobs",
+        540_000,
+      );
+      log(
+        `${firmware}: multi-user reached ${((Date.now() - vm.startedAt) / 1000).toFixed(0)} s after power-on`,
+      );
+      expect(mu.out).toMatch(/^active/);
+      expect((await run("hostname")).out).toBe("node-a");
+      const efi = await run("test -d /sys/firmware/efi && echo uefi || echo bios");
+      expect(efi.out).toBe(firmware);
+
+      const bond = await run("cat /proc/net/bonding/bond0");
+      expect(bond.rc, bond.out).toBe(0);
+      expect(bond.out).toMatch(/Bonding Mode: fault-tolerance \(active-backup\)/);
+      expect(bond.out).toMatch(/Slave Interface: lan0/);
+      expect(bond.out).toMatch(/Slave Interface: lan1/);
+      expect((await run("ip -4 -o addr show dev repl0")).out).toContain("10.0.0.1/30");
+      expect((await run("ip -4 -o addr show dev bond0")).out).toContain("192.168.42.1/24");
+
+      const dump = await run("drbdadm dump r0");
+      expect(dump.rc, dump.out).toBe(0);
+      expect(dump.out).toMatch(/on node-a/);
+      const chrony = await run("chronyc -n sources");
+      expect(chrony.rc, chrony.out).toBe(0);
+      expect(chrony.out).toMatch(/192\.168\.42\.254|10\.0\.0\.2/);
+      expect((await run("systemctl is-active nfs-server")).out).not.toBe("active");
+      expect((await run("systemctl is-enabled nfs-server")).out).toBe("disabled");
+      expect((await run("cat /etc/machine-id")).out).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      await vm.shutdown(60_000).catch(() => undefined);
+      await vm.cleanup();
+      vm = undefined;
+    }
+  }, 1_500_000);
 });
