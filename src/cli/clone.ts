@@ -18,8 +18,8 @@ export const DEFAULT_PORT = 7790;
 const HELP = `usage:
   pairboot clone send [--disk DEV] [--port N] [--code CODE]      on node A, booted from the pairboot stick
   pairboot clone send [--disk DEV] --to-image FILE
-  pairboot clone receive --from HOST[:PORT] [--code CODE] --disk DEV --answer FILE [--node NAME]
-  pairboot clone receive --from-image FILE --disk DEV --answer FILE [--node NAME]
+  pairboot clone receive --from HOST[:PORT] [--code CODE] --disk DEV [--answer FILE] [--node NAME]
+  pairboot clone receive --from-image FILE --disk DEV [--answer FILE] [--node NAME]
 
 Copies node A's ESP and OS partitions (used blocks only, zstd-compressed) onto node B's disk. The
 partition table is laid out again for B's disk: the OS partition keeps its size, the data partition takes
@@ -40,9 +40,17 @@ receive options:
   --from-image FILE   restore from an image file
   --code CODE         the pairing code shown on node A (asked for when missing)
   --disk DEV          node B's disk: everything on it is replaced
-  --answer FILE       the cluster's answer file, to write node B's identity
+  --answer FILE       the cluster's answer file, to write node B's identity (default: the one node A's
+                      install saved on its disk, which the copy carries)
   --node NAME         node B's name in the answer file (default: the node that is not node A)
   --keep-identity     leave node A's identity on the copy (for tests and spare disks only)
+  --skip-bootloader   do not run grub-install/update-initramfs in node B's root (tests, or do it later)
+
+Node B's identity (--answer): its rendered files (hostname, hosts, interfaces, .link files pinned to its
+MACs, chrony, /etc/pairboot/node, ...), machine-id reset to "uninitialized", new SSH host keys, and
+node A's per-machine state removed (D-Bus machine-id, random seed, credential secret, heartbeat UUID and
+host caches). Until every section verified, the disk carries temporary partition types and names
+(pairboot-incomplete-*), so firmware finds nothing to boot.
 `;
 
 async function askCode(): Promise<string> {
@@ -110,7 +118,7 @@ async function send(argv: string[]): Promise<number> {
     code: values.code,
     onListening: (code, p) => {
       process.stdout.write(
-        `\n  Pairing code:  ${code}\n\n  On node B run:  pairboot clone receive --from <this node's address>:${p} --disk DEV --answer FILE\n  and type the code when asked. Listening on port ${p}.\n\n`,
+        `\n  Pairing code:  ${code}\n\n  On node B run:  pairboot clone receive --from <this node's address>:${p} --disk DEV\n  and type the code when asked. Listening on port ${p}.\n\n`,
       );
     },
   });
@@ -128,6 +136,7 @@ async function receive(argv: string[]): Promise<number> {
       answer: { type: "string" },
       node: { type: "string" },
       "keep-identity": { type: "boolean" },
+      "skip-bootloader": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -149,11 +158,23 @@ async function receive(argv: string[]): Promise<number> {
       throw new CliError(
         `${values.answer} is not a valid answer file:\n${loaded.errors.map(formatAnswerError).join("\n")}`,
       );
-    opts.identity = identityWriter(loaded.spec, values.node);
+    const missing = [
+      loaded.spec.drbd.shared_secret === undefined ? "drbd.shared_secret" : null,
+      loaded.spec.heartbeat.authkey === undefined ? "heartbeat.authkey" : null,
+    ].filter(Boolean);
+    if (missing.length > 0) {
+      throw new CliError(
+        `${values.answer} has no ${missing.join(" or ")}: use the answer file node A's install wrote back (it holds the generated secrets), or leave out --answer to use the copy's own`,
+      );
+    }
+    const hooks = identityWriter(loaded.spec, values.node, (l) => process.stdout.write(`${l}\n`));
+    opts.identity = hooks.files;
+    if (!values["skip-bootloader"]) opts.bootloader = hooks.bootloader;
   } else if (!values["keep-identity"]) {
-    throw new CliError(
-      "--answer FILE is required: node B's name, addresses and keys come from the answer file (or --keep-identity to make an exact copy)",
-    );
+    // Node A's install saved its answer file (secrets included) in its root: the copy carries it.
+    const hooks = identityWriter(null, values.node, (l) => process.stdout.write(`${l}\n`));
+    opts.identity = hooks.files;
+    if (!values["skip-bootloader"]) opts.bootloader = hooks.bootloader;
   }
   try {
     if (values["from-image"] !== undefined) {

@@ -1,13 +1,225 @@
-// Node B's identity, written into the restored OS filesystem before the disk is marked complete.
-// (Placeholder: filled in below once the transport works.)
+// Node B's identity, written into the restored OS filesystem. The clone is node A byte for byte; this
+// is what must differ. Files come from the same renderers as node A's ("render for node B and write the
+// result", never edits of A's text); per-machine state that would make the two nodes look alike is
+// removed so it is created fresh on B's first boot. Everything identity-related is listed here.
+//
+// Two phases, because of the "not bootable until verified" rule (target.ts):
+//   files      - before the final partition table: mount B's OS filesystem, write and remove files;
+//   bootloader - after it (grub-install needs the BIOS boot partition's real type): in a chroot, GRUB for
+//                BIOS on B's disk, the initramfs (it carries the .link files that pin NIC names to B's
+//                MACs) and, when B itself booted in UEFI mode, an NVRAM entry. The ESP travels as is:
+//                its \EFI\BOOT\BOOTX64.EFI finds the OS filesystem by UUID, which the clone keeps.
+import { execa } from "execa";
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, rmdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
-import type { ReceiveOptions } from "./receive.js";
+import { ANSWER_PATH } from "../plan/plan.js";
+import { findNode, renderNode } from "../render/index.js";
+import type { RenderedFile } from "../render/types.js";
+import type { CloneHeader } from "./format.js";
+import { run } from "./disk.js";
 
+/** Per-machine state removed from B's root (a trailing * matches any suffix in that directory). */
+export const IDENTITY_REMOVALS: { path: string; why: string }[] = [
+  { path: "/var/lib/dbus/machine-id", why: "systemd re-adopts node A's machine ID from it" },
+  { path: "/var/lib/systemd/random-seed", why: "both nodes would start from the same entropy" },
+  { path: "/var/lib/systemd/credential.secret", why: "node A's key for systemd credentials" },
+  { path: "/var/lib/heartbeat/hb_uuid", why: "heartbeat's node UUID, regenerated at first start" },
+  { path: "/var/lib/heartbeat/hostcache", why: "heartbeat's node-to-UUID map" },
+  { path: "/var/lib/heartbeat/delhostcache", why: "heartbeat's deleted-node map" },
+  { path: "/var/lib/heartbeat/hb_generation", why: "heartbeat's generation counter" },
+  { path: "/var/lib/drbd/node_id", why: "drbd-utils' per-machine id" },
+  { path: "/etc/ssh/ssh_host_*", why: "node A's SSH host keys; new ones are generated for B" },
+  { path: "/etc/systemd/network/10-pairboot-*", why: "NIC names pinned to node A's MACs; B's are rendered" },
+];
+
+/** machine-id(5): "uninitialized" makes B's first boot a real first boot with a fresh ID. */
+export const MACHINE_ID: RenderedFile = { path: "/etc/machine-id", content: "uninitialized\n", mode: 0o444 };
+
+/** Which node of the answer file node B is: --node, or the one node that is not node A. */
+export function chooseNodeB(spec: ClusterSpec, header: CloneHeader, requested?: string): string {
+  const a = header.source.node;
+  if (requested !== undefined) {
+    findNode(spec, requested);
+    if (requested === a)
+      throw new Error(`the image is of ${a}; node B must be the other node, not ${requested}`);
+    return requested;
+  }
+  if (a === null) throw new Error("the clone does not say which node it came from; name node B with --node");
+  if (!spec.nodes.some((n) => n.name === a)) {
+    throw new Error(
+      `the clone comes from '${a}', which the answer file does not list; name node B with --node`,
+    );
+  }
+  const others = spec.nodes.filter((n) => n.name !== a);
+  if (others.length !== 1)
+    throw new Error("the answer file does not have exactly one other node; use --node");
+  return (others[0] as { name: string }).name;
+}
+
+/** Writes one file under root without following a symlink that A's root might hold at that path. */
+async function writeUnder(root: string, f: RenderedFile): Promise<void> {
+  const path = join(root, f.path);
+  await mkdir(dirname(path), { recursive: true });
+  const st = await lstat(path).catch(() => null);
+  if (st && !st.isFile()) await rm(path, { recursive: true, force: true });
+  // An existing file keeps its owner (e.g. root:haclient on DRBD's secret); its mode is set below.
+  const fh = await open(path, "w", f.mode);
+  try {
+    await fh.writeFile(f.content);
+  } finally {
+    await fh.close();
+  }
+  await chmod(path, f.mode);
+}
+
+async function removeUnder(root: string, pattern: string): Promise<string[]> {
+  if (!pattern.endsWith("*")) {
+    const had = await lstat(join(root, pattern)).then(
+      () => true,
+      () => false,
+    );
+    await rm(join(root, pattern), { force: true });
+    return had ? [pattern] : [];
+  }
+  const dir = dirname(pattern);
+  const prefix = pattern.slice(dir.length + 1, -1);
+  const names = await readdir(join(root, dir)).catch(() => [] as string[]);
+  const hits = names.filter((n) => n.startsWith(prefix));
+  for (const n of hits) await rm(join(root, dir, n), { force: true });
+  return hits.map((n) => `${dir}/${n}`);
+}
+
+/** Phase 1 on a mounted root: remove A's per-machine state, write B's rendered files and fresh keys. */
+export async function writeIdentityFiles(root: string, spec: ClusterSpec, nodeB: string): Promise<string[]> {
+  const done: string[] = [];
+  for (const r of IDENTITY_REMOVALS)
+    done.push(...(await removeUnder(root, r.path)).map((p) => `removed ${p}`));
+  const tree = renderNode(spec, nodeB);
+  for (const f of [...tree.files, MACHINE_ID]) {
+    await writeUnder(root, f);
+    done.push(`wrote ${f.path}`);
+  }
+  await mkdir(join(root, "etc/ssh"), { recursive: true });
+  await run("ssh-keygen", ["-A", "-f", root]);
+  done.push("generated new SSH host keys");
+  return done;
+}
+
+async function mountOs(device: string): Promise<{ root: string; release: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), "pairboot-nodeb-"));
+  await run("mount", ["-t", "ext4", device, root]);
+  return {
+    root,
+    release: async () => {
+      await run("umount", [root]);
+      await rmdir(root);
+    },
+  };
+}
+
+function chrootCommand(root: string, command: string): [string, string[]] {
+  return [
+    "chroot",
+    [
+      root,
+      "/usr/bin/env",
+      "-i",
+      "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOME=/root",
+      "LANG=C.UTF-8",
+      "DEBIAN_FRONTEND=noninteractive",
+      "/bin/sh",
+      "-c",
+      command,
+    ],
+  ];
+}
+
+/** The chroot commands of phase 2, in order; exact text so a user can read what runs. */
+export function bootloaderCommands(disk: string, espNumber: number): string[] {
+  return [
+    `grub-install --target=i386-pc --recheck ${disk}`,
+    "update-initramfs -u -k all",
+    `if test -d /sys/firmware/efi/efivars && command -v efibootmgr >/dev/null; then efibootmgr -q -c -d ${disk} -p ${espNumber} -L pairboot -l '\\EFI\\BOOT\\BOOTX64.EFI'; fi`,
+  ];
+}
+
+/** Phase 2: runs bootloaderCommands in B's root with /dev, /proc, /sys and /run bound in. */
+export async function installBootloader(osDevice: string, disk: string, espNumber: number): Promise<void> {
+  const { root, release } = await mountOs(osDevice);
+  const bound: string[] = [];
+  try {
+    for (const m of ["/dev", "/proc", "/sys", "/run"]) {
+      await run("mount", ["--rbind", m, join(root, m)]);
+      bound.push(join(root, m));
+    }
+    for (const c of bootloaderCommands(disk, espNumber)) {
+      const [cmd, args] = chrootCommand(root, c);
+      const r = await execa(cmd, args, { reject: false, all: true });
+      if (r.exitCode !== 0)
+        throw new Error(
+          `in node B's root: ${c} failed: ${String(r.all).trim().split("\n").slice(-3).join("; ")}`,
+        );
+    }
+  } finally {
+    for (const b of bound.reverse()) await execa("umount", ["-R", b], { reject: false });
+    await release();
+  }
+}
+
+export interface IdentityHooks {
+  files: NonNullable<import("./receive.js").ReceiveOptions["identity"]>;
+  bootloader: NonNullable<import("./receive.js").ReceiveOptions["bootloader"]>;
+}
+
+/** Node A's install saved its answer file (with the generated secrets) in its root; the copy has it too. */
+async function answerFromCopy(root: string): Promise<ClusterSpec> {
+  const path = join(root, ANSWER_PATH);
+  const loaded = await loadAnswerFile(path).catch(() => null);
+  if (!loaded) throw new Error(`node A's copy has no ${ANSWER_PATH}; give the answer file with --answer`);
+  if (!loaded.ok)
+    throw new Error(
+      `${ANSWER_PATH} on node A's copy is not valid: ${loaded.errors.map(formatAnswerError).join("; ")}`,
+    );
+  if (loaded.spec.drbd.shared_secret === undefined || loaded.spec.heartbeat.authkey === undefined) {
+    throw new Error(
+      `${ANSWER_PATH} on node A's copy has no generated secrets; give the answer file with --answer`,
+    );
+  }
+  return loaded.spec;
+}
+
+/** The receive hooks that turn the copy into node B. */
 export function identityWriter(
-  _spec: ClusterSpec,
-  _nodeName?: string,
-): NonNullable<ReceiveOptions["identity"]> {
-  return async () => {
-    throw new Error("writing node B's identity is not built yet; use --keep-identity for an exact copy");
+  spec: ClusterSpec | null,
+  requestedNode?: string,
+  log: (l: string) => void = () => {},
+): IdentityHooks {
+  return {
+    files: async ({ partitions, header }) => {
+      const os = header.sections.find((s) => s.role === "os");
+      const dev = os ? partitions.get(os.partition) : undefined;
+      if (!dev) throw new Error("no OS partition on the target");
+      const { root, release } = await mountOs(dev);
+      try {
+        const theSpec = spec ?? (await answerFromCopy(root));
+        const nodeB = chooseNodeB(theSpec, header, requestedNode);
+        const done = await writeIdentityFiles(root, theSpec, nodeB);
+        log(`node B's identity written (${nodeB}): ${done.length} changes`);
+      } finally {
+        await release();
+      }
+    },
+    bootloader: async ({ disk, partitions, header }) => {
+      const os = header.sections.find((s) => s.role === "os");
+      const esp = header.sections.find((s) => s.role === "esp");
+      const dev = os ? partitions.get(os.partition) : undefined;
+      if (!dev || !esp) throw new Error("no OS or EFI partition on the target");
+      await installBootloader(dev, disk, esp.partition);
+      log(`GRUB installed on ${disk} and the initramfs rebuilt`);
+    },
   };
 }

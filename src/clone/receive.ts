@@ -40,12 +40,16 @@ export interface ReceiveOptions {
    * Writes node B's identity into the restored partitions. Runs after every section verified and
    * before the final partition table, so a disk with node A's identity never looks bootable.
    */
-  identity?: (ctx: {
-    disk: string;
-    partitions: Map<number, string>;
-    header: CloneHeader;
-    target: PreparedTarget;
-  }) => Promise<void>;
+  identity?: (ctx: IdentityContext) => Promise<void>;
+  /** Runs after the final table (grub-install needs the BIOS boot partition's real type). */
+  bootloader?: (ctx: IdentityContext) => Promise<void>;
+}
+
+export interface IdentityContext {
+  disk: string;
+  partitions: Map<number, string>;
+  header: CloneHeader;
+  target: PreparedTarget;
 }
 
 export interface ReceiveResult {
@@ -67,9 +71,19 @@ async function finish(
     "every section verified; wiping the ends of the data partition (DRBD metadata is created fresh on node B)",
   );
   await wipeLeftovers(target, nodes);
-  if (opts.identity) await opts.identity({ disk: opts.disk, partitions: nodes, header, target });
+  const ctx = { disk: opts.disk, partitions: nodes, header, target };
+  if (opts.identity) await opts.identity(ctx);
   await writeFinalTable(target);
   reporter.info(`${opts.disk} is complete: final partition types written`);
+  if (opts.bootloader) {
+    try {
+      await opts.bootloader(ctx);
+    } catch (err) {
+      throw new Error(
+        `the copy is complete and verified, but installing the bootloader failed: ${(err as Error).message}`,
+      );
+    }
+  }
 }
 
 function partitionOf(header: CloneHeader, role: string, nodes: Map<number, string>): string {

@@ -98,6 +98,7 @@ export async function makeSourceDisk(
     ln home/user/random.bin home/user/random-hardlink.bin
     ln -s ../home/user/random.bin etc/random-symlink
     ln -s /nonexistent/target etc/dangling-symlink
+    ln -s /run/pairboot-clone-test-escape etc/resolv.conf
     setfattr -n user.pairboot -v "clone me" home/user/random.bin
     setfattr -n trusted.pairboot -v "root only" etc/hostname
     setfacl -m u:1234:rw etc/pairboot/node

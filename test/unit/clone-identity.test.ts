@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import YAML from "yaml";
+import { loadAnswerText } from "../../src/answer/load.js";
+import type { ClusterSpec } from "../../src/answer/schema.js";
+import type { CloneHeader } from "../../src/clone/format.js";
+import {
+  bootloaderCommands,
+  chooseNodeB,
+  IDENTITY_REMOVALS,
+  writeIdentityFiles,
+} from "../../src/clone/identity.js";
+
+const SEED = new URL("../../examples/seed.yaml", import.meta.url);
+
+async function seedSpec(): Promise<ClusterSpec> {
+  const doc = YAML.parse(await readFile(SEED, "utf8")) as Record<string, Record<string, unknown>>;
+  doc.drbd = { ...(doc.drbd ?? {}), shared_secret: "0123456789abcdefXYZ" };
+  doc.heartbeat = { ...(doc.heartbeat ?? {}), authkey: "fedcba9876543210XYZ" };
+  const r = loadAnswerText(YAML.stringify(doc), "seed.yaml");
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.spec;
+}
+
+const header = (node: string | null) => ({ source: { node, diskBytes: 1, sectorSize: 512 } }) as CloneHeader;
+
+describe("node B's identity", () => {
+  it("is the answer file's other node unless one is named", async () => {
+    const spec = await seedSpec();
+    expect(chooseNodeB(spec, header("node-a"))).toBe("node-b");
+    expect(chooseNodeB(spec, header(null), "node-b")).toBe("node-b");
+    expect(() => chooseNodeB(spec, header("node-a"), "node-a")).toThrow(/must be the other node/);
+    expect(() => chooseNodeB(spec, header(null))).toThrow(/--node/);
+    expect(() => chooseNodeB(spec, header("elsewhere"))).toThrow(/does not list/);
+  });
+
+  it("replaces node A's per-machine state in a copied root", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pairboot-identity-"));
+    const root = join(dir, "root");
+    const outside = join(dir, "outside-the-root");
+    try {
+      for (const d of [
+        "etc/ssh",
+        "etc/pairboot",
+        "etc/systemd/network",
+        "var/lib/dbus",
+        "var/lib/heartbeat",
+        "var/lib/systemd",
+      ]) {
+        await mkdir(join(root, d), { recursive: true });
+      }
+      await writeFile(join(root, "etc/hostname"), "node-a\n");
+      await writeFile(join(root, "etc/machine-id"), "0123456789abcdef0123456789abcdef\n");
+      await writeFile(join(root, "var/lib/dbus/machine-id"), "0123456789abcdef0123456789abcdef\n");
+      await writeFile(join(root, "var/lib/heartbeat/hb_uuid"), "x");
+      await writeFile(join(root, "var/lib/heartbeat/hostcache"), "node-a x\n");
+      await writeFile(join(root, "var/lib/systemd/random-seed"), "seed");
+      await writeFile(join(root, "etc/ssh/ssh_host_ed25519_key"), "node A's key");
+      await writeFile(
+        join(root, "etc/systemd/network/10-pairboot-old0.link"),
+        "[Match]\nMACAddress=52:54:00:00:0a:09\n",
+      );
+      // An absolute symlink in A's root must be replaced, never followed out of the root.
+      await symlink(outside, join(root, "etc/resolv.conf"));
+
+      const done = await writeIdentityFiles(root, await seedSpec(), "node-b");
+
+      expect(await readFile(join(root, "etc/hostname"), "utf8")).toBe("node-b\n");
+      expect((await readFile(join(root, "etc/pairboot/node"), "utf8")).trim()).toBe("node-b");
+      expect(await readFile(join(root, "etc/machine-id"), "utf8")).toBe("uninitialized\n");
+      expect(await readFile(join(root, "etc/network/interfaces"), "utf8")).toMatch(
+        /192\.168\.42\.2\/24|192\.168\.42\.2\b/,
+      );
+      expect(await readFile(join(root, "etc/systemd/network/10-pairboot-lan0.link"), "utf8")).toMatch(
+        /52:54:00:00:0b:01/,
+      );
+      for (const gone of [
+        "var/lib/dbus/machine-id",
+        "var/lib/heartbeat/hb_uuid",
+        "var/lib/heartbeat/hostcache",
+        "var/lib/systemd/random-seed",
+        "etc/systemd/network/10-pairboot-old0.link",
+      ]) {
+        await expect(stat(join(root, gone))).rejects.toThrow();
+      }
+      expect(await readFile(join(root, "etc/ssh/ssh_host_ed25519_key"), "utf8")).toMatch(
+        /BEGIN OPENSSH PRIVATE KEY/,
+      );
+      expect((await lstat(join(root, "etc/resolv.conf"))).isFile()).toBe(true);
+      await expect(stat(outside)).rejects.toThrow();
+      expect(((await stat(join(root, "etc/ha.d/authkeys"))).mode & 0o777).toString(8)).toBe("600");
+      expect(done).toContain("removed /var/lib/dbus/machine-id");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lists every reset in one place and installs GRUB on B's own disk", () => {
+    const paths = IDENTITY_REMOVALS.map((r) => r.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "/var/lib/dbus/machine-id",
+        "/var/lib/heartbeat/hb_uuid",
+        "/etc/ssh/ssh_host_*",
+      ]),
+    );
+    const cmds = bootloaderCommands("/dev/sdb", 2);
+    expect(cmds[0]).toBe("grub-install --target=i386-pc --recheck /dev/sdb");
+    expect(cmds).toContain("update-initramfs -u -k all");
+  });
+});
