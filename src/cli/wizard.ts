@@ -8,6 +8,7 @@ import type { HardwareFacts } from "../probe/facts.js";
 import { startWizard, type WizardOutcome } from "../tui/app.js";
 import { answerSaver, findAnswerOnStick, readAnswerObject } from "../tui/answer-io.js";
 import { simulatedEngine, type Engine } from "../tui/engine.js";
+import { DEFAULT_CLONE_PORT } from "../tui/model/wizard.js";
 import { openTerminal } from "../tui/terminal.js";
 import { CliError } from "./errors.js";
 
@@ -73,8 +74,8 @@ async function makeEngine(args: Args): Promise<Engine> {
       "no live root to install from (not running from the pairboot stick?); try 'pairboot wizard --demo'",
     );
   }
-  const { realEngine } = await import("../tui/real-engine.js");
-  return realEngine({ source });
+  const { realEngine, realCloneEngine } = await import("../tui/real-engine.js");
+  return realCloneEngine(realEngine({ source }), { port: DEFAULT_CLONE_PORT });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -130,8 +131,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(
-    `pairboot wizard: ${args.demo ? "demo finished (simulated, nothing written)" : outcome.ok ? "node installed" : "install failed"}\n` +
-      `answer file saved: ${outcome.answerPath}\n` +
+    `pairboot wizard: ${args.demo ? "demo finished (simulated, nothing written)" : outcome.ok ? "finished" : "failed"}\n` +
+      (outcome.answerPath ? `answer file saved: ${outcome.answerPath}\n` : "") +
       (outcome.message ? `${outcome.message}\n` : ""),
   );
   return outcome.ok ? 0 : 1;

@@ -3,7 +3,7 @@
 // src/tui that holds mutable state or talks to blessed.
 import blessed from "blessed";
 import type { HardwareFacts } from "../probe/facts.js";
-import type { Engine, ProgressEvent } from "./engine.js";
+import type { Engine, InstallResult, ProgressEvent } from "./engine.js";
 import { sha512Crypt } from "./model/passwd.js";
 import {
   answerLoaded,
@@ -14,6 +14,7 @@ import {
   progressEvent,
   progressTick,
   reduce,
+  sendListening,
   type Deps,
   type Effect,
   type Key,
@@ -50,7 +51,7 @@ export interface WizardOptions {
 }
 
 export type WizardOutcome =
-  { kind: "quit" } | { kind: "finished"; ok: boolean; answerPath: string; message: string | null };
+  { kind: "quit" } | { kind: "finished"; ok: boolean; answerPath: string | null; message: string | null };
 
 export interface WizardHandle {
   /** Resolves when the user leaves (quit or after the done screen); the caller destroys the screen. */
@@ -81,7 +82,13 @@ export function startWizard(opts: WizardOptions): WizardHandle {
     answer: opts.answer,
     // A simulated engine writes nothing, and every screen says so.
     demo: opts.demo ?? opts.engine.simulated,
-    available: opts.available,
+    // The start screen offers what the wired engine can do.
+    available: opts.available ?? [
+      "install",
+      "load",
+      ...(opts.engine.cloneReceive ? (["receive"] as const) : []),
+      ...(opts.engine.cloneSend ? (["send"] as const) : []),
+    ],
     secret: opts.secret,
   });
   let resolve: (o: WizardOutcome) => void = () => {};
@@ -150,6 +157,32 @@ export function startWizard(opts: WizardOptions): WizardHandle {
     resolve(o);
   }
 
+  /** Runs an engine call with the progress screen's clock and events, then shows the done screen. */
+  async function runWithProgress(
+    call: (onProgress: (e: ProgressEvent) => void) => Promise<InstallResult>,
+    saved: SavedAnswer | null,
+  ): Promise<void> {
+    state = installStarted(state, deps.now());
+    draw();
+    ticker = setInterval(() => {
+      state = progressTick(state, deps.now());
+      queueDraw();
+    }, opts.tickMs ?? 500);
+    const onProgress = (e: ProgressEvent) => {
+      state = progressEvent(state, e, deps.now());
+      queueDraw();
+    };
+    let result: InstallResult;
+    try {
+      result = await call(onProgress);
+    } catch (err) {
+      result = { ok: false, message: (err as Error).message };
+    }
+    if (ticker) clearInterval(ticker);
+    state = installFinished(state, result, saved);
+    draw();
+  }
+
   async function perform(effect: Effect): Promise<void> {
     switch (effect.kind) {
       case "quit":
@@ -187,35 +220,59 @@ export function startWizard(opts: WizardOptions): WizardHandle {
           draw();
           return;
         }
-        state = installStarted(state, deps.now());
-        draw();
-        ticker = setInterval(() => {
-          state = progressTick(state, deps.now());
-          queueDraw();
-        }, opts.tickMs ?? 500);
-        const onProgress = (e: ProgressEvent) => {
-          state = progressEvent(state, e, deps.now());
-          queueDraw();
-        };
-        let result;
-        try {
-          result = await opts.engine.install(
-            effect.spec,
-            {
-              nodeName: effect.nodeName,
-              diskPath: effect.disk.path,
-              answerPath: saved.path,
-              facts: opts.facts,
-              confirmWipe: true,
-            },
-            onProgress,
-          );
-        } catch (err) {
-          result = { ok: false, message: (err as Error).message };
-        }
-        if (ticker) clearInterval(ticker);
-        state = installFinished(state, result, saved);
-        draw();
+        await runWithProgress(
+          (onProgress) =>
+            opts.engine.install(
+              effect.spec,
+              {
+                nodeName: effect.nodeName,
+                diskPath: effect.disk.path,
+                answerPath: saved.path,
+                facts: opts.facts,
+                confirmWipe: true,
+              },
+              onProgress,
+            ),
+          saved,
+        );
+        return;
+      }
+      case "receive": {
+        const receive = opts.engine.cloneReceive?.bind(opts.engine);
+        if (!receive) return;
+        await runWithProgress(
+          (onProgress) =>
+            receive(
+              {
+                host: effect.host,
+                port: effect.port,
+                code: effect.code,
+                diskPath: effect.disk.path,
+                spec: effect.spec,
+                nodeName: effect.nodeName,
+              },
+              onProgress,
+            ),
+          null,
+        );
+        return;
+      }
+      case "send": {
+        const send = opts.engine.cloneSend?.bind(opts.engine);
+        if (!send) return;
+        await runWithProgress(
+          (onProgress) =>
+            send(
+              {
+                onListening: (code, port) => {
+                  state = sendListening(state, code, port);
+                  queueDraw();
+                },
+              },
+              onProgress,
+            ),
+          null,
+        );
         return;
       }
     }

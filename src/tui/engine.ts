@@ -11,7 +11,7 @@ export interface TaskInfo {
 
 export type ProgressEvent =
   | { type: "plan"; tasks: TaskInfo[] }
-  | { type: "start"; id: string }
+  | { type: "start"; id: string; title?: string }
   | { type: "progress"; id: string; ratio: number; detail?: string }
   | { type: "done"; id: string }
   | { type: "skip"; id: string; reason?: string }
@@ -36,6 +36,26 @@ export interface InstallResult {
   message?: string;
 }
 
+export interface ReceiveOptions {
+  /** Node A's address and port, and the pairing code shown on its screen. */
+  host: string;
+  port: number;
+  code: string;
+  /** Node B's whole disk, confirmed by typing its name. */
+  diskPath: string;
+  /**
+   * The cluster, for node B's identity (names, addresses, keys); null: use the answer file node A's
+   * install left on its own disk, which the copy carries.
+   */
+  spec: ClusterSpec | null;
+  nodeName: string | undefined;
+}
+
+export interface SendOptions {
+  /** Called once node A listens: the code and port to show for node B. */
+  onListening(code: string, port: number): void;
+}
+
 export interface Engine {
   /** True when nothing real happens (demo mode); the screens say so. */
   readonly simulated: boolean;
@@ -44,6 +64,10 @@ export interface Engine {
     opts: InstallOptions,
     onProgress: (e: ProgressEvent) => void,
   ): Promise<InstallResult>;
+  /** Node B's side of a clone; absent when the engine cannot clone. */
+  cloneReceive?(opts: ReceiveOptions, onProgress: (e: ProgressEvent) => void): Promise<InstallResult>;
+  /** Node A's side of a clone (node A booted from the stick again). */
+  cloneSend?(opts: SendOptions, onProgress: (e: ProgressEvent) => void): Promise<InstallResult>;
 }
 
 const SIMULATED_TASKS: TaskInfo[] = [
@@ -56,6 +80,12 @@ const SIMULATED_TASKS: TaskInfo[] = [
   { id: "finish", title: "Save the answer file and logs onto the target" },
 ];
 
+const SIMULATED_CLONE: TaskInfo[] = [
+  { id: "esp", title: "Copy the EFI system partition" },
+  { id: "os", title: "Copy the OS partition (used blocks only)" },
+  { id: "verify", title: "Check every section's digest" },
+];
+
 /**
  * An engine that only pretends: it walks a fixed task list on timers. `stepMs` sets the pace (the demo
  * uses a few hundred milliseconds per step so the progress screen can be watched).
@@ -64,24 +94,26 @@ export function simulatedEngine(opts: { stepMs?: number; ticks?: number } = {}):
   const stepMs = opts.stepMs ?? 600;
   const ticks = opts.ticks ?? 4;
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const walk = async (tasks: TaskInfo[], onProgress: (e: ProgressEvent) => void) => {
+    onProgress({ type: "plan", tasks });
+    for (const t of tasks) {
+      onProgress({ type: "start", id: t.id });
+      for (let i = 1; i <= ticks; i++) {
+        await sleep(stepMs / ticks);
+        onProgress({ type: "progress", id: t.id, ratio: i / ticks, detail: "simulated: nothing is written" });
+      }
+      onProgress({ type: "done", id: t.id });
+    }
+    return { ok: true };
+  };
   return {
     simulated: true,
-    async install(_spec, _opts, onProgress) {
-      onProgress({ type: "plan", tasks: SIMULATED_TASKS });
-      for (const t of SIMULATED_TASKS) {
-        onProgress({ type: "start", id: t.id });
-        for (let i = 1; i <= ticks; i++) {
-          await sleep(stepMs / ticks);
-          onProgress({
-            type: "progress",
-            id: t.id,
-            ratio: i / ticks,
-            detail: "simulated: nothing is written",
-          });
-        }
-        onProgress({ type: "done", id: t.id });
-      }
-      return { ok: true };
+    install: (_spec, _opts, onProgress) => walk(SIMULATED_TASKS, onProgress),
+    cloneReceive: (_opts, onProgress) => walk(SIMULATED_CLONE, onProgress),
+    async cloneSend(o, onProgress) {
+      o.onListening("DEMX-2345-ABCD", 7790);
+      await sleep(stepMs * 2);
+      return walk(SIMULATED_CLONE, onProgress);
     },
   };
 }

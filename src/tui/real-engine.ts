@@ -2,6 +2,8 @@
 // into the progress screen's, and its errors into the done screen's message. Nothing else in src/tui
 // knows the engine exists.
 import { prepareInstall, runInstall, type InstallEvent } from "../apply/engine.js";
+import { lastCompletion } from "../clone/progress.js";
+import type { Reporter } from "../clone/report.js";
 import type { InstallSource } from "../plan/types.js";
 import type { Engine, ProgressEvent } from "./engine.js";
 
@@ -45,6 +47,76 @@ export function realEngine(opts: { source: InstallSource; dryRun?: boolean }): E
         if (io.dryRun) return { ok: true, message: "dry run: the plan was checked, nothing was written" };
         const r = await runInstall(prepared, io);
         onProgress({ type: "log", line: `install log: ${r.logPath}` });
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, message: (err as Error).message };
+      }
+    },
+  };
+}
+
+/** The clone's reporter (lines and per-section progress) as progress-screen events. */
+function cloneReporter(onProgress: (e: ProgressEvent) => void): Reporter {
+  return {
+    info: (line) => onProgress({ type: "log", line }),
+    section(section) {
+      const id = section.role;
+      onProgress({ type: "start", id, title: `Copy the ${section.role} partition` });
+      return {
+        onStderr: (chunk) => {
+          const f = lastCompletion(chunk);
+          if (f !== null) onProgress({ type: "progress", id, ratio: f });
+        },
+        done: (summary) => {
+          onProgress({ type: "done", id });
+          onProgress({ type: "log", line: summary });
+        },
+      };
+    },
+  };
+}
+
+/** The real clone (src/clone) behind the wizard's receive and send screens. */
+export function realCloneEngine(base: Engine, opts: { port: number }): Engine {
+  return {
+    ...base,
+    async cloneReceive(o, onProgress) {
+      const { receiveFromNetwork, NothingWritten } = await import("../clone/receive.js");
+      const { identityWriter } = await import("../clone/identity.js");
+      const hooks = identityWriter(o.spec, o.nodeName, (line) => onProgress({ type: "log", line }));
+      try {
+        await receiveFromNetwork({
+          disk: o.diskPath,
+          host: o.host,
+          port: o.port,
+          code: o.code,
+          identity: hooks.files,
+          bootloader: hooks.bootloader,
+          reporter: cloneReporter(onProgress),
+        });
+        return { ok: true };
+      } catch (err) {
+        const message = (err as Error).message;
+        return {
+          ok: false,
+          message:
+            err instanceof NothingWritten ? `${message}; nothing was written to ${o.diskPath}` : message,
+        };
+      }
+    },
+    async cloneSend(o, onProgress) {
+      const { sendOverNetwork } = await import("../clone/send.js");
+      const { findSourceDisk } = await import("../clone/source.js");
+      const { formatPairingCode } = await import("../clone/code.js");
+      try {
+        const disk = await findSourceDisk();
+        await sendOverNetwork({
+          disk,
+          port: opts.port,
+          reporter: cloneReporter(onProgress),
+          onListening: (code, port) =>
+            o.onListening(code.includes("-") ? code : formatPairingCode(code), port),
+        });
         return { ok: true };
       } catch (err) {
         return { ok: false, message: (err as Error).message };

@@ -7,7 +7,12 @@ import { bar, fit, fitTail, formatBytes, formatDuration, wrap } from "./model/fo
 import { MARKS, etaSeconds, overallRatio } from "./model/progress.js";
 import { layoutLines, reviewData } from "./model/review.js";
 import {
+  DEFAULT_CLONE_PORT,
   START_CHOICES,
+  peerErrors,
+  receivingNode,
+  receiveSpec,
+  type PeerField,
   cursorOf,
   diskList,
   focusItems,
@@ -53,6 +58,26 @@ const STEPS: Partial<Record<ScreenId, string>> = {
   load: "load an answer file",
 };
 
+function stepTitle(state: WizardState): string {
+  if (state.mode === "receive") {
+    const receiving: Partial<Record<ScreenId, string>> = {
+      receive: "receive a clone: node A",
+      disk: "receive a clone: disk",
+      confirm: "receive a clone: confirm",
+      progress: "receiving a clone",
+    };
+    return receiving[state.screen] ?? STEPS[state.screen] ?? "";
+  }
+  if (state.mode === "send" && state.screen === "progress") return "sending a clone";
+  return STEPS[state.screen] ?? "";
+}
+
+/** The disk the current flow writes to: node A's (install) or this machine's as node B (receive). */
+function targetDisk(state: WizardState) {
+  const name = state.mode === "receive" ? state.receiveDisk : state.draft.disk;
+  return state.facts.disks.find((d) => d.name === name);
+}
+
 export const FIELD_INFO: Record<FieldId, { label: string; hint: string; secret?: boolean }> = {
   nodeALan: { label: "LAN address (bond)", hint: "192.168.42.1/24" },
   nodeARepl: { label: "Replication address", hint: "10.0.0.1/30" },
@@ -83,7 +108,7 @@ const VALUE_W = 30;
 export function renderFrame(state: WizardState, theme: Theme, size: Size): Frame {
   const body = bodySize(size);
   const demo = state.demo ? "  [DEMO: nothing is written]" : "";
-  const title = fit(` pairboot wizard - ${STEPS[state.screen] ?? ""}${demo}`, size.cols);
+  const title = fit(` pairboot wizard - ${stepTitle(state)}${demo}`, size.cols);
   const lines = bodyLines(state, theme, body);
   const status = statusLine(state, theme, size.cols);
   return {
@@ -112,6 +137,8 @@ export function helpLine(state: WizardState): string {
       return `Up/Down move  Enter choose  ${help}  ${quit}`;
     case "load":
       return `Type the path  Enter load  Esc back  ${help}  ${quit}`;
+    case "receive":
+      return `Tab/S-Tab/arrows move  Enter next  Esc back  ${help}  ${quit}`;
     case "disk":
       return `Up/Down move  Enter choose disk  Esc back  ${help}  ${quit}`;
     case "network": {
@@ -141,6 +168,8 @@ function bodyLines(state: WizardState, theme: Theme, size: Size): string[] {
       return startBody(state, theme, size);
     case "load":
       return loadBody(state, theme, size);
+    case "receive":
+      return receiveBody(state, theme, size);
     case "disk":
       return diskBody(state, theme, size);
     case "network":
@@ -231,11 +260,57 @@ function loadBody(state: WizardState, theme: Theme, size: Size): string[] {
   ];
 }
 
+function receiveBody(state: WizardState, theme: Theme, size: Size): string[] {
+  const items = focusItems(state);
+  const cur = cursorOf(state);
+  const errors = peerErrors(state);
+  const r = receiveSpec(state);
+  const who =
+    r.ok && r.spec
+      ? `("${receivingNode(state, r.spec)}" in the answer file)`
+      : "(its name and addresses come from the answer file on node A's disk)";
+  const out: string[] = [
+    ...prose(
+      `This machine becomes node B ${who}. On node A, boot the stick and choose "Send a clone": it shows a pairing code. Type node A's address and that code here.`,
+      size,
+    ),
+    "",
+  ];
+  const labels: Record<PeerField, [string, string]> = {
+    address: ["Node A's address", `10.0.0.1[:${DEFAULT_CLONE_PORT}]`],
+    code: ["Pairing code", "XXXX-XXXX-XXXX"],
+  };
+  items.forEach((it, i) => {
+    if (it.kind !== "peer") return;
+    const [label, hint] = labels[it.id];
+    const value = state.peer[it.id];
+    const shown = state.shown.has(it.id === "address" ? "peer:address" : "peer:code");
+    const err = shown ? errors[it.id] : undefined;
+    const box = `[${fitTail(value, VALUE_W)}]`;
+    out.push(
+      ` ${esc(fit(`${err ? "!" : " "} ${label}`, LABEL_W + 2))} ${i === cur ? theme.selected(box) : esc(box)} ${theme.quiet(i === cur || value === "" ? fit(hint, size.cols - LABEL_W - VALUE_W - 7).trimEnd() : "")}`,
+    );
+    out.push(...errorLines(theme, err ? [err] : undefined, size, LABEL_W + 4));
+  });
+  out.push("");
+  const next = "[ Next ]";
+  out.push(` ${" ".repeat(LABEL_W + 2)} ${cur === items.length - 1 ? theme.selected(next) : esc(next)}`);
+  return out;
+}
+
 function diskBody(state: WizardState, theme: Theme, size: Size): string[] {
   const rows = diskList(state);
   const cur = cursorOf(state);
   const out: string[] = [];
-  out.push(...prose("Choose the disk to install node A onto. Everything on it will be erased.", size));
+  const receiving = state.mode === "receive";
+  out.push(
+    ...prose(
+      receiving
+        ? "Choose this machine's disk for node B. Everything on it will be replaced by node A's system."
+        : "Choose the disk to install node A onto. Everything on it will be erased.",
+      size,
+    ),
+  );
   out.push("");
   const row = (mark: string, name: string, sz: string, model: string, serial: string, note: string) =>
     `${fit(mark, 2)}${fit(name, 9)}${fit(sz, 12)}${fit(model, 24)}${fit(serial, 18)}${fit(note, size.cols - 66)}`;
@@ -252,7 +327,7 @@ function diskBody(state: WizardState, theme: Theme, size: Size): string[] {
             ? `${d.partitions.length} partitions`
             : "empty";
     const text = row(
-      state.draft.disk === d.name ? "*" : "",
+      (receiving ? state.receiveDisk : state.draft.disk) === d.name ? "*" : "",
       d.name,
       formatBytes(d.sizeBytes),
       d.model ?? "(no model)",
@@ -452,7 +527,7 @@ function pagerBody(state: WizardState, theme: Theme, size: Size): string[] {
 }
 
 function confirmBody(state: WizardState, theme: Theme, size: Size): string[] {
-  const disk = chosenDisk(state.draft, state.facts);
+  const disk = targetDisk(state);
   if (!disk) return [];
   const parts = disk.partitions.length;
   return [
@@ -477,7 +552,9 @@ function confirmBody(state: WizardState, theme: Theme, size: Size): string[] {
     ...prose(
       state.demo
         ? "Demo mode: the simulated engine writes nothing."
-        : "The answer file is saved first, then the install starts.",
+        : state.mode === "receive"
+          ? "Node A's system is copied over the network, then node B's own names and addresses are written."
+          : "The answer file is saved first, then the install starts.",
       size,
     ),
   ];
@@ -486,12 +563,28 @@ function confirmBody(state: WizardState, theme: Theme, size: Size): string[] {
 function progressBody(state: WizardState, theme: Theme, size: Size): string[] {
   const p = state.progress;
   const disk = state.installing?.disk;
-  const out: string[] = [
-    theme.heading(
-      fit(` Installing node A onto ${disk?.path ?? "?"}${state.demo ? " (simulated)" : ""}`, size.cols),
-    ),
-    "",
-  ];
+  const sim = state.demo ? " (simulated)" : "";
+  const heading =
+    state.mode === "receive"
+      ? ` Receiving node A's system onto ${disk?.path ?? "?"}${sim}`
+      : state.mode === "send"
+        ? ` Sending this node A's system to node B${sim}`
+        : ` Installing node A onto ${disk?.path ?? "?"}${sim}`;
+  const out: string[] = [theme.heading(fit(heading, size.cols)), ""];
+  if (state.mode === "send") {
+    if (state.sendInfo) {
+      out.push(theme.selected(fit(`  Pairing code:  ${state.sendInfo.code}  `, 40)));
+      out.push(
+        ...prose(
+          `On node B: boot the stick, choose "Receive a clone as node B", and type this node's address (port ${state.sendInfo.port}) and the code.`,
+          size,
+        ),
+      );
+    } else {
+      out.push(esc("  preparing ..."));
+    }
+    out.push("");
+  }
   if (!p) return [...out, esc("  starting ...")];
   const r = overallRatio(p);
   const eta = etaSeconds(p);
@@ -525,18 +618,48 @@ function doneBody(state: WizardState, theme: Theme, size: Size): string[] {
   const d = state.done;
   if (!d) return [];
   const out: string[] = [""];
+  const what = {
+    install: "Node A is installed.",
+    receive: "Node B is installed.",
+    send: "Node B has its copy.",
+  };
   if (d.ok) {
     out.push(
       theme.good(
         fit(
-          state.demo ? " Demo finished: nothing was written to any disk." : " Node A is installed.",
+          state.demo ? " Demo finished: nothing was written to any disk." : ` ${what[state.mode]}`,
           size.cols,
         ),
       ),
     );
   } else {
-    out.push(theme.error(fit(" The install failed.", size.cols)));
+    out.push(
+      theme.error(fit(state.mode === "install" ? " The install failed." : " The clone failed.", size.cols)),
+    );
     if (d.message) out.push(...errorLines(theme, [d.message], size, 1));
+  }
+  if (state.mode !== "install" || d.answerPath === null) {
+    out.push("");
+    if (d.ok && state.mode === "receive") {
+      out.push(
+        ...prose(
+          "Next: remove the stick and reboot node B. Once both nodes are up, DRBD syncs and Heartbeat starts the NFS service on the preferred node; `pairboot status` shows it.",
+          size,
+        ),
+      );
+    } else if (d.ok) {
+      out.push(
+        ...prose("Next: remove the stick and reboot node A; node B finishes on its own screen.", size),
+      );
+    } else {
+      out.push(
+        ...prose(
+          "Nothing is marked complete on node B's disk until every section checked out: run the clone again.",
+          size,
+        ),
+      );
+    }
+    return out;
   }
   out.push("");
   out.push(

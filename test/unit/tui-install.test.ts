@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadAnswerFile } from "../../src/answer/load.js";
-import { KEY, openVt, type Vt } from "./tui-vt.js";
+import { KEY, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
@@ -126,7 +126,7 @@ describe("installing node A", () => {
 
   it("leaves through q on the done screen with the answer path as the outcome", async () => {
     vt = await openVt({
-      answer: { path: "examples/seed.yaml", object: (await loadSeed()).object },
+      answer: { path: "examples/seed.yaml", object: await seedAnswer() },
     });
     await vt.press(KEY.enter, KEY.enter); // start, disk (pre-selected)
     await vt.tabTo("next");
@@ -143,8 +143,3 @@ describe("installing node A", () => {
     expect(outcome).toMatchObject({ kind: "finished", ok: true });
   });
 });
-
-async function loadSeed(): Promise<{ object: unknown }> {
-  const { readAnswerObject } = await import("../../src/tui/answer-io.js");
-  return { object: await readAnswerObject("examples/seed.yaml") };
-}

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadAnswerFile } from "../../src/answer/load.js";
 import { readAnswerObject } from "../../src/tui/answer-io.js";
-import { KEY, openVt, type Vt } from "./tui-vt.js";
+import { KEY, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
@@ -12,7 +12,7 @@ const SEED = "examples/seed.yaml";
 
 describe("a pre-filled answer file", () => {
   it("shows the file's values on every screen, takes one change and installs the rest unchanged", async () => {
-    vt = await openVt({ answer: { path: SEED, object: await readAnswerObject(SEED) } });
+    vt = await openVt({ answer: { path: SEED, object: await seedAnswer() } });
     let screen = await vt.text();
     expect(screen).toContain("Answer file: examples/seed.yaml (every screen is pre-filled)");
 

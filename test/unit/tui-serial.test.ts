@@ -2,8 +2,7 @@
 // must stand out by inverse video alone; on the Linux console the selection is coloured but never black
 // on black. Checked on the cells of a headless terminal, not on the code that styles them.
 import { afterEach, describe, expect, it } from "vitest";
-import { readAnswerObject } from "../../src/tui/answer-io.js";
-import { KEY, fixture, openVt, type Vt } from "./tui-vt.js";
+import { KEY, fixture, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
@@ -38,7 +37,7 @@ describe.each(["vt100", "vt220"])("on a serial terminal (TERM=%s, 80x24)", (term
     vt = await openVt({
       terminal,
       rows: 24,
-      answer: { path: "seed", object: await readAnswerObject("examples/seed.yaml") },
+      answer: { path: "seed", object: await seedAnswer() },
     });
     expect(vt.mono).toBe(true);
 

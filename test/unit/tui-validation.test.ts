@@ -2,15 +2,14 @@
 // the Next button refuses while any remain.
 import { afterEach, describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/answer/validate.js";
-import { readAnswerObject } from "../../src/tui/answer-io.js";
-import { KEY, openVt, type Vt } from "./tui-vt.js";
+import { KEY, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
 
 /** What `pairboot validate` says about a value at a path of the seed answer. */
 async function validatorMessage(path: (string | number)[], value: unknown): Promise<string> {
-  const answer = structuredClone(await readAnswerObject("examples/seed.yaml")) as Record<string, unknown>;
+  const answer = structuredClone(await seedAnswer()) as Record<string, unknown>;
   let at: Record<string | number, unknown> = answer;
   for (const k of path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
   at[path[path.length - 1] as string | number] = value;
@@ -28,7 +27,7 @@ function opening(message: string): string {
 
 describe("checking values as they are typed", () => {
   it("shows the validator's message at a bad address, refuses Next, and clears it once corrected", async () => {
-    vt = await openVt({ answer: { path: "seed", object: await readAnswerObject("examples/seed.yaml") } });
+    vt = await openVt({ answer: { path: "seed", object: await seedAnswer() } });
     await vt.press(KEY.enter, KEY.enter); // start, the pre-selected disk
     await vt.fill("nodeALan", "192.168.42.1");
     const expected = await validatorMessage(["nodes", 0, "lan"], "192.168.42.1");
@@ -52,7 +51,7 @@ describe("checking values as they are typed", () => {
   });
 
   it("shows cross-field rules too: a cluster name equal to a node name", async () => {
-    vt = await openVt({ answer: { path: "seed", object: await readAnswerObject("examples/seed.yaml") } });
+    vt = await openVt({ answer: { path: "seed", object: await seedAnswer() } });
     await vt.press(KEY.enter, KEY.enter);
     await vt.tabTo("next");
     await vt.press(KEY.enter);
@@ -80,7 +79,7 @@ describe("checking values as they are typed", () => {
   });
 
   it("refuses two different passwords", async () => {
-    vt = await openVt({ answer: { path: "seed", object: await readAnswerObject("examples/seed.yaml") } });
+    vt = await openVt({ answer: { path: "seed", object: await seedAnswer() } });
     await vt.press(KEY.enter, KEY.enter);
     await vt.tabTo("next");
     await vt.press(KEY.enter);

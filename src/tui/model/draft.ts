@@ -36,7 +36,7 @@ export const FIELD_IDS = [
 export type FieldId = (typeof FIELD_IDS)[number];
 
 /** Things that get errors but are not text fields: the disk choice and the NIC roles. */
-export type Target = FieldId | "disk" | "nics" | "nodeBNics";
+export type Target = FieldId | "disk" | "nics" | "nodeBNics" | "peer:address" | "peer:code";
 
 export interface Draft {
   base: AnswerObject;
@@ -50,6 +50,8 @@ export interface Draft {
   repl: string | null;
   /** The root password hash: from the answer file, or made from the typed password on leaving the screen. */
   passwordHash: string | null;
+  /** Secrets the answer lacked and the wizard made up (answer keys); a clone must not invent them. */
+  generatedSecrets: string[];
 }
 
 /** Where a field's value lives in the answer object; issues under this path are shown at the field. */
@@ -62,6 +64,10 @@ export function fieldPath(draft: Draft, id: Target): IssuePath {
       return ["nodes", 0, "nics"];
     case "nodeBNics":
       return ["nodes", 1, "nics"];
+    case "peer:address":
+    case "peer:code":
+      // Not part of the answer: the receive screen checks these itself.
+      return ["@receive", id];
     case "nodeALan":
       return ["nodes", 0, "lan"];
     case "nodeARepl":
@@ -171,10 +177,17 @@ export function createDraft(
   secret: () => string = randomSecret,
 ): Draft {
   const base = structuredClone(answer !== undefined ? asRecord(answer) : TEMPLATE);
+  const generatedSecrets: string[] = [];
   const drbd = asRecord(base.drbd);
-  if (drbd.shared_secret === undefined) base.drbd = { ...drbd, shared_secret: secret() };
+  if (drbd.shared_secret === undefined) {
+    base.drbd = { ...drbd, shared_secret: secret() };
+    generatedSecrets.push("drbd.shared_secret");
+  }
   const hb = asRecord(base.heartbeat);
-  if (hb.authkey === undefined) base.heartbeat = { ...hb, authkey: secret() };
+  if (hb.authkey === undefined) {
+    base.heartbeat = { ...hb, authkey: secret() };
+    generatedSecrets.push("heartbeat.authkey");
+  }
 
   const nodes = asArray(base.nodes).map(asRecord);
   const a = nodes[0] ?? {};
@@ -215,6 +228,7 @@ export function createDraft(
     bond: [],
     repl: null,
     passwordHash: str(access.root_password_hash) || null,
+    generatedSecrets,
   };
   const [slave0, slave1, replName] = nicNames(draft);
   const bNics = asRecord(b.nics);

@@ -42,7 +42,11 @@ export function applyEvent(p: ProgressState, e: ProgressEvent, now: number): Pro
         tasks: e.tasks.map((t) => ({ id: t.id, title: t.title, state: "pending", ratio: 0, detail: "" })),
       };
     case "start":
-      return { ...p, now, tasks: update(e.id, { state: "running", ratio: 0 }) };
+      return {
+        ...p,
+        now,
+        tasks: update(e.id, { state: "running", ratio: 0, ...(e.title ? { title: e.title } : {}) }),
+      };
     case "progress":
       return {
         ...p,

@@ -3,6 +3,9 @@
 // through the functions at the end of this file. Nothing here touches a terminal, a file or the clock.
 import type { ClusterSpec } from "../../answer/schema.js";
 import type { DiskFacts, HardwareFacts, NicFacts } from "../../probe/facts.js";
+import { normalizePairingCode } from "../../clone/code.js";
+import { validateAnswer } from "../adapters.js";
+import { identifyNode } from "../../plan/identify.js";
 import { minimumDiskBytes } from "../../render/storage.js";
 import type { InstallResult, ProgressEvent } from "../engine.js";
 import { diskRows, type DiskRow } from "./disks.js";
@@ -11,7 +14,17 @@ import { pagerContent, reviewData } from "./review.js";
 import { applyEvent, startProgress, tick, type ProgressState } from "./progress.js";
 
 export type ScreenId =
-  "start" | "load" | "disk" | "network" | "cluster" | "review" | "pager" | "confirm" | "progress" | "done";
+  | "start"
+  | "load"
+  | "receive"
+  | "disk"
+  | "network"
+  | "cluster"
+  | "review"
+  | "pager"
+  | "confirm"
+  | "progress"
+  | "done";
 
 export interface Key {
   name: string;
@@ -44,7 +57,15 @@ export const START_CHOICES: { id: StartChoice; label: string; detail: string }[]
   },
 ];
 
-export type FocusItem = { kind: "nic"; name: string } | { kind: "field"; id: FieldId } | { kind: "next" };
+export type PeerField = "address" | "code";
+export type FocusItem =
+  | { kind: "nic"; name: string }
+  | { kind: "field"; id: FieldId }
+  | { kind: "peer"; id: PeerField }
+  | { kind: "next" };
+
+/** What this run does: install node A, or one side of a clone. */
+export type Mode = "install" | "receive" | "send";
 
 export const NETWORK_FIELDS: FieldId[] = [
   "nodeALan",
@@ -88,7 +109,8 @@ export interface Message {
 
 export interface DoneInfo {
   ok: boolean;
-  answerPath: string;
+  /** null when nothing was saved (a clone: the answer came from node A). */
+  answerPath: string | null;
   answerOnStick: boolean;
   message: string | null;
 }
@@ -114,8 +136,17 @@ export interface WizardState {
   /** Start-screen choices the wired engine can do. */
   available: ReadonlySet<StartChoice>;
   /** The disk and spec handed to the engine (set on confirm). */
-  installing: { spec: ClusterSpec; disk: DiskFacts } | null;
+  installing: { spec: ClusterSpec | null; disk: DiskFacts } | null;
+  mode: Mode;
+  /** Receive: node A's address (host or host:port) and the pairing code it shows. */
+  peer: Record<PeerField, string>;
+  /** Receive: this machine's (node B's) disk. Kept apart from the draft: node A's disk is in the answer. */
+  receiveDisk: string | null;
+  /** Send: the code and port node B needs, once node A listens. */
+  sendInfo: { code: string; port: number } | null;
 }
+
+export const DEFAULT_CLONE_PORT = 7790;
 
 export type Effect =
   | { kind: "quit" }
@@ -126,7 +157,17 @@ export type Effect =
       answer: Record<string, unknown>;
       disk: DiskFacts;
       nodeName: string;
-    };
+    }
+  | {
+      kind: "receive";
+      host: string;
+      port: number;
+      code: string;
+      disk: DiskFacts;
+      spec: ClusterSpec | null;
+      nodeName: string | undefined;
+    }
+  | { kind: "send" };
 
 export interface Deps {
   hashPassword: (plain: string) => string;
@@ -165,6 +206,10 @@ export function initWizard(opts: InitOptions): WizardState {
     demo: opts.demo ?? false,
     available: new Set(opts.available ?? ["install", "load"]),
     installing: null,
+    mode: "install",
+    peer: { address: "", code: "" },
+    receiveDisk: null,
+    sendInfo: null,
   };
 }
 
@@ -198,6 +243,9 @@ export function focusItems(state: WizardState, screen: ScreenId = state.screen):
       ...NETWORK_FIELDS.map((id) => ({ kind: "field" as const, id })),
       { kind: "next" },
     ];
+  }
+  if (screen === "receive") {
+    return [{ kind: "peer", id: "address" }, { kind: "peer", id: "code" }, { kind: "next" }];
   }
   if (screen === "cluster") {
     return [...CLUSTER_FIELDS.map((id) => ({ kind: "field" as const, id })), { kind: "next" }];
@@ -240,8 +288,9 @@ export function screenErrors(state: WizardState, screen: ScreenId): Map<Target, 
 export function isEditing(state: WizardState): boolean {
   if (state.overlay) return false;
   if (state.screen === "load" || state.screen === "confirm") return true;
-  if (state.screen === "network" || state.screen === "cluster") {
-    return focusItems(state)[cursorOf(state)]?.kind === "field";
+  if (state.screen === "network" || state.screen === "cluster" || state.screen === "receive") {
+    const kind = focusItems(state)[cursorOf(state)]?.kind;
+    return kind === "field" || kind === "peer";
   }
   return false;
 }
@@ -254,15 +303,20 @@ export interface Step {
   effects: Effect[];
 }
 
-const PREVIOUS: Partial<Record<ScreenId, ScreenId>> = {
-  load: "start",
-  disk: "start",
-  network: "disk",
-  cluster: "network",
-  review: "cluster",
-  pager: "review",
-  confirm: "review",
-};
+function previous(state: WizardState): ScreenId | undefined {
+  const receiving = state.mode === "receive";
+  const map: Partial<Record<ScreenId, ScreenId>> = {
+    load: "start",
+    receive: "start",
+    disk: receiving ? "receive" : "start",
+    network: "disk",
+    cluster: "network",
+    review: "cluster",
+    pager: "review",
+    confirm: receiving ? "disk" : "review",
+  };
+  return map[state.screen];
+}
 
 function go(state: WizardState, screen: ScreenId, message: Message | null = null): WizardState {
   return { ...state, screen, message };
@@ -309,11 +363,15 @@ export function reduce(state: WizardState, key: Key, deps: Deps): Step {
   if (wantsQuit && state.screen !== "pager") {
     if (state.screen === "done") return { state, effects: [{ kind: "quit" }] };
     if (state.screen === "progress") {
+      // The engines take no cancel signal yet: stopping mid-way would leave a half-written disk.
       return none({
         ...state,
         message: {
           kind: "error",
-          text: "The install is running: quitting now would leave the disk half written.",
+          text:
+            state.mode === "install"
+              ? "The install is running: quitting now would leave the disk half written."
+              : "The clone is running: quitting now would leave node B's disk half written.",
         },
       });
     }
@@ -322,7 +380,7 @@ export function reduce(state: WizardState, key: Key, deps: Deps): Step {
 
   if (key.name === "escape") {
     if (state.screen === "start") return none({ ...state, overlay: "quit" });
-    const prev = PREVIOUS[state.screen];
+    const prev = previous(state);
     if (prev) return none(go(state, prev, null));
     return none(state);
   }
@@ -338,6 +396,8 @@ export function reduce(state: WizardState, key: Key, deps: Deps): Step {
     case "network":
     case "cluster":
       return none(onForm(cleared, key, deps));
+    case "receive":
+      return none(onReceiveForm(cleared, key));
     case "review":
       return none(onReview(cleared, key));
     case "pager":
@@ -388,7 +448,18 @@ function onStart(state: WizardState, key: Key): Step {
     };
   }
   if (choice.id === "load") return { state: go(state, "load"), effects: [] };
-  return { state: go(state, "disk"), effects: [] };
+  if (choice.id === "send") {
+    return {
+      state: { ...state, mode: "send", screen: "progress", progress: null, message: null },
+      effects: [{ kind: "send" }],
+    };
+  }
+  if (choice.id === "receive") {
+    const r = receiveSpec(state);
+    if (!r.ok) return { state: { ...state, message: { kind: "error", text: r.message } }, effects: [] };
+    return { state: go({ ...state, mode: "receive" }, "receive"), effects: [] };
+  }
+  return { state: go({ ...state, mode: "install" }, "disk"), effects: [] };
 }
 
 function onLoad(state: WizardState, key: Key): Step {
@@ -423,6 +494,12 @@ function onDisk(state: WizardState, key: Key): WizardState {
       message: { kind: "error", text: `${row.disk.name} cannot be chosen: ${why} (see below).` },
     };
   }
+  if (state.mode === "receive") {
+    return go({ ...state, receiveDisk: row.disk.name, confirmText: "" }, "confirm", {
+      kind: "info",
+      text: `${row.disk.name} chosen${row.warning ? `: ${row.warning}` : ""}.`,
+    });
+  }
   const draft = { ...state.draft, disk: row.disk.name };
   const next = { ...state, draft, shown: new Set([...state.shown, "disk" as Target]) };
   return go(next, "network", {
@@ -454,6 +531,7 @@ function onForm(state: WizardState, key: Key, deps: Deps): WizardState {
     if (key.name === "space" || key.name === "enter") return cycleRole(state, item.name);
     return state;
   }
+  if (item.kind !== "field") return state;
   if (key.name === "enter") return moveCursor(state, 1, items.length);
   const value = state.draft.fields[item.id];
   const edited = editText(value, key);
@@ -463,6 +541,92 @@ function onForm(state: WizardState, key: Key, deps: Deps): WizardState {
   // Node B's MACs are judged together ("missing NIC lan1"): once one is typed, show that too.
   if (item.id.startsWith("nodeBMac")) touched.push("nodeBNics");
   return { ...state, draft, shown: new Set([...state.shown, ...touched]) };
+}
+
+/** Problems with what was typed on the receive screen, by field. */
+export function peerErrors(state: WizardState): Partial<Record<PeerField, string>> {
+  const out: Partial<Record<PeerField, string>> = {};
+  const address = state.peer.address.trim();
+  if (!parsePeer(address)) {
+    out.address = `expected node A's address, like 10.0.0.1 or 10.0.0.1:${DEFAULT_CLONE_PORT}, got ${JSON.stringify(address)}`;
+  }
+  const code = normalizePairingCode(state.peer.code);
+  if ("error" in code) out.code = code.error;
+  return out;
+}
+
+export function parsePeer(text: string): { host: string; port: number } | null {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(text.trim());
+  if (!m?.[1]) return null;
+  const port = m[2] === undefined ? DEFAULT_CLONE_PORT : Number(m[2]);
+  if (!(port > 0 && port < 65536)) return null;
+  return { host: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+function onReceiveForm(state: WizardState, key: Key): WizardState {
+  const items = focusItems(state);
+  const focus = cursorOf(state);
+  const item = items[focus];
+  switch (key.name) {
+    case "up":
+      return moveCursor(state, -1, items.length);
+    case "down":
+      return moveCursor(state, 1, items.length);
+    case "tab":
+      return withCursor(state, (focus + (key.shift ? items.length - 1 : 1)) % items.length);
+  }
+  if (!item) return state;
+  if (item.kind === "next") {
+    if (key.name !== "enter") return state;
+    const errors = peerErrors(state);
+    if (Object.keys(errors).length > 0) {
+      return {
+        ...state,
+        shown: new Set<Target>([...state.shown, "peer:address", "peer:code"]),
+        message: { kind: "error", text: "Fix the marked entries first (marked with !)." },
+      };
+    }
+    return go(state, "disk");
+  }
+  if (item.kind !== "peer") return state;
+  if (key.name === "enter") return moveCursor(state, 1, items.length);
+  const edited = editText(state.peer[item.id], key);
+  if (edited === null) return state;
+  const touched: Target = item.id === "address" ? "peer:address" : "peer:code";
+  return { ...state, peer: { ...state.peer, [item.id]: edited }, shown: new Set([...state.shown, touched]) };
+}
+
+/**
+ * The spec node B receives with: the answer file exactly as loaded (the form's fields describe node A's
+ * hardware and do not apply on node B), and it must carry node A's secrets, or B would not pair with A.
+ */
+export function receiveSpec(
+  state: WizardState,
+): { ok: true; spec: ClusterSpec | null } | { ok: false; message: string } {
+  // Without a file, node B's identity comes from the answer node A's install left on its own disk.
+  if (state.answerSource === null) return { ok: true, spec: null };
+  if (state.draft.generatedSecrets.length > 0) {
+    return {
+      ok: false,
+      message: `${state.answerSource} has no ${state.draft.generatedSecrets.join(" or ")}: load the answer file node A saved.`,
+    };
+  }
+  const v = validateAnswer(state.draft.base);
+  if (!v.ok) {
+    const first = v.issues[0];
+    return {
+      ok: false,
+      message: `${state.answerSource} is not valid (${first ? `${first.path.join(".")}: ${first.message}` : "?"}).`,
+    };
+  }
+  return { ok: true, spec: v.spec };
+}
+
+/** The node this machine becomes when it receives: the one its MACs match, else the second node. */
+export function receivingNode(state: WizardState, spec: ClusterSpec): string {
+  const id = identifyNode(spec, state.facts);
+  if (id.ok) return id.node.name;
+  return spec.nodes[1]?.name ?? "";
 }
 
 /** Space on a NIC: none -> bond -> replication -> none, skipping roles that are already full. */
@@ -569,9 +733,35 @@ function onPager(state: WizardState, key: Key): WizardState {
   return { ...state, pager: { ...p, top } };
 }
 
+function refuseConfirm(state: WizardState, typed: string, name: string): WizardState {
+  return {
+    ...state,
+    confirmText: "",
+    message: {
+      kind: "error",
+      text: `"${typed}" is not "${name}": nothing was erased. Type ${name} to go on, or Esc to go back.`,
+    },
+  };
+}
+
 function onConfirm(state: WizardState, key: Key): Step {
   const checked = checkDraft(state.draft, state.facts);
-  const disk = state.facts.disks.find((d) => d.name === state.draft.disk);
+  const diskName = state.mode === "receive" ? state.receiveDisk : state.draft.disk;
+  const disk = state.facts.disks.find((d) => d.name === diskName);
+  if (key.name === "enter" && state.mode === "receive") {
+    const r = receiveSpec(state);
+    if (!disk || !r.ok)
+      return { state: go(state, "start", r.ok ? null : { kind: "error", text: r.message }), effects: [] };
+    const typed = state.confirmText.trim();
+    if (typed !== disk.name && typed !== disk.path)
+      return { state: refuseConfirm(state, typed, disk.name), effects: [] };
+    const peer = parsePeer(state.peer.address) ?? { host: "", port: DEFAULT_CLONE_PORT };
+    const nodeName = r.spec ? receivingNode(state, r.spec) : undefined;
+    return {
+      state: { ...state, installing: { spec: r.spec, disk }, screen: "progress", progress: null },
+      effects: [{ kind: "receive", ...peer, code: state.peer.code, disk, spec: r.spec, nodeName }],
+    };
+  }
   if (key.name === "enter") {
     if (!disk || !checked.validation.ok) {
       return {
@@ -625,6 +815,10 @@ export function answerLoaded(
   };
 }
 
+export function sendListening(state: WizardState, code: string, port: number): WizardState {
+  return { ...state, sendInfo: { code, port } };
+}
+
 export function loadFailed(state: WizardState, message: string): WizardState {
   return { ...state, message: { kind: "error", text: message } };
 }
@@ -644,7 +838,7 @@ export function progressTick(state: WizardState, now: number): WizardState {
 export function installFinished(
   state: WizardState,
   result: InstallResult,
-  saved: { path: string; onStick: boolean },
+  saved: { path: string; onStick: boolean } | null,
 ): WizardState {
   return {
     ...state,
@@ -652,8 +846,8 @@ export function installFinished(
     progress: state.progress ? { ...state.progress, finished: true } : null,
     done: {
       ok: result.ok,
-      answerPath: saved.path,
-      answerOnStick: saved.onStick,
+      answerPath: saved?.path ?? null,
+      answerOnStick: saved?.onStick ?? false,
       message: result.message ?? null,
     },
   };
