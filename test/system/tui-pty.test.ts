@@ -88,6 +88,11 @@ describe.skipIf(!hasTmux)("pairboot wizard --demo in a pseudo-terminal", () => {
     };
     await keys("Enter");
     await waitFor(name, "step 1 of 5: disk");
+    // A lone Escape arrives as one byte and must still mean "back" after the coalescing wait.
+    await keys("Escape");
+    await waitFor(name, "pairboot wizard - start");
+    await keys("Enter");
+    await waitFor(name, "step 1 of 5: disk");
     await keys("Enter");
     await waitFor(name, "step 2 of 5: network");
     await keys("BTab", "Enter");

@@ -5,6 +5,7 @@ import { sha512Crypt } from "../../src/tui/model/passwd.js";
 import { applyEvent, etaSeconds, overallRatio, startProgress } from "../../src/tui/model/progress.js";
 import { fit, fitTail, formatBytes, formatDuration, wrap } from "../../src/tui/model/format.js";
 import { mask, wrapForPager } from "../../src/tui/model/review.js";
+import { toProgressEvent } from "../../src/tui/real-engine.js";
 
 describe("root password hashing", () => {
   it("matches the published SHA-512 crypt test vector", () => {
@@ -96,5 +97,38 @@ describe("the review pager", () => {
         ["abc", "abcdef"].sort((a, b) => b.length - a.length),
       ),
     ).toBe("key ******** and ********");
+  });
+});
+
+describe("the real engine's events on the progress screen", () => {
+  it("maps steps, copy progress and output lines", () => {
+    expect(
+      toProgressEvent({ type: "step-start", id: "partition", title: "Partition", index: 0, total: 9 }),
+    ).toEqual({
+      type: "start",
+      id: "partition",
+    });
+    expect(toProgressEvent({ type: "step-skip", id: "mkfs", reason: "done in an earlier run" })).toEqual({
+      type: "skip",
+      id: "mkfs",
+      reason: "done in an earlier run",
+    });
+    expect(
+      toProgressEvent({
+        type: "copy",
+        id: "copy-root",
+        progress: { fraction: 0.4, bytes: 1, rateBps: 1, etaSec: 3 },
+        text: "40% 1.0 GiB",
+      }),
+    ).toEqual({ type: "progress", id: "copy-root", ratio: 0.4, detail: "40% 1.0 GiB" });
+    expect(toProgressEvent({ type: "step-failed", id: "grub", message: "exit 1" })).toEqual({
+      type: "fail",
+      id: "grub",
+      message: "exit 1",
+    });
+    expect(toProgressEvent({ type: "output", id: "grub", line: "Installing for i386-pc" })).toEqual({
+      type: "log",
+      line: "Installing for i386-pc",
+    });
   });
 });
