@@ -282,10 +282,24 @@ export function startWizard(opts: WizardOptions): WizardHandle {
     if (finished) return;
     const k = toKey(ch, key);
     if (!k) return;
-    const step = reduce(state, k, deps);
+    let step;
+    try {
+      step = reduce(state, k, deps);
+    } catch (err) {
+      // A bug in one screen must not kill the wizard with the terminal still in raw mode: say what
+      // happened and keep the last good state, so the user can go back or quit.
+      state = { ...state, message: { kind: "error", text: `internal error: ${(err as Error).message}` } };
+      draw();
+      return;
+    }
     state = step.state;
     draw();
-    for (const e of step.effects) void perform(e);
+    for (const e of step.effects) {
+      perform(e).catch((err: unknown) => {
+        state = { ...state, message: { kind: "error", text: `internal error: ${(err as Error).message}` } };
+        draw();
+      });
+    }
   }
 
   screen.on("keypress", onKeypress);

@@ -156,7 +156,7 @@ export function helpLine(state: WizardState): string {
     case "confirm":
       return `Type the disk name  Enter start  Esc back  ${help}  ${quit}`;
     case "progress":
-      return "Installing: please wait  F1 help";
+      return state.mode === "install" ? "Installing: please wait  F1 help" : "Cloning: please wait  F1 help";
     case "done":
       return "Enter or q: leave the wizard";
   }

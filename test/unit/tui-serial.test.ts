@@ -59,6 +59,12 @@ describe.each(["vt100", "vt220"])("on a serial terminal (TERM=%s, 80x24)", (term
     await vt.press(KEY.down);
     await expectInverseRow("sdb      2.0 GiB");
     await expectPlainRow("sda      20.0 GiB");
+    // The boot medium is refused here too, the reason in bold rather than red.
+    await vt.press(KEY.enter);
+    screen = await vt.text();
+    expect(screen).toContain("sdb cannot be chosen: it is the boot medium");
+    expect(screen).toContain("step 1 of 5: disk");
+    await expectNoColour();
     await vt.press(KEY.up, KEY.enter);
 
     // Network: a NIC row, then a text field.
