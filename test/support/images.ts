@@ -197,6 +197,31 @@ export async function injectFiles(
   }
 }
 
+/**
+ * Files for a test disk that give root a shell on the serial console without logging in.
+ * It runs agetty on /dev/console (console-getty.service) instead of serial-getty@ttyS0: the
+ * latter waits for udev to announce ttyS0 and gives up after 90 s, which happens under TCG on a
+ * busy host (measured: coldplug took longer than that at load 12). Boot with console=ttyS0.
+ */
+export function consoleAutologin(): { files: InjectedFile[]; symlinks: { path: string; target: string }[] } {
+  return {
+    files: [
+      {
+        path: "/etc/systemd/system/console-getty.service.d/autologin.conf",
+        content:
+          "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root --noclear --keep-baud console 115200,38400,9600 $TERM\n",
+      },
+    ],
+    symlinks: [
+      {
+        path: "/etc/systemd/system/getty.target.wants/console-getty.service",
+        target: "/lib/systemd/system/console-getty.service",
+      },
+      { path: "/etc/systemd/system/serial-getty@ttyS0.service", target: "/dev/null" },
+    ],
+  };
+}
+
 export interface Loop {
   /** e.g. /dev/loop3 */
   dev: string;

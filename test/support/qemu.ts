@@ -12,7 +12,8 @@
 //     logDir: "/tmp/t/logs",
 //     kernel, initrd, append,               // optional direct kernel boot; omit them to boot
 //   });                                     // through the firmware and the disk's boot loader
-//   await vm.console.shell({ timeoutMs: 180_000, user: "root", password: "x" }); // shell ready
+//   // test disks: images.ts consoleAutologin() gives a root shell without a serial-getty
+//   await vm.console.shell({ timeoutMs: 480_000, user: "root", password: "x" }); // shell ready
 //   const { out, rc } = await vm.console.run("uname -r");   // one line, output + exit code
 //   await vm.console.waitFor(/reached target/i, 60_000);    // raw transcript matching
 //   await vm.setLink(1, false);             // pull the cable of nics[1] (or by id "net1")
@@ -103,9 +104,10 @@ export interface VmExit {
 const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
-// Every QEMU this process started; killed when the process exits, whatever the test did.
+// Every QEMU this process started; killed when the process exits or is interrupted, whatever
+// the test did (the QEMUs run in their own process groups, so a ^C would not reach them).
 const live = new Map<number, string>();
-process.on("exit", () => {
+function killAll(): void {
   for (const pid of live.keys()) {
     try {
       process.kill(pid, "SIGKILL");
@@ -113,7 +115,14 @@ process.on("exit", () => {
       // already gone
     }
   }
-});
+}
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.kill(process.pid, sig); // the listener is gone now: the default action ends us
+  });
+}
 
 /** Minimal QMP client: one request at a time is all tests need, events are recorded. */
 class Qmp {

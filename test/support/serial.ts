@@ -155,7 +155,11 @@ export class SerialConsole {
       const left = deadline - Date.now();
       let m: RegExpExecArray;
       try {
-        m = await this.waitFor(/(login: $)|(Password: $)|([#$] $)/m, Math.min(left, 10_000), from);
+        m = await this.waitFor(
+          /(login: $)|(Password: $)|([#$] $)|(Dependency failed for .*Serial Getty)/m,
+          Math.min(left, 10_000),
+          from,
+        );
       } catch (e) {
         if (this.closed) throw e;
         // No prompt seen (yet), or kernel messages were printed after it: poke the console, a
@@ -165,6 +169,19 @@ export class SerialConsole {
         continue;
       }
       from = this.cursor;
+      if (m[4] !== undefined) {
+        throw new ConsoleTimeoutError(
+          "serial-getty@ttyS0 failed: udev did not announce ttyS0 within 90 s (slow host); test disks can use images.ts consoleAutologin()",
+          this.tail(),
+        );
+      }
+      if (m[1] !== undefined || m[2] !== undefined) {
+        // A prompt must be the last thing printed: "host login: " may be only the start of
+        // "host login: root (automatic login)", split across two reads.
+        const end = this.cursor;
+        await sleep(1500);
+        if (this.text.slice(end).trim() !== "") continue;
+      }
       if (m[1] !== undefined) {
         if (opts.user === undefined) {
           throw new ConsoleTimeoutError("login prompt but no user given to shell()", this.tail());

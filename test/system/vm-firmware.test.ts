@@ -11,6 +11,7 @@ import path from "node:path";
 import { startVm, type Vm } from "../support/qemu.js";
 import {
   assembleGptDisk,
+  consoleAutologin,
   injectFiles,
   makeExt4FromDir,
   makeFatImage,
@@ -70,18 +71,18 @@ beforeAll(async () => {
     "chrony.service",
     "e2scrub_reap.service",
   ];
+  const autologin = consoleAutologin();
   await injectFiles(
     rootImg,
     [
       { path: "/etc/hostname", content: "fwtest\n" },
-      {
-        path: "/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf",
-        content:
-          "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 - $TERM\n",
-      },
+      ...autologin.files,
       { path: "/boot/grub/grub.cfg", content: grubCfg(r.kernelVersion) },
     ],
-    masked.map((u) => ({ path: `/etc/systemd/system/${u}`, target: "/dev/null" })),
+    [
+      ...autologin.symlinks,
+      ...masked.map((u) => ({ path: `/etc/systemd/system/${u}`, target: "/dev/null" })),
+    ],
   );
 
   // UEFI: one self-contained GRUB image whose embedded config finds the root and reads its grub.cfg.
@@ -144,7 +145,7 @@ describe("firmware boot through GRUB on the disk", () => {
       if (!rootfs) throw new Error("setup failed");
       const vm = await startVm({ name: `fw-${firmware}`, disk, firmware, memoryMiB: 768, logDir });
       vms.push(vm);
-      await vm.console.shell({ timeoutMs: 420_000 });
+      await vm.console.shell({ timeoutMs: 540_000 });
       log(`${firmware}: boot to root shell ${((Date.now() - vm.startedAt) / 1000).toFixed(1)} s`);
       expect((await vm.console.run("uname -r")).out).toBe(rootfs.kernelVersion);
       const efi = await vm.console.run("test -d /sys/firmware/efi");

@@ -8,7 +8,14 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Vm } from "../support/qemu.js";
-import { assembleGptDisk, injectFiles, makeExt4FromDir, GiB, MiB } from "../support/images.js";
+import {
+  assembleGptDisk,
+  consoleAutologin,
+  injectFiles,
+  makeExt4FromDir,
+  GiB,
+  MiB,
+} from "../support/images.js";
 import { ensureRootfs, repoRoot, type Rootfs } from "../support/rootfs.js";
 
 const work = path.join(repoRoot, ".cache", `vm-harness-${process.pid}`);
@@ -57,17 +64,14 @@ beforeAll(async () => {
     "apt-daily-upgrade.timer",
     "man-db.timer",
   ];
+  const autologin = consoleAutologin();
   await injectFiles(
     rootImg,
+    [{ path: "/etc/hostname", content: "vmtest\n" }, ...autologin.files],
     [
-      { path: "/etc/hostname", content: "vmtest\n" },
-      {
-        path: "/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf",
-        content:
-          "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 - $TERM\n",
-      },
+      ...autologin.symlinks,
+      ...masked.map((u) => ({ path: `/etc/systemd/system/${u}`, target: "/dev/null" })),
     ],
-    masked.map((u) => ({ path: `/etc/systemd/system/${u}`, target: "/dev/null" })),
   );
   disk = path.join(work, "disk.raw");
   await assembleGptDisk(disk, 2 * GiB + 2 * MiB, [{ name: "root", content: rootImg }]);
@@ -99,9 +103,9 @@ describe("QEMU harness on the target rootfs", () => {
       logDir,
       kernel: rootfs.kernel,
       initrd: rootfs.initrd,
-      append: "root=/dev/vda1 rw console=ttyS0,115200 net.ifnames=0",
+      append: `root=/dev/vda1 rw console=ttyS0,115200 net.ifnames=0`,
     });
-    await vm.console.shell({ timeoutMs: 240_000 });
+    await vm.console.shell({ timeoutMs: 540_000 });
     const bootS = (Date.now() - vm.startedAt) / 1000;
     log(`boot to root shell: ${bootS.toFixed(1)} s`);
     const { out, rc } = await vm.console.run("uname -r");
