@@ -3,7 +3,8 @@
 // target disks. Everything lives under a temp directory the caller owns and removes with cleanup().
 // Run directly (`tsx test/system/clone-fixture.ts DIR`) to build a source disk for scripts/bench-clone.sh.
 import { execa } from "execa";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import YAML from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClusterSpec } from "../../src/answer/schema.js";
@@ -108,6 +109,13 @@ export async function makeSourceDisk(
     mkfifo home/user/fifo; mknod home/user/null c 1 3
     chown -R 1000:1000 home/user; chmod 4755 home/user/random-hardlink.bin; chmod 1777 data
     touch -d '2001-02-03 04:05:06' etc/hostname`);
+  // What node A's install leaves: the answer file with its generated secrets (clone receive's default).
+  const seed = YAML.parse(
+    await readFile(new URL("../../examples/seed.yaml", import.meta.url), "utf8"),
+  ) as Record<string, Record<string, unknown>>;
+  seed.drbd = { ...(seed.drbd ?? {}), shared_secret: "TestDrbdSecret0123456789" };
+  seed.heartbeat = { ...(seed.heartbeat ?? {}), authkey: "TestHeartbeatKey0123456789" };
+  await writeFile(join(os, "etc/pairboot/answer.yaml"), YAML.stringify(seed), { mode: 0o600 });
   await disks.umount(os);
   // The data partition holds a marker at its start, in the middle and at its end (where DRBD keeps
   // its metadata): none of it may reach node B.

@@ -4,7 +4,7 @@
 // source mounted read-write.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa, type ResultPromise } from "execa";
-import { copyFile, open, stat, writeFile } from "node:fs/promises";
+import { copyFile, open, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSfdiskDump } from "../../src/clone/layout.js";
@@ -179,6 +179,47 @@ describe("pairboot clone", () => {
     // The verify pass comes before anything is written.
     expect(r.all.indexOf("verified os section")).toBeLessThan(r.all.indexOf(`writing ${target}`));
     await expectGoodClone(target);
+  });
+
+  it("turns the copy into node B using the answer file node A's install left on its disk", async () => {
+    expect(image).not.toBe("");
+    const target = await disks.disk("identity-target.img", 8 * GiB);
+    const r = await pairboot(null, [
+      "clone",
+      "receive",
+      "--from-image",
+      image,
+      "--disk",
+      target,
+      "--skip-bootloader",
+    ]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.all).toMatch(/node B's identity written \(node-b\)/);
+    const fsck = await execa("e2fsck", ["-fn", part(target, 3)], { reject: false });
+    expect(fsck.exitCode, fsck.stdout).toBe(0);
+    const mnt = await disks.mount(part(target, 3), "-o ro");
+    const srcMnt = await disks.mount(part(source, 3), "-o ro");
+    try {
+      const read = (root: string, p: string) => readFile(join(root, p), "utf8").catch(() => null);
+      expect(await read(mnt, "etc/hostname")).toBe("node-b\n");
+      expect((await read(mnt, "etc/pairboot/node"))?.trim()).toBe("node-b");
+      expect(await read(mnt, "etc/machine-id")).toBe("uninitialized\n");
+      expect(await read(mnt, "var/lib/dbus/machine-id")).toBeNull();
+      expect(await read(mnt, "var/lib/heartbeat/hb_uuid")).toBeNull();
+      expect(await read(mnt, "etc/network/interfaces")).toMatch(/192\.168\.42\.2/);
+      expect(await read(mnt, "etc/systemd/network/10-pairboot-lan0.link")).toMatch(/52:54:00:00:0b:01/);
+      const keyB = await read(mnt, "etc/ssh/ssh_host_ed25519_key");
+      expect(keyB).toMatch(/BEGIN OPENSSH PRIVATE KEY/);
+      expect(keyB).not.toBe(await read(srcMnt, "etc/ssh/ssh_host_ed25519_key"));
+      // node A's files that are not identity are untouched
+      expect(await read(mnt, "home/user/random.bin")).toBe(await read(srcMnt, "home/user/random.bin"));
+    } finally {
+      await disks.umount(srcMnt);
+      await disks.umount(mnt);
+    }
+    // A's absolute /etc/resolv.conf symlink was replaced, not followed onto the host.
+    await expect(stat("/run/pairboot-clone-test-escape")).rejects.toThrow();
+    expect(await partitionTypes(target)).toMatch(/name="pairboot-os"/);
   });
 
   it("refuses a wrong pairing code on both ends and writes nothing", async () => {
