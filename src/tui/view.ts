@@ -319,7 +319,7 @@ function diskBody(state: WizardState, theme: Theme, size: Size): string[] {
     const d = r.disk;
     const note = d.isBootMedium
       ? "boot medium"
-      : r.refusal?.startsWith("too small")
+      : r.refusal?.includes("too small")
         ? "too small"
         : r.refusal
           ? "unusable"

@@ -22,7 +22,8 @@ describe("disk screen", () => {
     expect(screen).toContain("/dev/sdb: QEMU HARDDISK, 2.0 GiB, usb, removable");
     expect(screen).toContain("sdb1");
     expect(screen).toContain("/run/live/medium");
-    expect(screen).toContain("cannot be chosen: the boot medium (the stick pairboot runs from)");
+    // The planner's own words, the same selectDisk uses when it refuses.
+    expect(screen).toContain("cannot be chosen: it is the boot medium pairboot is running from");
     await vt.press(KEY.enter);
     screen = await vt.text();
     expect(screen).toContain("step 1 of 5: disk");
@@ -35,10 +36,11 @@ describe("disk screen", () => {
     await vt.press(KEY.enter);
     let screen = await vt.text();
     expect(screen).toMatch(/sda\s+6\.0 GiB\s+QEMU HARDDISK\s+QM00001\s+too small/);
-    expect(screen).toMatch(/cannot be chosen: too small: 6\.0 GiB, pairboot needs at least 6\.5 GiB/);
+    expect(screen).toMatch(/cannot be chosen: it is too small: 6\.0 GiB, the partition layout needs at\s/);
+    expect(screen).toMatch(/least 6\.5 GiB/);
     await vt.press(KEY.enter);
     screen = await vt.text();
-    expect(screen).toContain("sda cannot be chosen: too small");
+    expect(screen).toContain("sda cannot be chosen: it is too small (see below)");
     expect(screen).toContain("step 1 of 5: disk");
   });
 
@@ -49,5 +51,29 @@ describe("disk screen", () => {
     expect(screen).toContain("step 2 of 5: network");
     expect(screen).toContain("sdb chosen.");
     expect(vt.handle.state().draft.disk).toBe("sdb");
+  });
+});
+
+describe("disks the planner refuses for other reasons", () => {
+  it.each([
+    ["mounted-partition", /cannot be chosen: it is in use: \/dev\/\w+ on/],
+    ["lvm-held", /cannot be chosen: the kernel holds it/],
+  ])("shows %s refused with the planner's reason", async (name, reason) => {
+    vt = await openVt({ facts: fixture(name) });
+    await vt.press(KEY.enter);
+    for (let i = 0; i < 4; i++) {
+      if (reason.test(await vt.text())) break;
+      await vt.press(KEY.down);
+    }
+    expect(await vt.text()).toMatch(reason);
+  });
+
+  it("lists the partitions of a disk that holds an earlier install", async () => {
+    vt = await openVt({ facts: fixture("existing-install") });
+    await vt.press(KEY.enter);
+    const screen = await vt.text();
+    expect(screen).toMatch(/\d partitions/);
+    expect(screen).toMatch(/sda\d\s+[\d.]+ \w+B/);
+    expect(screen).toContain("everything on it will be erased");
   });
 });

@@ -1,6 +1,8 @@
 // The disk screen's rows: every disk the probe saw, each with the reason it may not be chosen. Refused
 // disks stay on the list (a disk that silently vanishes makes people think the probe missed it).
 import type { DiskFacts, HardwareFacts } from "../../probe/facts.js";
+import type { DiskSelector } from "../../answer/schema.js";
+import { evaluateDisks } from "../../plan/disk.js";
 import { formatBytes } from "./format.js";
 
 export interface DiskRow {
@@ -11,19 +13,17 @@ export interface DiskRow {
   warning: string | null;
 }
 
+/**
+ * Every disk with the planner's own reasons it cannot be installed onto (boot medium, an ISO written to
+ * the whole disk, read-only, in use, held by LVM/RAID, too small), so the screen refuses exactly what
+ * the engine's selectDisk would refuse, in the same words.
+ */
 export function diskRows(facts: HardwareFacts, minBytes: number): DiskRow[] {
-  return facts.disks.map((disk) => ({ disk, refusal: refusal(disk, minBytes), warning: warning(disk) }));
-}
-
-function refusal(disk: DiskFacts, minBytes: number): string | null {
-  if (disk.isBootMedium) return "the boot medium (the stick pairboot runs from): it cannot be the target";
-  if (disk.readOnly) return "read-only: nothing can be written to it";
-  if (disk.holders.length > 0) return `in use by ${disk.holders.join(", ")}`;
-  if (disk.mountpoints.length > 0) return `in use: mounted at ${disk.mountpoints.join(", ")}`;
-  if (disk.sizeBytes < minBytes) {
-    return `too small: ${formatBytes(disk.sizeBytes)}, pairboot needs at least ${formatBytes(minBytes)} (OS partition plus a data partition)`;
-  }
-  return null;
+  const candidates = evaluateDisks({}, facts, minBytes);
+  return facts.disks.map((disk) => {
+    const blockers = candidates.find((c) => c.path === disk.path)?.blockers ?? [];
+    return { disk, refusal: blockers.length > 0 ? blockers.join("; ") : null, warning: warning(disk) };
+  });
 }
 
 function warning(disk: DiskFacts): string | null {
@@ -45,39 +45,14 @@ export function partitionLines(disk: DiskFacts): string[] {
   });
 }
 
-/**
- * Whether an answer file's disk selector picks this disk. A local reading of the selector rules so a
- * pre-filled answer shows its disk as chosen; the engine's own selectDisk decides at install time.
- */
-export function selectorMatches(
-  selector: {
-    serial?: string;
-    by_id?: string;
-    model?: string;
-    path?: string;
-    min_size?: number;
-    max_size?: number;
-  },
-  disk: DiskFacts,
-): boolean {
-  const keys = Object.values(selector).filter((v) => v !== undefined);
-  if (keys.length === 0) return false;
-  if (selector.serial !== undefined && disk.serial !== selector.serial) return false;
-  if (selector.by_id !== undefined) {
-    const id = selector.by_id.replace(/^\/dev\/disk\/by-id\//, "");
-    if (!disk.byId.some((b) => b.replace(/^\/dev\/disk\/by-id\//, "") === id)) return false;
-  }
-  if (selector.model !== undefined) {
-    const model = disk.model ?? "";
-    const ok = selector.model.endsWith("*")
-      ? model.startsWith(selector.model.slice(0, -1))
-      : model === selector.model;
-    if (!ok) return false;
-  }
-  if (selector.path !== undefined && disk.path !== selector.path) return false;
-  if (selector.min_size !== undefined && disk.sizeBytes < selector.min_size) return false;
-  if (selector.max_size !== undefined && disk.sizeBytes > selector.max_size) return false;
-  return true;
+/** The disks an answer file's selector picks here (never the boot medium), by the planner's rules. */
+export function disksMatching(selector: DiskSelector, facts: HardwareFacts): DiskFacts[] {
+  const matching = new Set(
+    evaluateDisks(selector, facts, 0)
+      .filter((c) => c.matches && !c.isBootMedium)
+      .map((c) => c.path),
+  );
+  return facts.disks.filter((d) => matching.has(d.path));
 }
 
 /** The most stable selector for a disk the user picked: serial, else a by-id link, else the path. */

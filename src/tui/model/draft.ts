@@ -3,10 +3,10 @@
 // has rules of its own for a value the answer file also carries. Everything the wizard does not edit
 // (DRBD, Heartbeat timings, storage, locale, extra exports, ...) passes through from the loaded answer.
 import { randomBytes } from "node:crypto";
-import { parseSize } from "../../answer/schema.js";
+import { parseSize, type DiskSelector } from "../../answer/schema.js";
 import type { DiskFacts, HardwareFacts, NicFacts } from "../../probe/facts.js";
 import { validateAnswer, type Issue, type IssuePath, type Validation } from "../adapters.js";
-import { selectorFor, selectorMatches } from "./disks.js";
+import { disksMatching, selectorFor } from "./disks.js";
 
 export type AnswerObject = Record<string, unknown>;
 
@@ -244,7 +244,8 @@ export function createDraft(
 
   // Node A's disk: the one disk the answer's selector picks, if exactly one does.
   const selector = asRecord(a.disk);
-  const matches = facts.disks.filter((d) => selectorMatches(normalizeSelector(selector), d));
+  // An empty selector (the template) says nothing: the user chooses.
+  const matches = Object.keys(selector).length > 0 ? disksMatching(normalizeSelector(selector), facts) : [];
   if (matches.length === 1 && matches[0]) {
     draft.disk = matches[0].name;
     draft.answerDiskSelector = selector;
@@ -257,8 +258,9 @@ function findNicByMac(nics: NicFacts[], mac: string): NicFacts | undefined {
   return nics.find((n) => n.mac.toLowerCase() === mac.toLowerCase());
 }
 
-function normalizeSelector(sel: AnswerObject): Parameters<typeof selectorMatches>[0] {
-  const out: Parameters<typeof selectorMatches>[0] = {};
+/** The answer's disk selector as the planner reads it (sizes in bytes). */
+function normalizeSelector(sel: AnswerObject): DiskSelector {
+  const out: DiskSelector = {};
   for (const k of ["serial", "by_id", "model", "path"] as const) {
     if (typeof sel[k] === "string") out[k] = sel[k];
   }
@@ -329,11 +331,11 @@ export function draftToAnswer(draft: Draft, facts: HardwareFacts): AnswerObject 
   }
   const disk = chosenDisk(draft, facts);
   if (disk) {
-    const keep =
-      draft.answerDiskSelector !== null &&
-      selectorMatches(normalizeSelector(draft.answerDiskSelector), disk) &&
-      facts.disks.filter((d) => selectorMatches(normalizeSelector(draft.answerDiskSelector ?? {}), d))
-        .length === 1;
+    // The answer's own selector stays while it still picks exactly the chosen disk.
+    const picked = draft.answerDiskSelector
+      ? disksMatching(normalizeSelector(draft.answerDiskSelector), facts)
+      : [];
+    const keep = picked.length === 1 && picked[0]?.path === disk.path;
     a.disk = keep ? draft.answerDiskSelector : selectorFor(disk);
   }
 
