@@ -1,0 +1,136 @@
+// The live ISO end to end, as root, in QEMU (TCG): build it (cached), embed an answer, boot it.
+//  - no answer, UEFI: the wizard's first screen appears on the serial console;
+//  - answer embedded with pairboot.auto=1, BIOS: the install runs unattended onto a blank SATA disk, the
+//    machine reboots from that disk (the firmware tries the disk first: blank, it falls through to the
+//    disc; installed, it boots) and comes up as node-a.
+// PAIRBOOT_ISO_FULL=1 also runs the unattended install under UEFI (another ~10 minutes).
+// Timings go to .cache/logs/iso/timings.txt.
+import { execa } from "execa";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLab, type Lab } from "../support/netlab.js";
+import { startVm, type Vm } from "../support/qemu.js";
+import { createSparseImage, GiB } from "../support/images.js";
+
+const repo = path.resolve(import.meta.dirname, "../..");
+const iso = path.join(repo, "build/pairboot.iso");
+const logDir = path.join(repo, ".cache/logs/iso");
+const isRoot = process.getuid?.() === 0;
+const haveQemu = existsSync("/usr/bin/qemu-system-x86_64");
+const full = process.env.PAIRBOOT_ISO_FULL === "1";
+const MACS = ["52:54:00:00:0a:01", "52:54:00:00:0a:02", "52:54:00:00:0a:03"];
+
+function timing(what: string, ms: number): void {
+  mkdirSync(logDir, { recursive: true });
+  appendFileSync(
+    path.join(logDir, "timings.txt"),
+    `${new Date().toISOString()} ${what}: ${Math.round(ms / 1000)} s\n`,
+  );
+}
+
+async function pairboot(args: string[]): Promise<string> {
+  const r = await execa("node", [path.join(repo, "bin/pairboot.js"), ...args], { all: true, reject: false });
+  if (r.exitCode !== 0) throw new Error(`pairboot ${args.join(" ")} failed (${r.exitCode}):\n${r.all}`);
+  return r.all ?? "";
+}
+
+describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
+  let tmp: string;
+  let lab: Lab | undefined;
+  const vms: Vm[] = [];
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    // Cached: re-bundles and re-runs grub-mkrescue; the root filesystem, layers and initrd are reused.
+    await execa("bash", [path.join(repo, "scripts/build-iso.sh")], {
+      stdio: "inherit",
+      timeout: 45 * 60_000,
+    });
+    timing("build-iso.sh", Date.now() - t0);
+    tmp = await mkdtemp(path.join(os.tmpdir(), "pb-iso-"));
+    lab = await createLab("iso");
+    await lab.addBridge("sw");
+    for (let i = 0; i < MACS.length; i++) await lab.addTap(`t${i}`, "sw");
+  }, 50 * 60_000);
+
+  afterAll(async () => {
+    for (const vm of vms) await vm.cleanup();
+    await lab?.destroy();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  async function boot(name: string, image: string, firmware: "bios" | "uefi", disk?: string): Promise<Vm> {
+    const vm = await startVm({
+      name,
+      firmware,
+      memoryMiB: 2048,
+      logDir,
+      netns: lab?.netns,
+      nics: MACS.map((mac, i) => ({ mac, tap: `t${i}` })),
+      disks: [
+        // The disk first in the boot order: blank, the firmware falls through to the disc.
+        ...(disk ? [{ path: disk, interface: "sata" as const, bootIndex: 0 }] : []),
+        { path: image, interface: "cdrom" as const, bootIndex: 1 },
+      ],
+    });
+    vms.push(vm);
+    return vm;
+  }
+
+  it("without an answer, the wizard's first screen appears on the serial console (UEFI)", async () => {
+    const image = path.join(tmp, "serial.iso");
+    await pairboot(["iso", "embed", "--default", "serial", "--timeout", "1", iso, image]);
+    const vm = await boot("iso-wizard-uefi", image, "uefi");
+    await vm.console.waitFor(/pairboot wizard - start/, 15 * 60_000);
+    timing("UEFI power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
+    await vm.console.waitFor(/Install node A on this machine/, 60_000);
+    await vm.powerOff();
+  });
+
+  async function unattended(firmware: "bios" | "uefi"): Promise<void> {
+    const answer = path.join(tmp, `answer-${firmware}.yaml`);
+    copyFileSync(path.join(repo, "examples/seed.yaml"), answer);
+    const image = path.join(tmp, `auto-${firmware}.iso`);
+    const out = await pairboot([
+      "iso",
+      "embed",
+      "--answer",
+      answer,
+      "--args",
+      "pairboot.auto=1",
+      "--default",
+      "serial",
+      "--timeout",
+      "1",
+      iso,
+      image,
+    ]);
+    expect(out).toContain("/pairboot/answer.yaml");
+    const disk = path.join(tmp, `disk-${firmware}.raw`);
+    await createSparseImage(disk, 12 * GiB);
+    const vm = await boot(`iso-auto-${firmware}`, image, firmware, disk);
+    await vm.console.waitFor(/unattended install/, 15 * 60_000);
+    timing(`${firmware}: power-on to the install summary`, Date.now() - vm.startedAt);
+    await vm.console.waitFor(/this node +node-a/, 30_000);
+    await vm.console.waitFor(/installing: pairboot\.auto=1 is on the kernel command line/, 60_000);
+    const t1 = Date.now();
+    await vm.console.waitFor(/node-a installed on \/dev\/sd[a-z]/, 40 * 60_000);
+    timing(`${firmware}: unattended install`, Date.now() - t1);
+    await vm.console.waitFor(/rebooting from the installed disk/, 60_000);
+    const t2 = Date.now();
+    await vm.console.waitFor(/node-a login:/, 10 * 60_000);
+    timing(`${firmware}: reboot to the installed node's login prompt`, Date.now() - t2);
+    await vm.powerOff();
+  }
+
+  it("with an embedded answer and pairboot.auto=1, installs node-a unattended and boots it (BIOS)", async () => {
+    await unattended("bios");
+  });
+
+  it.skipIf(!full)("the same under UEFI (PAIRBOOT_ISO_FULL=1)", async () => {
+    await unattended("uefi");
+  });
+});
