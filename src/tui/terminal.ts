@@ -19,9 +19,10 @@ export function fixWindowSize(output: TerminalStreams["output"]): boolean {
   return true;
 }
 
-// A tail that may be the start of an escape sequence still on its way: ESC, ESC [ params, ESC O.
+// A tail that may be the start of an escape sequence still on its way: ESC, ESC [ params, ESC O, and
+// the Linux console's function keys (ESC [ [ A is F1).
 // eslint-disable-next-line no-control-regex -- matching the escape character is the point
-const INCOMPLETE = /\x1b(\[[0-9;?]*|O)?$/;
+const INCOMPLETE = /\x1b(\[\[?[0-9;?]*|O)?$/;
 
 /**
  * blessed parses each input chunk on its own: an arrow key split across two reads on a slow serial line

@@ -45,6 +45,12 @@ describe("keys on every screen", () => {
     expect(await vt.text()).toContain("Esc              back one screen");
   });
 
+  it("knows the Linux console's own F1 sequence", async () => {
+    vt = await openVt({ terminal: "linux" });
+    await vt.press("\x1b[[A");
+    expect(await vt.text()).toContain("Esc              back one screen");
+  });
+
   it("types q and ? into a text field instead of quitting", async () => {
     vt = await openVt();
     await vt.press(KEY.enter, KEY.enter);
@@ -121,6 +127,16 @@ describe("serial input", () => {
     tty.write("~c");
     await tick(5);
     expect(chunks).toEqual(["ab", "\x1b[6~c"]);
+  });
+
+  it("holds the Linux console's F1 (ESC [ [ A) cut after its second bracket", async () => {
+    const tty = new PassThrough();
+    const chunks = collect(coalesceEscapes(tty, 40));
+    tty.write("\x1b[[");
+    await tick(5);
+    tty.write("A");
+    await tick(5);
+    expect(chunks).toEqual(["\x1b[[A"]);
   });
 
   it("gives a serial console that reports 0x0 an 80x24 window", () => {
