@@ -39,7 +39,7 @@ sed "s|disk: { model: \"QEMU HARDDISK\*\", min_size: 8GiB }|disk: { path: $loopA
   "$repo/examples/seed.yaml" >"$work/answer.yaml"
 echo "bench-install: A. pairboot install onto $loopA"
 t0=$(date +%s.%N)
-"$repo/node_modules/.bin/tsx" "$repo/src/cli/main.ts" install --answer "$work/answer.yaml" --node node-a \
+node "$repo/bin/pairboot.js" install --answer "$work/answer.yaml" --node node-a \
   --disk "$loopA" --source "$repo/.cache/rootfs" --restart >"$work/a.out" 2>&1 ||
   { tail -n 30 "$work/a.out"; exit 1; }
 tA=$(echo "$(date +%s.%N) - $t0" | bc)

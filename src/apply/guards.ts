@@ -56,7 +56,16 @@ export async function releaseLeftoverMounts(target: string, dryRun: boolean): Pr
       );
     }
   }
-  if (!dryRun) await execa("umount", ["-R", target]);
+  if (!dryRun) {
+    const r = await execa("umount", ["-R", target], { reject: false, all: true });
+    if (r.exitCode !== 0) {
+      // A killed pairboot leaves its copy (its own process group) running until that finishes.
+      throw new InstallRefused(
+        `${target} is left mounted by an interrupted run and cannot be released yet (${r.all.trim()}): ` +
+          `a command of that run may still be working on it (see: fuser -vm ${target}). Wait for it or stop it, then run again.`,
+      );
+    }
+  }
   return under.map((m) => m.target);
 }
 

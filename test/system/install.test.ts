@@ -20,8 +20,8 @@ import { startVm, type Vm } from "../support/qemu.js";
 
 const REPO = process.cwd();
 const ROOTFS = join(REPO, ".cache/rootfs");
-const TSX = join(REPO, "node_modules/.bin/tsx");
-const CLI = join(REPO, "src/cli/main.ts");
+// The command a user runs: one process (tsx registered in-process), so a signal reaches pairboot itself.
+const CLI = join(REPO, "bin/pairboot.js");
 const TARGET = "/run/pairboot/target";
 
 let dir = "";
@@ -48,7 +48,11 @@ async function answer(name: string, edit: (doc: Record<string, unknown>) => void
 }
 
 async function cli(args: string[], opts: { timeoutMs?: number } = {}) {
-  return execa(TSX, [CLI, ...args], { reject: false, all: true, timeout: opts.timeoutMs ?? 900_000 });
+  return execa(process.execPath, [CLI, ...args], {
+    reject: false,
+    all: true,
+    timeout: opts.timeoutMs ?? 900_000,
+  });
 }
 
 /** Hash of what a refusal must leave alone: the first and last MiB of the disk and its partition table. */
@@ -218,7 +222,7 @@ describe("install, interrupted and resumed", () => {
   it("stops cleanly when killed during the copy, leaving nothing mounted", async () => {
     seedPath = await answer("seed");
     const child = execa(
-      TSX,
+      process.execPath,
       [CLI, "install", "--answer", seedPath, "--node", "node-a", "--disk", loop.dev, "--source", ROOTFS],
       {
         reject: false,
