@@ -257,6 +257,9 @@ function loadBody(state: WizardState, theme: Theme, size: Size): string[] {
     ),
     "",
     `  ${fit("Answer file", LABEL_W)} ${theme.selected(`[${fitTail(state.loadPath, size.cols - LABEL_W - 8)}]`)}`,
+    "",
+    // A YAML error names file:line:col and is longer than the status line: show all of it here.
+    ...(state.message?.kind === "error" ? errorLines(theme, state.message.text.split("; "), size, 2) : []),
   ];
 }
 

@@ -1,5 +1,8 @@
 // An answer file pre-fills every screen; the user walks through, changes one value, and the engine gets
 // the file's values with that one change.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadAnswerFile } from "../../src/answer/load.js";
 import { readAnswerObject } from "../../src/tui/answer-io.js";
@@ -97,5 +100,19 @@ describe("a pre-filled answer file", () => {
     const screen = await vt.until((t) => t.includes("Could not load"));
     expect(screen).toContain("Could not load /nonexistent/answer.yaml: ENOENT");
     expect(screen).toContain("load an answer file");
+  });
+
+  it("shows where a file that is not YAML breaks, with file, line and column", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pairboot-tui-bad-"));
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "version: 1\ncluster: {name: nfs1\nnodes: [\n");
+    vt = await openVt({ loadAnswer: (path) => readAnswerObject(path) });
+    await vt.press(KEY.down, KEY.down, KEY.down, KEY.enter);
+    await vt.type(bad);
+    await vt.press(KEY.enter);
+    const screen = await vt.until((t) => t.includes("Could not load"));
+    expect(screen).toContain(`! Could not load ${bad}:`);
+    expect(screen).toContain(`${bad}:2:10: this '{' is never closed`);
+    expect(vt.handle.state().screen).toBe("load");
   });
 });
