@@ -3,7 +3,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadAnswerFile } from "../../src/answer/load.js";
-import { KEY, openVt, type Vt, seedAnswer } from "./tui-vt.js";
+import { planNode } from "../../src/plan/plan.js";
+import { KEY, fixture, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
@@ -113,6 +114,14 @@ describe("installing node A", () => {
     expect(spec.service.ip).toBe("192.168.42.42/24");
     expect(spec.time.servers).toEqual(["192.168.42.254", "ntp.example.org"]);
     expect(spec.access.root_password_hash).toBe(`$6$testsalt$${Buffer.from("hunter22").toString("hex")}`);
+
+    // The engine's planner, given what the wizard handed over, picks the same disk on this machine.
+    const planned = planNode(spec, call!.opts.nodeName, fixture("node-a"), {
+      source: { kind: "dir", path: "/run/live/rootfs/filesystem.squashfs" },
+      disk: call!.opts.diskPath,
+      answerPath: call!.opts.answerPath,
+    });
+    expect(planned.ok ? planned.plan.disk.path : planned.message).toBe("/dev/sda");
 
     // The answer was saved before the engine ran, privately, and replays to the same spec.
     const saved = call!.opts.answerPath;
