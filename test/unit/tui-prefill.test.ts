@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadAnswerFile } from "../../src/answer/load.js";
 import { readAnswerObject } from "../../src/tui/answer-io.js";
-import { KEY, openVt, type Vt, seedAnswer } from "./tui-vt.js";
+import { KEY, fixture, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
@@ -69,6 +69,19 @@ describe("a pre-filled answer file", () => {
     // The seed has no secrets: the wizard made them once, and they are in the saved file.
     expect(spec?.drbd.shared_secret).toMatch(/^test-secret-/);
     expect(spec?.heartbeat.authkey).toMatch(/^test-secret-/);
+  });
+
+  it("opens the disk screen on the disk the answer picks", async () => {
+    const answer = await seedAnswer();
+    const nodes = answer.nodes as Record<string, unknown>[];
+    nodes[0] = { ...nodes[0], disk: { serial: "QM00002" } };
+    vt = await openVt({ facts: fixture("two-equal-disks"), answer: { path: "answer.yaml", object: answer } });
+    await vt.press(KEY.enter);
+    const y = await vt.rowOf("sdb      20.0 GiB");
+    expect(((await vt.lines())[y] ?? "").startsWith("│*")).toBe(true);
+    expect((await vt.cell(5, y)).isInverse() || (await vt.cell(5, y)).getBgColor() > 0).toBeTruthy();
+    await vt.press(KEY.enter);
+    expect(await vt.text()).toContain("sdb chosen.");
   });
 
   it("loads an answer file from the start screen and pre-fills from it", async () => {

@@ -459,7 +459,14 @@ function onStart(state: WizardState, key: Key): Step {
     if (!r.ok) return { state: { ...state, message: { kind: "error", text: r.message } }, effects: [] };
     return { state: go({ ...state, mode: "receive" }, "receive"), effects: [] };
   }
-  return { state: go({ ...state, mode: "install" }, "disk"), effects: [] };
+  return { state: go(onChosenDisk({ ...state, mode: "install" }), "disk"), effects: [] };
+}
+
+/** The disk screen opens with the cursor on the disk already chosen (from an answer file), if any. */
+function onChosenDisk(state: WizardState): WizardState {
+  if (state.cursor.disk !== undefined) return state;
+  const i = state.facts.disks.findIndex((d) => d.name === state.draft.disk);
+  return i > 0 ? withCursor(state, i, "disk") : state;
 }
 
 function onLoad(state: WizardState, key: Key): Step {
@@ -804,7 +811,7 @@ export function answerLoaded(
   secret?: () => string,
 ): WizardState {
   const draft = createDraft(state.facts, object, secret);
-  return {
+  return onChosenDisk({
     ...state,
     draft,
     answerSource: path,
@@ -812,7 +819,7 @@ export function answerLoaded(
     screen: "disk",
     cursor: {},
     message: { kind: "info", text: `Pre-filled from ${path}: review each screen and change what you need.` },
-  };
+  });
 }
 
 export function sendListening(state: WizardState, code: string, port: number): WizardState {
