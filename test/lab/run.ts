@@ -12,7 +12,9 @@
 //      clocks;
 //   5. build/lab/report.md and report.json, serial logs in build/lab/logs; exit 1 when a check failed.
 //
-// Options: --keep (leave the disk images in .cache/lab/), --no-faults (stop after the steady-state checks).
+// Options: --no-faults (stop after the steady-state checks); for working on the lab itself: --keep (keep this
+// run's disk images, and copies of the freshly installed ones in .cache/lab/pristine), --reuse (boot those
+// copies instead of installing again).
 // The disks are prepared in prepareDisks(); booting from the live ISO with an embedded answer replaces that
 // one function (boot the ISO on each VM, wait for the unattended install to power off, then boot the disk).
 import { execa } from "execa";
@@ -52,6 +54,7 @@ const CLI = path.join(repo, "src/cli/main.ts");
 const args = new Set(process.argv.slice(2));
 const KEEP = args.has("--keep");
 const FAULTS = !args.has("--no-faults");
+const REUSE = args.has("--reuse");
 
 const PASSWORD = "pairboot-lab";
 const VIP = "192.168.42.42";
@@ -60,6 +63,11 @@ const CLIENT_IP = "192.168.42.10";
 const EXPORT = "/data/export";
 const SERVER_MEM = 1024;
 const CLIENT_MEM = 512;
+// The harness's default "-cpu max,svm=off" breaks these guests under TCG here: /proc/self/mountinfo shows
+// mangled mount points, so systemd fails every API mount with result 'protocol' and udevd cannot set up its
+// namespace (seen on node-a, and in the harness's own vmtest log). Plain "max" boots cleanly; QEMU takes
+// the last -cpu given.
+const CPU_ARGS = ["-cpu", "max"];
 
 interface NodeDef {
   name: "node-a" | "node-b";
@@ -152,6 +160,16 @@ interface Disks {
 async function prepareDisks(): Promise<Disks> {
   const a = path.join(work, "node-a.raw");
   const b = path.join(work, "node-b.raw");
+  const pristine = path.join(cacheDir, "pristine");
+  if (REUSE && existsSync(path.join(pristine, "node-b.raw"))) {
+    // Developer shortcut: the disks a previous --keep run installed, before their first boot.
+    report.note(
+      "--reuse: booting the disks installed by an earlier run (.cache/lab/pristine), no install or clone",
+    );
+    for (const n of ["node-a.raw", "node-b.raw"])
+      await execa("cp", ["--sparse=always", path.join(pristine, n), work]);
+    return { a, b, answer: path.join(pristine, "lab-answer.yaml") };
+  }
   await createSparseImage(a, 8 * GiB);
   await createSparseImage(b, 8 * GiB);
   const la = await attachLoop(a);
@@ -220,6 +238,7 @@ async function prepareDisks(): Promise<Disks> {
         `clone receive failed (${lastLine(r.out)}); node B was installed with 'pairboot install --node node-b' instead so the remaining checks could run`,
       );
       const t1 = Date.now();
+      // --restart: the failed receive left B's disk with its "incomplete" partition table.
       const i = await cli([
         "install",
         "--answer",
@@ -231,6 +250,7 @@ async function prepareDisks(): Promise<Disks> {
         "--source",
         rootfsDir,
         "--yes",
+        "--restart",
       ]);
       writeFileSync(path.join(logDir, "install-node-b.log"), i.out);
       report.check(
@@ -245,6 +265,10 @@ async function prepareDisks(): Promise<Disks> {
     }
   });
   for (const l of loops.splice(0)) await l.detach();
+  if (KEEP) {
+    mkdirSync(pristine, { recursive: true });
+    for (const f of [a, b, answer]) await execa("cp", ["--sparse=always", f, pristine]);
+  }
   return { a, b, answer };
 }
 
@@ -411,6 +435,7 @@ async function startServer(n: NodeDef, disk: string, share: string): Promise<Vm>
     netns: lab?.netns,
     logDir,
     shares: [{ path: share, tag: "pbshare", readOnly: true }],
+    extraArgs: CPU_ARGS,
   });
   vms.set(n.name, vm);
   return vm;
@@ -469,6 +494,25 @@ async function capture(vm: Vm, tag: string): Promise<void> {
     const r = await vm.console.run(cmd, 30_000);
     writeFileSync(path.join(captureDir, `${vm.name}-${tag}-${name}.txt`), r.out + "\n");
   }
+}
+
+/** When a check fails: what the node's services say, into captures/diag-NODE-TAG.txt. */
+async function diag(vm: Vm, tag: string): Promise<void> {
+  const cmds = [
+    "cat /proc/drbd",
+    "systemctl --no-pager --failed",
+    "systemctl --no-pager status pairboot-firstboot-prepare pairboot-firstboot-seed drbd heartbeat nfs-server | cat",
+    "journalctl -b --no-pager -o short-monotonic -u pairboot-firstboot-prepare -u pairboot-firstboot-seed -u drbd -u heartbeat | tail -n 80",
+    "tail -n 80 /var/log/ha-log /var/log/ha-debug 2>/dev/null; journalctl -b --no-pager -t heartbeat -t ResourceManager | tail -n 60",
+    "ip -o -4 addr show",
+    "dmesg | grep -iE 'drbd|bond' | tail -n 40",
+  ];
+  let out = "";
+  for (const c of cmds) {
+    const r = await vm.console.run(c, 60_000).catch((e: unknown) => ({ rc: -1, out: String(e) }));
+    out += `### ${c} (rc ${r.rc})\n${r.out}\n\n`;
+  }
+  writeFileSync(path.join(captureDir, `diag-${vm.name}-${tag}.txt`), out);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -551,6 +595,7 @@ async function main(): Promise<void> {
     kernel: kb.kernel,
     initrd: kb.initrd,
     append: "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 quiet",
+    extraArgs: CPU_ARGS,
   });
   vms.set("client", c);
 
@@ -567,6 +612,7 @@ async function main(): Promise<void> {
         : "not within 600 s",
       served ? since : undefined,
     );
+    if (!served) await Promise.all([diag(a, "ha-up"), diag(b, "ha-up")]);
     const bServes = await holdsVip(b);
     report.check(
       "b-passive",
@@ -941,13 +987,16 @@ async function cleanup(): Promise<void> {
   if (!KEEP) rmSync(work, { recursive: true, force: true });
 }
 
+// One cleanup, whoever asks first (a signal or the end of main); the other waits for the same one.
+let cleaning: Promise<void> | undefined;
+const cleanupOnce = () => (cleaning ??= cleanup());
 let stopping = false;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
     log(`${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
+    void cleanupOnce().finally(() => process.exit(130));
   });
 }
 
@@ -959,7 +1008,7 @@ try {
   error = (e as Error).message;
   console.error(`[lab] stopped: ${(e as Error).stack ?? error}`);
 } finally {
-  await cleanup();
+  await cleanupOnce();
 }
 const total = secs(Date.now() - started) + (Number(process.env.PAIRBOOT_LAB_PREP_SECONDS) || 0);
 report.write(path.join(outDir, "report.md"), path.join(outDir, "report.json"), {
