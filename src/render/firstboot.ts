@@ -21,6 +21,15 @@ function script(spec: ClusterSpec): string {
   const preferred = spec.nodes[0]?.name ?? "";
   const mount = spec.storage.data_mount;
   const exportDirs = spec.nfs.exports.map((e) => `"${e.path}"`).join(" ");
+  // all_squash maps every client to the anonymous user (anonuid/anongid, default 65534), who must own a new
+  // export directory or no client can write to it.
+  const exportOwners = spec.nfs.exports
+    .map((e) => {
+      if (!e.options.includes("all_squash")) return `""`;
+      const opt = (k: string) => e.options.find((o) => o.startsWith(`${k}=`))?.split("=")[1] ?? "65534";
+      return `"${opt("anonuid")}:${opt("anongid")}"`;
+    })
+    .join(" ");
   const mkfs =
     spec.storage.data_fs === "xfs" ? "mkfs.xfs -q -L pairboot-data" : "mkfs.ext4 -q -L pairboot-data";
   return `#!/bin/bash
@@ -37,6 +46,7 @@ PREFERRED=${preferred}
 STATE=${STATE_DIR}
 PEER_WAIT=${PEER_WAIT_SECONDS}
 EXPORT_DIRS=(${exportDirs})
+EXPORT_OWNERS=(${exportOwners})
 
 log() { echo "pairboot-firstboot: $*"; }
 
@@ -97,8 +107,12 @@ seed_preferred() {
     cp -a /var/lib/nfs/. "$NFS_STATE/"
     log "seeded NFS state into $NFS_STATE"
   fi
-  for dir in "\${EXPORT_DIRS[@]}"; do
+  local i dir
+  for i in "\${!EXPORT_DIRS[@]}"; do
+    dir=\${EXPORT_DIRS[$i]}
+    [ -d "$dir" ] && continue
     mkdir -p "$dir"
+    if [ -n "\${EXPORT_OWNERS[$i]}" ]; then chown "\${EXPORT_OWNERS[$i]}" "$dir"; fi
   done
   umount "$MNT"
   drbdadm secondary "$RES"
