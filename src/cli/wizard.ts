@@ -1,6 +1,7 @@
 // `pairboot wizard`: the guided setup on the console or a serial line. It edits an answer file and hands
 // the finished spec to the install engine; `--demo` runs it on a recorded machine with a simulated engine
 // that touches nothing.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +20,8 @@ const USAGE = `usage: pairboot wizard [--demo] [--hardware FACTS.json] [--answer
 
   --demo            run on a recorded machine with a simulated engine: nothing is written
                     anywhere except the answer file, saved to a temp path shown at the end
-  --hardware FILE   the recorded machine for --demo (default: test/fixtures/hardware/node-a.json)
+  --hardware FILE   the recorded machine for --demo (default: test/fixtures/hardware/node-a.json,
+                    or a built-in made-up server where the fixtures are not installed)
   --answer FILE     pre-fill every screen from this answer file
   --term TERM       override $TERM (e.g. vt100 on a serial line that says otherwise)
 `;
@@ -53,6 +55,11 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function loadFacts(args: Args): Promise<HardwareFacts> {
+  if (args.demo && !args.hardware && !existsSync(DEMO_HARDWARE)) {
+    // The live image carries no test fixtures: demo on the built-in made-up server instead.
+    const { DEMO_MACHINE } = await import("../tui/demo/machine.js");
+    return DEMO_MACHINE;
+  }
   if (args.demo || args.hardware) {
     const path = args.hardware ?? DEMO_HARDWARE;
     try {
