@@ -74,9 +74,7 @@ export async function makeSourceDisk(
   const layout = partitionLayout({ storage: { os_size: 5 * GiB } } as ClusterSpec);
   await execa("sfdisk", ["--quiet", dev], { input: sfdiskScript(layout) });
   await sh(`partx -u ${dev} || true; for i in 1 2 3 4; do test -b ${part(dev, 4)} && break; sleep 0.2; done`);
-  await sh(
-    `mkfs.vfat -F 32 -n PBESP ${part(dev, 2)} >/dev/null && mkfs.ext4 -q -F -L pairboot-os ${part(dev, 3)}`,
-  );
+  await sh(`mkfs.vfat -F 32 -n PBESP ${part(dev, 2)} >/dev/null`);
 
   // The host kernel has no vfat module: mtools writes the ESP without mounting it.
   await sh(`e=${part(dev, 2)}; head -c ${3 * MiB} /dev/urandom > ${disks.dir}/bootx64.efi
@@ -85,7 +83,11 @@ export async function makeSourceDisk(
     printf 'search --fs-uuid --set=root 1234\\nconfigfile /boot/grub/grub.cfg\\n' > ${disks.dir}/grub.cfg
     mcopy -i $e ${disks.dir}/grub.cfg ::/EFI/debian/grub.cfg`);
 
-  const os = await disks.mount(part(dev, 3));
+  // The OS tree is built in a staging directory and written by mkfs.ext4 -d, never mounted: on a shared
+  // host a mount can be copied into another process's mount namespace, which then keeps the filesystem
+  // "in use" (unclean) after our umount, and partclone refuses it.
+  const os = join(disks.dir, "os-tree");
+  await sh(`mkdir -p ${os}`);
   const big = payload === "full";
   await sh(`cd ${os}
     mkdir -p etc/pairboot usr/share var/lib/heartbeat var/lib/dbus etc/ssh home/user data
@@ -116,7 +118,7 @@ export async function makeSourceDisk(
   seed.drbd = { ...(seed.drbd ?? {}), shared_secret: "TestDrbdSecret0123456789" };
   seed.heartbeat = { ...(seed.heartbeat ?? {}), authkey: "TestHeartbeatKey0123456789" };
   await writeFile(join(os, "etc/pairboot/answer.yaml"), YAML.stringify(seed), { mode: 0o600 });
-  await disks.umount(os);
+  await sh(`mkfs.ext4 -q -F -L pairboot-os -d ${os} ${part(dev, 3)} && rm -rf ${os}`);
   // The data partition holds a marker at its start, in the middle and at its end (where DRBD keeps
   // its metadata): none of it may reach node B.
   await sh(`d=${part(dev, 4)}; size=$(blockdev --getsize64 $d)
@@ -131,15 +133,35 @@ export async function makeSourceDisk(
  * number (block-level clones keep them), size, content, symlink target or xattr (ACLs included) differs.
  */
 export async function treeFingerprint(dev: string, disks: LoopDisks): Promise<string> {
-  const mnt = await disks.mount(dev, "-o ro");
-  try {
-    return await sh(`cd ${mnt}
+  const mnt = await mkdtemp(join(disks.dir, "fp-"));
+  // unshare -m: the read-only mount exists only for this shell, so it cannot leak into other namespaces.
+  const script = `mount -o ro ${dev} ${mnt} && cd ${mnt}
       find . -xdev -printf '%p %y %m %U:%G links=%n ino=%i size=%s target=%l mtime=%T@\\n' | sort
       find . -xdev -type f -print0 | sort -z | xargs -0 sha256sum
-      getfattr -R -h -d -m - --absolute-names . 2>/dev/null | sort`);
-  } finally {
-    await disks.umount(mnt);
-  }
+      getfattr -R -h -d -m - --absolute-names . 2>/dev/null | sort`;
+  const r = await execa(
+    "unshare",
+    ["-m", "--propagation", "private", "bash", "-euo", "pipefail", "-c", script],
+    {
+      env: { LC_ALL: "C" },
+      reject: false,
+    },
+  );
+  await rm(mnt, { recursive: true, force: true });
+  if (r.exitCode !== 0) throw new Error(`fingerprint of ${dev} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A file's content from an unmounted ext4 filesystem (mounted read-only in a private namespace), or null. */
+export async function readFsFile(dev: string, path: string, disks: LoopDisks): Promise<string | null> {
+  const mnt = await mkdtemp(join(disks.dir, "rd-"));
+  const r = await execa(
+    "unshare",
+    ["-m", "--propagation", "private", "bash", "-c", `mount -o ro ${dev} ${mnt} && cat ${join(mnt, path)}`],
+    { reject: false, encoding: "latin1", stripFinalNewline: false },
+  );
+  await rm(mnt, { recursive: true, force: true });
+  return r.exitCode === 0 ? r.stdout : null;
 }
 
 /** The ESP's files and their contents, read with mtools. */

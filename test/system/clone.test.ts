@@ -4,7 +4,7 @@
 // source mounted read-write.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa, type ResultPromise } from "execa";
-import { copyFile, open, readFile, stat, writeFile } from "node:fs/promises";
+import { copyFile, open, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSfdiskDump } from "../../src/clone/layout.js";
@@ -15,6 +15,7 @@ import {
   makeSourceDisk,
   Netns,
   part,
+  readFsFile,
   sh,
   treeFingerprint,
 } from "./clone-fixture.js";
@@ -197,26 +198,20 @@ describe("pairboot clone", () => {
     expect(r.all).toMatch(/node B's identity written \(node-b\)/);
     const fsck = await execa("e2fsck", ["-fn", part(target, 3)], { reject: false });
     expect(fsck.exitCode, fsck.stdout).toBe(0);
-    const mnt = await disks.mount(part(target, 3), "-o ro");
-    const srcMnt = await disks.mount(part(source, 3), "-o ro");
-    try {
-      const read = (root: string, p: string) => readFile(join(root, p), "utf8").catch(() => null);
-      expect(await read(mnt, "etc/hostname")).toBe("node-b\n");
-      expect((await read(mnt, "etc/pairboot/node"))?.trim()).toBe("node-b");
-      expect(await read(mnt, "etc/machine-id")).toBe("uninitialized\n");
-      expect(await read(mnt, "var/lib/dbus/machine-id")).toBeNull();
-      expect(await read(mnt, "var/lib/heartbeat/hb_uuid")).toBeNull();
-      expect(await read(mnt, "etc/network/interfaces")).toMatch(/192\.168\.42\.2/);
-      expect(await read(mnt, "etc/systemd/network/10-pairboot-lan0.link")).toMatch(/52:54:00:00:0b:01/);
-      const keyB = await read(mnt, "etc/ssh/ssh_host_ed25519_key");
-      expect(keyB).toMatch(/BEGIN OPENSSH PRIVATE KEY/);
-      expect(keyB).not.toBe(await read(srcMnt, "etc/ssh/ssh_host_ed25519_key"));
-      // node A's files that are not identity are untouched
-      expect(await read(mnt, "home/user/random.bin")).toBe(await read(srcMnt, "home/user/random.bin"));
-    } finally {
-      await disks.umount(srcMnt);
-      await disks.umount(mnt);
-    }
+    const read = (dev: string, p: string) => readFsFile(dev, p, disks);
+    const [b, a] = [part(target, 3), part(source, 3)];
+    expect(await read(b, "etc/hostname")).toBe("node-b\n");
+    expect((await read(b, "etc/pairboot/node"))?.trim()).toBe("node-b");
+    expect(await read(b, "etc/machine-id")).toBe("uninitialized\n");
+    expect(await read(b, "var/lib/dbus/machine-id")).toBeNull();
+    expect(await read(b, "var/lib/heartbeat/hb_uuid")).toBeNull();
+    expect(await read(b, "etc/network/interfaces")).toMatch(/192\.168\.42\.2/);
+    expect(await read(b, "etc/systemd/network/10-pairboot-lan0.link")).toMatch(/52:54:00:00:0b:01/);
+    const keyB = await read(b, "etc/ssh/ssh_host_ed25519_key");
+    expect(keyB).toMatch(/BEGIN OPENSSH PRIVATE KEY/);
+    expect(keyB).not.toBe(await read(a, "etc/ssh/ssh_host_ed25519_key"));
+    // node A's files that are not identity are untouched
+    expect(await read(b, "home/user/random.bin")).toBe(await read(a, "home/user/random.bin"));
     // A's absolute /etc/resolv.conf symlink was replaced, not followed onto the host.
     await expect(stat("/run/pairboot-clone-test-escape")).rejects.toThrow();
     expect(await partitionTypes(target)).toMatch(/name="pairboot-os"/);
@@ -353,6 +348,23 @@ describe("pairboot clone", () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.all).toMatch(/damaged: the os section does not match its checksum/);
     expect(r.all).toMatch(/nothing was written to/);
+    expect(await allocatedBytes(target)).toBe(0);
+
+    // An image cut short (the copy to the stick was interrupted) is refused the same way.
+    const cut = join(disks.dir, "cut.pbimg");
+    await copyFile(image, cut);
+    await sh(`truncate -s ${Math.floor(size / 2)} ${cut}`);
+    const c = await pairboot(null, [
+      "clone",
+      "receive",
+      "--from-image",
+      cut,
+      "--disk",
+      target,
+      "--keep-identity",
+    ]);
+    expect(c.exitCode).not.toBe(0);
+    expect(c.all).toMatch(/not a complete pairboot image: its end marker is missing/);
     expect(await allocatedBytes(target)).toBe(0);
   });
 
