@@ -235,17 +235,19 @@ export async function runInstall(
           const now = Date.now();
           if (now - lastEmit < 500) return;
           lastEmit = now;
-          void usedBytes(plan.target).then((used) => {
-            if (!meter) return;
-            const progress = meter.sample(used);
-            const text = describeCopy(progress);
-            if (!quiet) emit({ type: "copy", id: step.id, progress, text });
-            const tenth = Math.floor(progress.fraction * 10);
-            if (tenth > lastLoggedTenth) {
-              lastLoggedTenth = tenth;
-              log.line(`  progress ${text}`);
-            }
-          });
+          void usedBytes(plan.target)
+            .then((used) => {
+              if (!meter) return;
+              const progress = meter.sample(used);
+              const text = describeCopy(progress);
+              if (!quiet) emit({ type: "copy", id: step.id, progress, text });
+              const tenth = Math.floor(progress.fraction * 10);
+              if (tenth > lastLoggedTenth) {
+                lastLoggedTenth = tenth;
+                log.line(`  progress ${text}`);
+              }
+            })
+            .catch(() => undefined); // the target may be gone by the time statfs answers
           return;
         }
         log.line(`  ${line}`);
