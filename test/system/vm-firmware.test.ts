@@ -5,8 +5,8 @@
 // startVm({ firmware }) boots a disk and that the guest sees the firmware it should.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { open, rm } from "node:fs/promises";
 import path from "node:path";
 import { startVm, type Vm } from "../support/qemu.js";
 import {
@@ -15,8 +15,6 @@ import {
   injectFiles,
   makeExt4FromDir,
   makeFatImage,
-  withLoop,
-  withMount,
   GiB,
   MiB,
   PartType,
@@ -46,6 +44,43 @@ function grubCfg(kernelVersion: string): string {
     "}",
     "",
   ].join("\n");
+}
+
+const BIOS_MODULES = [
+  "biosdisk",
+  "part_gpt",
+  "ext2",
+  "search",
+  "search_label",
+  "configfile",
+  "normal",
+  "linux",
+  "serial",
+  "terminal",
+  "echo",
+  "test",
+];
+const BOOT_IMG = "/usr/lib/grub/i386-pc/boot.img";
+
+/**
+ * Puts GRUB's i386-pc boot code on a raw disk image: boot.img's code into the MBR (bytes 0-439;
+ * the disk signature and the protective partition table after it stay) pointing at core.img's
+ * first sector, and core.img at `coreLba`, its diskboot blocklist pointing at its own second
+ * sector. The same fields grub-bios-setup writes.
+ */
+async function installBiosGrub(disk: string, corePath: string, coreLba: number): Promise<void> {
+  const boot = readFileSync(BOOT_IMG);
+  const core = readFileSync(corePath);
+  if (core.length > 1024 * 1024) throw new Error("core.img does not fit in the BIOS boot partition");
+  boot.writeBigUInt64LE(BigInt(coreLba), 0x5c); // GRUB_BOOT_MACHINE_KERNEL_SECTOR
+  core.writeBigUInt64LE(BigInt(coreLba + 1), 0x200 - 12); // diskboot blocklist: start sector
+  const fh = await open(disk, "r+");
+  try {
+    await fh.write(boot, 0, 440, 0);
+    await fh.write(core, 0, core.length, coreLba * 512);
+  } finally {
+    await fh.close();
+  }
 }
 
 beforeAll(async () => {
@@ -85,11 +120,13 @@ beforeAll(async () => {
     ],
   );
 
-  // UEFI: one self-contained GRUB image whose embedded config finds the root and reads its grub.cfg.
+  // UEFI: one self-contained GRUB image whose embedded config finds the root and reads its
+  // grub.cfg. $prefix stays on the image's memdisk, where all modules are (set it to the root
+  // filesystem and GRUB looks for x86_64-efi/*.mod there and stops at a grub> prompt).
   const stub = path.join(work, "stub.cfg");
   writeFileSync(
     stub,
-    `search --no-floppy --label ${label} --set=root\nset prefix=($root)/boot/grub\nconfigfile ($root)/boot/grub/grub.cfg\n`,
+    `search --no-floppy --label ${label} --set=root\nconfigfile ($root)/boot/grub/grub.cfg\n`,
   );
   const efi = path.join(work, "BOOTX64.EFI");
   await execa("grub-mkstandalone", [
@@ -107,29 +144,20 @@ beforeAll(async () => {
   await makeFatImage(esp, 64 * MiB, { "/EFI/BOOT/BOOTX64.EFI": efi });
 
   disk = path.join(work, "disk.raw");
-  await assembleGptDisk(disk, 2 * GiB + 70 * MiB, [
+  const [biosPart] = await assembleGptDisk(disk, 2 * GiB + 70 * MiB, [
     { name: "bios", sizeBytes: MiB, type: PartType.biosBoot },
     { name: "esp", sizeBytes: 64 * MiB, type: PartType.esp, content: esp },
     { name: "root", content: rootImg },
   ]);
   await rm(rootImg);
+  if (!biosPart) throw new Error("no BIOS boot partition");
 
-  // BIOS: the rootfs's own grub-install (host and rootfs are both bookworm) on a loop device,
-  // core.img into the BIOS boot partition, modules into the root filesystem's /boot/grub.
-  const grubInstall = path.join(r.dir, "usr/sbin/grub-install");
-  await withLoop(disk, async (loop) => {
-    const rootPart = loop.partitions[2];
-    if (!rootPart) throw new Error(`no partition 3 on ${loop.dev}: ${loop.partitions.join(" ")}`);
-    await withMount(rootPart, async (mnt) => {
-      await execa(grubInstall, [
-        "--target=i386-pc",
-        `--directory=${path.join(r.dir, "usr/lib/grub/i386-pc")}`,
-        `--boot-directory=${path.join(mnt, "boot")}`,
-        "--modules=part_gpt ext2",
-        loop.dev,
-      ]);
-    });
-  });
+  // BIOS: what grub-bios-setup does, by hand, because grub-install cannot map loop-device
+  // partitions to GRUB drives ("cannot find a GRUB drive for /dev/loop0p3"). core.img (with
+  // diskboot.img in front) goes into the BIOS boot partition, boot.img's code into the MBR.
+  const core = path.join(work, "core.img");
+  await execa("grub-mkimage", ["-O", "i386-pc", "-o", core, "-c", stub, "-p", "/boot/grub", ...BIOS_MODULES]);
+  await installBiosGrub(disk, core, biosPart.startBytes / 512);
   log(`firmware test disk built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }, 1_500_000);
 
