@@ -36,6 +36,18 @@ export async function deriveSessionKeys(code: string, saltHex: string): Promise<
   };
 }
 
+/**
+ * The keys of one session: the control-channel MAC key and the bulk encryption key are bound to both
+ * ends' nonces, so each run of a clone, even with a fixed code, gets fresh keys from both sides.
+ */
+export function bindSession(keys: SessionKeys, nonceA: string, nonceB: string): SessionKeys {
+  return {
+    auth: keys.auth,
+    mac: hmac(keys.mac, "session", nonceA, nonceB),
+    encHex: hmac(Buffer.from(keys.encHex, "hex"), "session", nonceA, nonceB).toString("hex"),
+  };
+}
+
 /** What each side sends to prove it knows the code; the role makes A's proof useless as B's. */
 export function handshakeProof(
   keys: SessionKeys,

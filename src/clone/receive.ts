@@ -20,7 +20,7 @@ import {
   type SectionDigest,
   type Trailer,
 } from "./format.js";
-import { dataToken, deriveSessionKeys, handshakeProof, randomHex, sameHex } from "./keys.js";
+import { bindSession, dataToken, deriveSessionKeys, handshakeProof, randomHex, sameHex } from "./keys.js";
 import { hashRangeScript, runPipeline } from "./pipeline.js";
 import { consoleReporter, sectionSummary, type Reporter } from "./report.js";
 import {
@@ -250,11 +250,12 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
     ) {
       throw new NothingWritten("the other end could not prove it knows the pairing code; it is not node A");
     }
-    channel.authenticate(keys);
+    const session = bindSession(keys, nonceA, nonceB);
+    channel.authenticate(session);
     reporter.info(`paired with node A at ${opts.host}:${opts.port}`);
     const hdr = await channel.expect("header", 60_000, "the clone header");
     const header = parseHeader(JSON.stringify(hdr.header));
-    const session = String(hdr.session);
+    const sessionId = String(hdr.session);
     let target: PreparedTarget;
     try {
       target = await checkTarget(opts.disk, header);
@@ -278,7 +279,10 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
             partitionOf(header, section.role, nodes),
             { kind: "tcp", host: opts.host, port: opts.port },
             {
-              env: { PB_ENC_KEY: keys.encHex, PB_DATA_TOKEN: dataToken(keys, session, section.role) },
+              env: {
+                PB_ENC_KEY: session.encHex,
+                PB_DATA_TOKEN: dataToken(session, sessionId, section.role),
+              },
               onStderr: progress.onStderr,
             },
           );

@@ -17,6 +17,7 @@ import {
   type SectionInfo,
 } from "./format.js";
 import {
+  bindSession,
   dataToken,
   deriveSessionKeys,
   handshakeProof,
@@ -221,6 +222,7 @@ export async function sendOverNetwork(
           continue;
         }
         channel.send({ t: "welcome", proof: handshakeProof(keys, "sender", nonceA, nonceB) });
+        keys = bindSession(keys, nonceA, nonceB);
         channel.authenticate(keys);
       } catch (err) {
         if ((err as Error).message.startsWith("too many")) throw err;

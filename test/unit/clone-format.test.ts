@@ -11,7 +11,7 @@ import {
   parseHeader,
   type CloneHeader,
 } from "../../src/clone/format.js";
-import { deriveSessionKeys, handshakeProof, messageMac, sameHex } from "../../src/clone/keys.js";
+import { bindSession, deriveSessionKeys, handshakeProof, messageMac, sameHex } from "../../src/clone/keys.js";
 import { lastCompletion, progressLine } from "../../src/clone/progress.js";
 
 const header: CloneHeader = {
@@ -80,6 +80,11 @@ describe("session keys", () => {
     expect(messageMac(a, "a2b", 0, "{}")).not.toBe(messageMac(a, "b2a", 0, "{}"));
     expect(messageMac(a, "a2b", 0, "{}")).not.toBe(messageMac(a, "a2b", 1, "{}"));
     expect(a.encHex).toMatch(/^[0-9a-f]{64}$/);
+    // Keys of a session depend on both ends' nonces: a fixed code still gives fresh keys each run.
+    const s1 = bindSession(a, "n1", "n2");
+    expect(bindSession(b, "n1", "n2")).toEqual(s1);
+    expect(bindSession(a, "n1", "n3").encHex).not.toBe(s1.encHex);
+    expect(bindSession(a, "n1", "n3").mac.equals(s1.mac)).toBe(false);
     expect(a.encHex).not.toBe(wrong.encHex);
   });
 });
