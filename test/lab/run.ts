@@ -101,8 +101,26 @@ const loops: Loop[] = [];
 const vms = new Map<string, Vm>();
 let chronyd: ReturnType<typeof execa> | undefined;
 
+// pairboot install/clone mount the target at the fixed /run/pairboot/target and, with no udev on the host,
+// write /dev/disk/by-* links whose names (the OS filesystem UUID comes from the answer file) are the same
+// for every install of the seed: other jobs on this host doing the same would collide with the lab (seen:
+// grub-install "cannot find a device for /boot/grub"). Each command gets a private mount namespace with
+// its own /run/pairboot and /dev/disk.
+const PRIVATE_MOUNTS = [
+  "set -e",
+  "mount --make-rprivate /",
+  "mkdir -p /run/pairboot /dev/disk",
+  "mount -t tmpfs -o mode=0755 pb-lab /run/pairboot",
+  "mount -t tmpfs -o mode=0755 pb-lab /dev/disk",
+  'exec "$@"',
+].join("\n");
+
 async function cli(argv: string[], timeoutMs = 1_200_000) {
-  const r = await execa(TSX, [CLI, ...argv], { reject: false, all: true, timeout: timeoutMs });
+  const r = await execa("unshare", ["-m", "sh", "-c", PRIVATE_MOUNTS, "sh", TSX, CLI, ...argv], {
+    reject: false,
+    all: true,
+    timeout: timeoutMs,
+  });
   return { rc: r.exitCode ?? -1, out: String(r.all ?? "") };
 }
 
