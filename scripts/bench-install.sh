@@ -21,6 +21,7 @@ mnt="$work/mnt"
 cleanup() {
   set +e
   if mountpoint -q "$mnt"; then umount -R "$mnt"; fi
+  if mountpoint -q "$work/target"; then umount -R "$work/target"; fi
   for l in "${loops[@]}"; do losetup -d "$l"; done
   rm -rf --one-file-system "$work"
 }
@@ -40,7 +41,7 @@ sed "s|disk: { model: \"QEMU HARDDISK\*\", min_size: 8GiB }|disk: { path: $loopA
 echo "bench-install: A. pairboot install onto $loopA"
 t0=$(date +%s.%N)
 node "$repo/bin/pairboot.js" install --answer "$work/answer.yaml" --node node-a \
-  --disk "$loopA" --source "$repo/.cache/rootfs" --restart >"$work/a.out" 2>&1 ||
+  --disk "$loopA" --source "$repo/.cache/rootfs" --target "$work/target" --restart >"$work/a.out" 2>&1 ||
   { tail -n 30 "$work/a.out"; exit 1; }
 tA=$(echo "$(date +%s.%N) - $t0" | bc)
 

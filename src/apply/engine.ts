@@ -12,7 +12,9 @@ import { probeHardware, type HardwareFacts, type ProbeOptions } from "../probe/i
 import type { RenderedFile } from "../render/types.js";
 import { CommandAborted, runCommand } from "./exec.js";
 import {
+  checkNotRunning,
   InstallRefused,
+  takeLock,
   readDiskRecord,
   readMounts,
   readTable,
@@ -97,6 +99,8 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
   const notes: string[] = [];
   // Mounts left by an interrupted run make the disk look "in use"; release them first, then the facts
   // the caller probed before are stale and the machine is probed again for planning.
+  // Two installs into one target directory would unmount each other's work.
+  await checkNotRunning(target);
   const released = await releaseLeftoverMounts(target, o.dryRun);
   let facts = o.facts;
   if (released.length > 0) {
@@ -202,6 +206,7 @@ export async function runInstall(
 ): Promise<{ logPath: string; ms: number }> {
   const { plan } = prep;
   const emit = o.onProgress ?? (() => undefined);
+  const unlock = await takeLock(plan.target);
   const log = new InstallLog(plan.logPath, plan.secrets);
   const started = Date.now();
   const osPart = plan.layout.partitions.find((p) => p.role === "os")?.path;
@@ -309,6 +314,7 @@ export async function runInstall(
       await runStep(step, true).catch((e: unknown) => log.line(`cleanup ${step.id} failed: ${String(e)}`));
     }
     log.close();
+    await unlock();
     if (err instanceof InstallFailed) throw err;
     throw new InstallFailed(
       current?.id ?? "?",
@@ -322,6 +328,7 @@ export async function runInstall(
   const ms = Date.now() - started;
   log.line(`install of ${plan.node} complete in ${(ms / 1000).toFixed(1)} s`);
   log.close();
+  await unlock();
   return { logPath: plan.logPath, ms };
 }
 

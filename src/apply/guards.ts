@@ -1,8 +1,8 @@
 // Safety checks made on the live machine right before anything is written. Planning chose the disk from
 // facts that may be minutes old (or recorded on another machine): here the machine is probed again and
 // every reason to refuse is checked against what is true now.
-import { mkdtemp, readFile, rmdir, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdtemp, readFile, rmdir, mkdir, writeFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { execa } from "execa";
 import type { NodePlan, PlannedPartition } from "../plan/types.js";
 import { COMPLETE_PATH } from "../plan/plan.js";
@@ -145,4 +145,41 @@ export async function readDiskRecord(plan: NodePlan): Promise<DiskRecord> {
     // rmdir, never a recursive delete: if the unmount failed, the disk's files are still below.
     await rmdir(dir).catch(() => undefined);
   }
+}
+
+/** The lock file of installs into `target`: holds the installing process's pid. */
+export function lockPath(target: string): string {
+  return `${target.replace(/\/+$/, "")}.lock`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Refuses when another pairboot install into the same target directory is running right now. */
+export async function checkNotRunning(target: string): Promise<void> {
+  const text = await readFile(lockPath(target), "utf8").catch(() => "");
+  const pid = Number(text.trim());
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+    throw new InstallRefused(
+      `another pairboot install into ${target} is running (pid ${pid}); wait for it to finish`,
+    );
+  }
+}
+
+/** Takes the lock (a stale one, whose process is gone, is taken over); returns its release. */
+export async function takeLock(target: string): Promise<() => Promise<void>> {
+  await checkNotRunning(target);
+  const path = lockPath(target);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${process.pid}\n`);
+  return async () => {
+    const text = await readFile(path, "utf8").catch(() => "");
+    if (Number(text.trim()) === process.pid) await rm(path, { force: true });
+  };
 }

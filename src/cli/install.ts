@@ -33,6 +33,7 @@ options:
                   (unattended installs consent with storage.wipe: true in the answer file)
   --dry-run       check everything and print what would run; write nothing
   --restart       start over on a disk that holds an earlier (finished or interrupted) pairboot install
+  --target DIR    where the new root is mounted while installing (default /run/pairboot/target)
   -h, --help      show this help
 
 An interrupted install resumes where it stopped when run again with the same answer file and disk.
@@ -66,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
         yes: { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
         restart: { type: "boolean", default: false },
+        target: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -129,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
     dryRun,
     resume: !v.restart,
     signal: abort.signal,
+    target: v.target === undefined ? undefined : resolve(v.target),
   };
 
   let prepared;
