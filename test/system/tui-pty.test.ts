@@ -2,7 +2,8 @@
 // leaves the terminal as it found it; and a whole demo install runs to the end. The in-process tests
 // (test/unit/tui-*.test.ts) cover the screens in detail; these cover process start, raw mode and exit.
 import { execFileSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const SOCKET = `pairboot-tui-${process.pid}`;
@@ -42,6 +43,8 @@ afterAll(() => {
   } catch {
     // already gone
   }
+  // tmux leaves its socket file behind; it is this test's own.
+  rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
 });
 
 describe.skipIf(!hasTmux)("pairboot wizard --demo in a pseudo-terminal", () => {
