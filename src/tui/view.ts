@@ -682,7 +682,11 @@ function doneBody(state: WizardState, theme: Theme, size: Size): string[] {
     out.push(...prose(`Unattended replay: pairboot install --answer ${d.answerPath}`, size, 3));
   } else {
     out.push(
-      ...prose(`Fix the cause, then resume: pairboot install --answer ${d.answerPath} --resume`, size, 3),
+      ...prose(
+        `Fix the cause, then run it again to resume: pairboot install --answer ${d.answerPath}`,
+        size,
+        3,
+      ),
     );
   }
   return out;
