@@ -4,7 +4,7 @@
 // HFS+ tree (for Macs) is left out: replaying it makes overlapping GPT entries.
 import { isUrl } from "./cmdline.js";
 
-export const MENU_ENTRIES = ["console", "serial", "medium", "disk"] as const;
+export const MENU_ENTRIES = ["console", "serial", "toram", "disk"] as const;
 export type MenuEntry = (typeof MENU_ENTRIES)[number];
 
 export interface BootDefaults {
