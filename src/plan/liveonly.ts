@@ -28,6 +28,16 @@ export const LIVE_PATHS = [
   "/etc/systemd/system/getty@tty1.service.d/autologin.conf",
   "/etc/systemd/system/serial-getty@.service.d/autologin.conf",
   "/etc/sudoers.d/live",
+  // pairboot's live layer (scripts/build-iso.sh): Node and the bundle, the console units, and the masks that
+  // keep the login prompts off pairboot's consoles. The install copies only the image's lower layer, which
+  // holds none of these; listed so that a copy of the merged live root could never keep them.
+  "/opt/pairboot",
+  "/usr/local/bin/pairboot",
+  "/etc/systemd/system/pairboot@.service",
+  "/etc/systemd/system/multi-user.target.wants/pairboot@tty1.service",
+  "/etc/systemd/system/multi-user.target.wants/pairboot@ttyS0.service",
+  "/etc/systemd/system/getty@tty1.service",
+  "/etc/systemd/system/serial-getty@ttyS0.service",
   // A grub.cfg inherited from the source would make a half-installed disk boot as if it were finished;
   // the bootloader step writes the real one as the install's last boot-relevant act.
   "/boot/grub/grub.cfg",
