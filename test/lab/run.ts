@@ -691,7 +691,7 @@ async function main(): Promise<void> {
   await report.phase("pairboot status on both nodes", async () => {
     for (const vm of [a, b]) {
       await until(
-        async () => /\^\s*0\s*[*+]/.test(await sh(vm, "chronyc -n sources || true")) || null,
+        async () => /^[\^=]\*/m.test(await sh(vm, "chronyc -n sources || true")) || null,
         90_000,
         5000,
       );
