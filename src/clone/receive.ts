@@ -21,6 +21,7 @@ import {
   type Trailer,
 } from "./format.js";
 import { bindSession, dataToken, deriveSessionKeys, handshakeProof, randomHex, sameHex } from "./keys.js";
+import { diskGeometry } from "./disk.js";
 import { hashRangeScript, runPipeline } from "./pipeline.js";
 import { consoleReporter, sectionSummary, type Reporter } from "./report.js";
 import {
@@ -220,6 +221,10 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
   const reporter = opts.reporter ?? consoleReporter();
   const n = normalizePairingCode(opts.code);
   if ("error" in n) throw new NothingWritten(n.error);
+  // A mistyped --disk is found before pairing, not after node A has started.
+  await diskGeometry(opts.disk).catch((err: Error) => {
+    throw new NothingWritten(err.message);
+  });
   const socket = connect({ host: opts.host, port: opts.port });
   const failed = once(socket, "error").then(([e]) => {
     throw new NothingWritten(`cannot reach node A at ${opts.host}:${opts.port}: ${(e as Error).message}`);
