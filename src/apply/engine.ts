@@ -97,10 +97,10 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
   const target = o.target ?? DEFAULT_TARGET;
   const probe = o.probe ?? probeHardware;
   const notes: string[] = [];
-  // Mounts left by an interrupted run make the disk look "in use"; release them first, then the facts
-  // the caller probed before are stale and the machine is probed again for planning.
   // Two installs into one target directory would unmount each other's work.
   await checkNotRunning(target);
+  // Mounts left by an interrupted run make the disk look "in use"; release them first, then the facts
+  // the caller probed before are stale and the machine is probed again for planning.
   const released = await releaseLeftoverMounts(target, o.dryRun);
   let facts = o.facts;
   if (released.length > 0) {
