@@ -39,7 +39,7 @@ function grubCfg(kernelVersion: string): string {
     "set timeout=0",
     `search --no-floppy --label ${label} --set=root`,
     `menuentry "fwtest" {`,
-    `  linux /boot/vmlinuz-${kernelVersion} root=LABEL=${label} rw console=ttyS0,115200 net.ifnames=0`,
+    `  linux /boot/vmlinuz-${kernelVersion} root=LABEL=${label} rw console=ttyS0,115200 net.ifnames=0 init_on_alloc=0`,
     `  initrd /boot/initrd.img-${kernelVersion}`,
     "}",
     "",
