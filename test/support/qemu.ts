@@ -339,8 +339,10 @@ export function qemuArgs(
     "-accel",
     accel,
     "-cpu",
-    // max: every feature TCG can emulate, but no SVM (the guest would load kvm modules for nothing)
-    accel === "kvm" ? "host" : "max,svm=off",
+    // max: every feature TCG can emulate. Not "max,svm=off": with it these guests read a mangled
+    // /proc/self/mountinfo and systemd fails its API mounts with result 'protocol' (seen in
+    // vm-harness and lab logs); tests that pass their own -cpu in extraArgs win (QEMU takes the last).
+    accel === "kvm" ? "host" : "max",
     "-smp",
     String(opts.cpus ?? 1),
     "-m",
