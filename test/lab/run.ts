@@ -806,13 +806,16 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
     const recs = await acked(c);
     const from = before.client + secs(pulled - before.host) - 1;
     const gap = largestGap(recs, from, from + 15);
+    // The same measure over the 30 s before the pull: how long a pause is on this (shared, TCG) host
+    // without any fault, so a reader can tell the failover's share from the host's.
+    const baseline = largestGap(recs, from - 30, from - 1);
     const errs = (await sh(c, "cat /root/errors.txt 2>/dev/null | wc -l")).trim();
     const ok = active === "lan1" && gap !== null && gap.seconds <= 1.3 && errs === "0";
     report.check(
       "bond-failover",
       "lan0 of active node A pulled: bond fails over, client sees no error and no gap beyond a second",
       ok,
-      `active slave while pulled: ${active}, after replug: ${back}; largest gap between records ${gap ? gap.seconds.toFixed(2) : "?"} s (records every 0.3 s); client write errors ${errs}`,
+      `active slave while pulled: ${active}, after replug: ${back}; largest gap between records ${gap ? gap.seconds.toFixed(2) : "?"} s (records every 0.3 s; largest in the 30 s before the pull ${baseline ? baseline.seconds.toFixed(2) : "?"} s); client write errors ${errs}`,
       gap?.seconds,
     );
   });
@@ -851,6 +854,13 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
       `first record after the cut written ${writeAgain?.toFixed(1) ?? "?"} s after it (seen by the lab ${resumeHost?.toFixed(1) ?? "?"} s after); largest gap ${gap?.seconds.toFixed(1) ?? "?"} s`,
       writeAgain,
     );
+    // Where the takeover's seconds went: heartbeat's and the resource scripts' own log lines on B.
+    const hb = await sh(
+      b,
+      "journalctl -b --no-pager -o short-precise --since=-10min | grep -E 'heartbeat|ResourceManager|drbddisk|Filesystem|IPaddr2|nfsstate|mach_down|drbd-peer-outdater|kernel: drbd' || true",
+      120_000,
+    ).catch(() => "");
+    writeFileSync(path.join(captureDir, "takeover-node-b-journal.txt"), hb + "\n");
     const st = await drbdState(b);
     report.check(
       "takeover-drbd",
