@@ -672,11 +672,20 @@ async function main(): Promise<void> {
     writeFileSync(path.join(captureDir, "firstboot-node-b.txt"), fbB + "\n");
     const kA = await sh(
       a,
-      "dmesg | grep -E 'drbd r0.*(Began resync|SyncSource|SyncTarget|Resync done)' || true",
+      "dmesg | grep -E 'drbd.*(Began resync|SyncSource|SyncTarget|Resync done)' || true",
     );
     const kB = await sh(
       b,
-      "dmesg | grep -E 'drbd r0.*(Began resync|SyncSource|SyncTarget|Resync done)' || true",
+      "dmesg | grep -E 'drbd.*(Began resync|SyncSource|SyncTarget|Resync done)' || true",
+    );
+    // The whole DRBD kernel log of both nodes after first boot (the console shows none of it: dmesg -n 1).
+    writeFileSync(
+      path.join(captureDir, "firstboot-node-a-dmesg-drbd.txt"),
+      (await sh(a, "dmesg | grep drbd || true")) + "\n",
+    );
+    writeFileSync(
+      path.join(captureDir, "firstboot-node-b-dmesg-drbd.txt"),
+      (await sh(b, "dmesg | grep drbd || true")) + "\n",
     );
     const skipped = /skipped the initial full sync/.test(fb);
     const noSync = !/Began resync|SyncSource|SyncTarget/.test(kA + kB);
@@ -901,7 +910,7 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
       const s = synced?.value ?? (await drbdState(va));
       const kern = await sh(
         va,
-        "dmesg | grep -E 'drbd r0.*(Began resync|Resync done|SyncTarget|Split-Brain)' || true",
+        "dmesg | grep -E 'drbd.*(Began resync|Resync done|SyncTarget|Split-Brain)' || true",
       );
       writeFileSync(path.join(captureDir, "node-a-rejoin-dmesg.txt"), kern + "\n");
       report.check(
@@ -961,12 +970,9 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
       2000,
     );
     const kern =
-      (await sh(
-        a2,
-        "dmesg | grep -E 'drbd r0.*(Split-Brain|Began resync|Resync done)' | tail -n 4 || true",
-      )) +
+      (await sh(a2, "dmesg | grep -E 'drbd.*(Split-Brain|Began resync|Resync done)' | tail -n 4 || true")) +
       "\n" +
-      (await sh(b, "dmesg | grep -E 'drbd r0.*(Split-Brain|Began resync|Resync done)' | tail -n 4 || true"));
+      (await sh(b, "dmesg | grep -E 'drbd.*(Split-Brain|Began resync|Resync done)' | tail -n 4 || true"));
     writeFileSync(path.join(captureDir, "repl-cut-dmesg.txt"), kern + "\n");
     const noSb = !/Split-Brain/i.test(kern);
     const stillB = await servesResources(b);
