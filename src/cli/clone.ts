@@ -47,7 +47,7 @@ receive options:
   --skip-bootloader   do not run grub-install/update-initramfs in node B's root (tests, or do it later)
 
 Node B's identity (--answer): its rendered files (hostname, hosts, interfaces, .link files pinned to its
-MACs, chrony, /etc/pairboot/node, ...), machine-id reset to "uninitialized", new SSH host keys, and
+MACs, chrony, /etc/pairboot/node, ...), machine-id emptied (a fresh one at first boot), new SSH host keys, and
 node A's per-machine state removed (D-Bus machine-id, random seed, credential secret, heartbeat UUID and
 host caches). Until every section verified, the disk carries temporary partition types and names
 (pairboot-incomplete-*), so firmware finds nothing to boot.

@@ -35,8 +35,12 @@ export const IDENTITY_REMOVALS: { path: string; why: string }[] = [
   { path: "/etc/systemd/network/10-pairboot-*", why: "NIC names pinned to node A's MACs; B's are rendered" },
 ];
 
-/** machine-id(5): "uninitialized" makes B's first boot a real first boot with a fresh ID. */
-export const MACHINE_ID: RenderedFile = { path: "/etc/machine-id", content: "uninitialized\n", mode: 0o444 };
+/**
+ * machine-id(5): an empty file makes systemd generate and save a fresh ID on B's first boot. Not
+ * "uninitialized": that marks a first boot, and systemd then applies the preset policy to every unit,
+ * which re-enabled nfs-server and heartbeat's siblings and enabled systemd-networkd (seen in the VM harness).
+ */
+export const MACHINE_ID: RenderedFile = { path: "/etc/machine-id", content: "", mode: 0o444 };
 
 /** Which node of the answer file node B is: --node, or the one node that is not node A. */
 export function chooseNodeB(spec: ClusterSpec, header: CloneHeader, requested?: string): string {

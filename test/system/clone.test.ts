@@ -202,7 +202,7 @@ describe("pairboot clone", () => {
     const [b, a] = [part(target, 3), part(source, 3)];
     expect(await read(b, "etc/hostname")).toBe("node-b\n");
     expect((await read(b, "etc/pairboot/node"))?.trim()).toBe("node-b");
-    expect(await read(b, "etc/machine-id")).toBe("uninitialized\n");
+    expect(await read(b, "etc/machine-id")).toBe("");
     expect(await read(b, "var/lib/dbus/machine-id")).toBeNull();
     expect(await read(b, "var/lib/heartbeat/hb_uuid")).toBeNull();
     expect(await read(b, "etc/network/interfaces")).toMatch(/192\.168\.42\.2/);

@@ -69,7 +69,7 @@ describe("node B's identity", () => {
 
       expect(await readFile(join(root, "etc/hostname"), "utf8")).toBe("node-b\n");
       expect((await readFile(join(root, "etc/pairboot/node"), "utf8")).trim()).toBe("node-b");
-      expect(await readFile(join(root, "etc/machine-id"), "utf8")).toBe("uninitialized\n");
+      expect(await readFile(join(root, "etc/machine-id"), "utf8")).toBe("");
       expect(await readFile(join(root, "etc/network/interfaces"), "utf8")).toMatch(
         /192\.168\.42\.2\/24|192\.168\.42\.2\b/,
       );
