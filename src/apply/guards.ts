@@ -1,12 +1,12 @@
 // Safety checks made on the live machine right before anything is written. Planning chose the disk from
 // facts that may be minutes old (or recorded on another machine): here the machine is probed again and
 // every reason to refuse is checked against what is true now.
-import { mkdtemp, readFile, rmdir, mkdir, writeFile, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile, mkdir, writeFile, rm } from "node:fs/promises";
+import { dirname } from "node:path";
 import { execa } from "execa";
 import type { NodePlan, PlannedPartition } from "../plan/types.js";
-import { COMPLETE_PATH } from "../plan/plan.js";
-import { readState, type InstallState } from "./state.js";
+import { COMPLETE_PATH, STATE_PATH } from "../plan/plan.js";
+import type { InstallState } from "./state.js";
 
 /** A refusal: nothing has been written. The message is for the user as it stands. */
 export class InstallRefused extends Error {}
@@ -119,32 +119,32 @@ export interface DiskRecord {
   complete: boolean;
 }
 
+/** A file of an unmounted ext4 filesystem, read with debugfs; null when absent or unreadable. */
+async function readExt4File(device: string, path: string): Promise<string | null> {
+  const r = await execa("debugfs", ["-R", `cat ${path}`, device], { reject: false });
+  // debugfs prints its version banner on stderr; anything else there is an error (no such file, no ext4).
+  const errors = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^debugfs \d/.test(l));
+  return r.exitCode === 0 && errors.length === 0 ? r.stdout : null;
+}
+
 /**
  * What an earlier pairboot run left in the OS filesystem: its resume state and whether it finished.
- * Mounted read-only without journal replay, so looking writes nothing (a dry run stays a dry run).
+ * Read with debugfs, without mounting: looking writes nothing (a dry run stays a dry run), and works even
+ * when another mount namespace still holds the filesystem mounted.
  */
 export async function readDiskRecord(plan: NodePlan): Promise<DiskRecord> {
   const os = plan.layout.partitions.find((p) => p.role === "os");
   if (!os) return { state: null, complete: false };
-  await mkdir("/run/pairboot", { recursive: true });
-  const dir = await mkdtemp("/run/pairboot/look-");
+  const stateText = await readExt4File(os.path, STATE_PATH);
+  let state: InstallState | null = null;
   try {
-    const m = await execa("mount", ["-t", "ext4", "-o", "ro,noload", os.path, dir], { reject: false });
-    if (m.exitCode !== 0) return { state: null, complete: false };
-    try {
-      const state = await readState(dir);
-      const complete = await readFile(join(dir, COMPLETE_PATH), "utf8").then(
-        () => true,
-        () => false,
-      );
-      return { state, complete };
-    } finally {
-      await execa("umount", [dir], { reject: false });
-    }
-  } finally {
-    // rmdir, never a recursive delete: if the unmount failed, the disk's files are still below.
-    await rmdir(dir).catch(() => undefined);
+    const parsed = stateText ? (JSON.parse(stateText) as InstallState) : null;
+    state = parsed && parsed.version === 1 && typeof parsed.completed === "object" ? parsed : null;
+  } catch {
+    state = null;
   }
+  const complete = (await readExt4File(os.path, COMPLETE_PATH)) !== null;
+  return { state, complete };
 }
 
 /** The lock file of installs into `target`: holds the installing process's pid. */

@@ -3,7 +3,7 @@
 // any other disk. A step counts as done only if the plan still asks for exactly the same step (its
 // commands and file contents hash the same); a changed answer file re-runs from the first changed step.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { NodePlan, PlanStep } from "../plan/types.js";
 import { STATE_PATH } from "../plan/plan.js";
@@ -63,15 +63,6 @@ export function firstIncomplete(state: InstallState, plan: NodePlan): number {
 
 export function statePath(root: string): string {
   return join(root, STATE_PATH);
-}
-
-export async function readState(root: string): Promise<InstallState | null> {
-  try {
-    const parsed = JSON.parse(await readFile(statePath(root), "utf8")) as InstallState;
-    return parsed.version === 1 && typeof parsed.completed === "object" ? parsed : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Written to a temporary name and renamed, so a power cut leaves the old state or the new one. */

@@ -22,7 +22,8 @@ const REPO = process.cwd();
 const ROOTFS = join(REPO, ".cache/rootfs");
 // The command a user runs: one process (tsx registered in-process), so a signal reaches pairboot itself.
 const CLI = join(REPO, "bin/pairboot.js");
-const TARGET = "/run/pairboot/target";
+// A target directory of this test's own: other installs on the host (other tests) use the default one.
+let TARGET = "";
 
 let dir = "";
 let image = "";
@@ -48,7 +49,8 @@ async function answer(name: string, edit: (doc: Record<string, unknown>) => void
 }
 
 async function cli(args: string[], opts: { timeoutMs?: number } = {}) {
-  return execa(process.execPath, [CLI, ...args], {
+  const withTarget = args[0] === "install" ? [...args, "--target", TARGET] : args;
+  return execa(process.execPath, [CLI, ...withTarget], {
     reject: false,
     all: true,
     timeout: opts.timeoutMs ?? 900_000,
@@ -97,6 +99,7 @@ beforeAll(async () => {
   }
   dir = await mkdtemp(join(tmpdir(), "pb-install-"));
   image = join(dir, "disk.img");
+  TARGET = join(dir, "target");
   await createSparseImage(image, 12 * GiB);
   loop = await attachLoop(image);
 });
@@ -133,6 +136,7 @@ describe("safety refusals leave the disk byte-identical", () => {
       dryRun: false,
       resume: true,
       logDir: join(dir, "logs"),
+      target: TARGET,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InstallRefused);
     expect(String(err)).toMatch(/boot medium/);
@@ -223,7 +227,20 @@ describe("install, interrupted and resumed", () => {
     seedPath = await answer("seed");
     const child = execa(
       process.execPath,
-      [CLI, "install", "--answer", seedPath, "--node", "node-a", "--disk", loop.dev, "--source", ROOTFS],
+      [
+        CLI,
+        "install",
+        "--answer",
+        seedPath,
+        "--node",
+        "node-a",
+        "--disk",
+        loop.dev,
+        "--source",
+        ROOTFS,
+        "--target",
+        TARGET,
+      ],
       {
         reject: false,
         all: true,
@@ -353,7 +370,8 @@ describe("install, interrupted and resumed", () => {
         }
         expect(nonAscii(log)).toEqual([]);
       },
-      { options: "ro" },
+      // Not "ro": a mount namespace made meanwhile by another test on this host may still hold the
+      // filesystem mounted read-write, and the kernel refuses a read-only mount of it then.
     );
   });
 
