@@ -7,6 +7,7 @@
 #   npm run lab [-- --keep] [-- --no-faults]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/cache-dir.sh
 if [ "$(id -u)" -ne 0 ]; then
   echo "lab: must run as root (loop devices, network namespaces, tap devices)" >&2
   exit 1

@@ -2,6 +2,7 @@
 # The project's whole test suite: lint, types, unit tests and (as root) the system tests on real tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/cache-dir.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 if [ "$(id -u)" -eq 0 ]; then
   bash scripts/host-deps.sh
