@@ -423,7 +423,7 @@ const NICS = [
 ];
 
 describe.each(["bios", "uefi"] as const)("the installed disk boots with %s firmware", (firmware) => {
-  it(`reaches multi-user as node-a with bond, replication link, DRBD, chrony; nfs-server stays off`, async () => {
+  it(`boots as node-a with bond, replication link, DRBD, chrony; first boot waits for node B; nfs-server stays off`, async () => {
     if (!lab) {
       lab = await createLab("install");
       for (const br of new Set(NICS.map((n) => n.bridge))) await lab.addBridge(br);
@@ -443,16 +443,25 @@ describe.each(["bios", "uefi"] as const)("the installed disk boots with %s firmw
     try {
       await vm.console.shell({ user: "root", password: ROOT_PASSWORD, timeoutMs: 420_000 });
       const run = async (cmd: string, timeoutMs = 60_000) => vm!.console.run(cmd, timeoutMs);
-      // Multi-user is reached once every boot job is done; DRBD alone may wait wfc-timeout (120 s) for
-      // the absent peer, and everything runs slowly under TCG.
-      const mu = await run(
-        "for i in $(seq 1 240); do systemctl is-active -q multi-user.target && break; sleep 2; done; systemctl is-active multi-user.target || systemctl list-jobs",
+      // DRBD waits wfc-timeout (120 s) for the absent peer, and everything runs slowly under TCG.
+      const up = await run(
+        "for i in $(seq 1 240); do systemctl is-active -q networking chrony drbd && break; sleep 2; done; systemctl is-active networking chrony drbd",
         540_000,
       );
       log(
-        `${firmware}: multi-user reached ${((Date.now() - vm.startedAt) / 1000).toFixed(0)} s after power-on`,
+        `${firmware}: network, chrony and drbd up ${((Date.now() - vm.startedAt) / 1000).toFixed(0)} s after power-on`,
       );
-      expect(mu.out).toMatch(/^active/);
+      expect(up.out.split(/\s+/)).toEqual(["active", "active", "active"]);
+      // Node B does not exist yet: first boot waits for it before seeding the replicated filesystem, and
+      // Heartbeat (ordered after it) must not start meanwhile; past its wait it goes ahead alone and says so.
+      const seed = (await run("systemctl is-active pairboot-firstboot-seed.service")).out;
+      if (seed === "activating") {
+        expect((await run("systemctl is-active heartbeat.service")).out).not.toBe("active");
+      } else {
+        expect((await run("journalctl -b -u pairboot-firstboot-seed.service --no-pager")).out).toContain(
+          "going ahead alone",
+        );
+      }
       expect((await run("hostname")).out).toBe("node-a");
       const efi = await run("test -d /sys/firmware/efi && echo uefi || echo bios");
       expect(efi.out).toBe(firmware);
