@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseBonding, parseChronyTracking, parseProcDrbd } from "../../src/status/parse.js";
-import { evaluate, type Observations } from "../../src/status/report.js";
+import { evaluate } from "../../src/status/report.js";
+import { activeNodeObservations } from "./status-observations.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/status/lab-${name}`, import.meta.url), "utf8");
@@ -59,25 +60,11 @@ describe("status parsers on captures from the lab's VMs", () => {
   });
 
   it("judges the captured active node healthy", () => {
-    const o: Observations = {
-      node: "node-a",
-      peer: "node-b",
-      drbd: {
-        resource: "r0",
-        minor: 0,
-        state: parseProcDrbd(fixture("node-a-proc-drbd.txt")).resources[0] ?? null,
-      },
-      heartbeat: { running: true, peerStatus: "active", resources: "local" },
-      bond: { name: "bond0", slaves: ["lan0", "lan1"], state: parseBonding(fixture("node-a-bonding.txt")) },
-      nfs: {
-        holdsServiceIp: true,
-        serviceIp: "192.168.42.42",
-        serverActive: true,
-        dataMounted: true,
-        dataMount: "/data",
-      },
-      time: parseChronyTracking(fixture("node-a-chronyc-tracking.txt")),
-    };
+    const o = activeNodeObservations({
+      procDrbd: fixture("node-a-proc-drbd.txt"),
+      bonding: fixture("node-a-bonding.txt"),
+      chronyTracking: fixture("node-a-chronyc-tracking.txt"),
+    });
     expect(evaluate(o).every((l) => l.health === "ok")).toBe(true);
   });
 });

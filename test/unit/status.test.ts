@@ -2,30 +2,17 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseBonding, parseChronyTracking, parseProcDrbd } from "../../src/status/parse.js";
 import { evaluate, formatStatus, type Observations } from "../../src/status/report.js";
+import { activeNodeObservations } from "./status-observations.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/status/${name}`, import.meta.url), "utf8");
 
 function healthyActiveNode(): Observations {
-  return {
-    node: "node-a",
-    peer: "node-b",
-    drbd: {
-      resource: "r0",
-      minor: 0,
-      state: parseProcDrbd(fixture("drbd-connected.txt")).resources[0] ?? null,
-    },
-    heartbeat: { running: true, peerStatus: "active", resources: "local" },
-    bond: { name: "bond0", slaves: ["lan0", "lan1"], state: parseBonding(fixture("bond-both-up.txt")) },
-    nfs: {
-      holdsServiceIp: true,
-      serviceIp: "192.168.42.42",
-      serverActive: true,
-      dataMounted: true,
-      dataMount: "/data",
-    },
-    time: parseChronyTracking(fixture("chrony-synced.txt")),
-  };
+  return activeNodeObservations({
+    procDrbd: fixture("drbd-connected.txt"),
+    bonding: fixture("bond-both-up.txt"),
+    chronyTracking: fixture("chrony-synced.txt"),
+  });
 }
 
 describe("reading the HA stack's own output", () => {
