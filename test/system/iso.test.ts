@@ -21,9 +21,9 @@ const logDir = path.join(repo, ".cache/logs/iso");
 const isRoot = process.getuid?.() === 0;
 const haveQemu = existsSync("/usr/bin/qemu-system-x86_64");
 const full = process.env.PAIRBOOT_ISO_FULL === "1";
-// Booting the ISO under TCG takes 4 to 40 minutes a case and has not yet passed on this kind of host
-// (firmware boots ended in emergency mode while the harness passed -cpu max,svm=off); opt in until it does.
-const boots = process.env.PAIRBOOT_ISO_BOOT === "1";
+// The unattended install inside a TCG VM takes tens of minutes and has not yet been seen passing here (its
+// earlier runs ended in emergency mode while the harness passed -cpu max,svm=off); opt in until it has.
+const installs = process.env.PAIRBOOT_ISO_BOOT === "1";
 const SLOW_HOST = "systemd.default_timeout_start_sec=900";
 const MACS = ["52:54:00:00:0a:01", "52:54:00:00:0a:02", "52:54:00:00:0a:03"];
 
@@ -55,11 +55,9 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     });
     timing("build-iso.sh", Date.now() - t0);
     tmp = await mkdtemp(path.join(os.tmpdir(), "pb-iso-"));
-    if (boots) {
-      lab = await createLab("iso");
-      await lab.addBridge("sw");
-      for (let i = 0; i < MACS.length; i++) await lab.addTap(`t${i}`, "sw");
-    }
+    lab = await createLab("iso");
+    await lab.addBridge("sw");
+    for (let i = 0; i < MACS.length; i++) await lab.addTap(`t${i}`, "sw");
   }, 50 * 60_000);
 
   afterAll(async () => {
@@ -123,29 +121,26 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     expect(existsSync(path.join(tmp, "no.iso"))).toBe(false);
   });
 
-  it.skipIf(!boots)(
-    "without an answer, the wizard's first screen appears on the serial console (UEFI)",
-    async () => {
-      const image = path.join(tmp, "serial.iso");
-      await pairboot([
-        "iso",
-        "embed",
-        "--args",
-        SLOW_HOST,
-        "--default",
-        "serial",
-        "--timeout",
-        "1",
-        iso,
-        image,
-      ]);
-      const vm = await boot("iso-wizard-uefi", image, "uefi");
-      await vm.console.waitFor(/pairboot wizard - start/, 15 * 60_000);
-      timing("UEFI power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
-      await vm.console.waitFor(/Install node A on this machine/, 60_000);
-      await vm.powerOff();
-    },
-  );
+  it("without an answer, the wizard's first screen appears on the serial console (UEFI)", async () => {
+    const image = path.join(tmp, "serial.iso");
+    await pairboot([
+      "iso",
+      "embed",
+      "--args",
+      SLOW_HOST,
+      "--default",
+      "serial",
+      "--timeout",
+      "1",
+      iso,
+      image,
+    ]);
+    const vm = await boot("iso-wizard-uefi", image, "uefi");
+    await vm.console.waitFor(/pairboot wizard - start/, 15 * 60_000);
+    timing("UEFI power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
+    await vm.console.waitFor(/Install node A on this machine/, 60_000);
+    await vm.powerOff();
+  });
 
   async function unattended(firmware: "bios" | "uefi"): Promise<void> {
     const answer = path.join(tmp, `answer-${firmware}.yaml`);
@@ -185,14 +180,14 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     await vm.powerOff();
   }
 
-  it.skipIf(!boots)(
+  it.skipIf(!installs)(
     "with an embedded answer and pairboot.auto=1, installs node-a unattended and boots it (BIOS)",
     async () => {
       await unattended("bios");
     },
   );
 
-  it.skipIf(!boots || !full)("the same under UEFI (PAIRBOOT_ISO_FULL=1)", async () => {
+  it.skipIf(!installs || !full)("the same under UEFI (PAIRBOOT_ISO_FULL=1)", async () => {
     await unattended("uefi");
   });
 });
