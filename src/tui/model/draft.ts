@@ -10,7 +10,8 @@ import { disksMatching, selectorFor } from "./disks.js";
 
 export type AnswerObject = Record<string, unknown>;
 
-export const FIELD_IDS = [
+/** The network screen's fields, in screen order. */
+export const NETWORK_FIELDS = [
   "nodeALan",
   "nodeARepl",
   "nodeBLan",
@@ -18,6 +19,9 @@ export const FIELD_IDS = [
   "nodeBMac0",
   "nodeBMac1",
   "nodeBMacRepl",
+] as const;
+/** The cluster screen's fields, in screen order. */
+export const CLUSTER_FIELDS = [
   "clusterName",
   "domain",
   "nodeAName",
@@ -33,6 +37,7 @@ export const FIELD_IDS = [
   "password",
   "password2",
 ] as const;
+export const FIELD_IDS = [...NETWORK_FIELDS, ...CLUSTER_FIELDS] as const;
 export type FieldId = (typeof FIELD_IDS)[number];
 
 /** Things that get errors but are not text fields: the disk choice and the NIC roles. */

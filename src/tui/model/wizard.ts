@@ -9,7 +9,16 @@ import { identifyNode } from "../../plan/identify.js";
 import { minimumDiskBytes } from "../../render/storage.js";
 import type { InstallResult, ProgressEvent } from "../engine.js";
 import { diskRows, type DiskRow } from "./disks.js";
-import { checkDraft, createDraft, nicNames, type Draft, type FieldId, type Target } from "./draft.js";
+import {
+  CLUSTER_FIELDS,
+  NETWORK_FIELDS,
+  checkDraft,
+  createDraft,
+  nicNames,
+  type Draft,
+  type FieldId,
+  type Target,
+} from "./draft.js";
 import { pagerContent, reviewData } from "./review.js";
 import { applyEvent, startProgress, tick, type ProgressState } from "./progress.js";
 
@@ -67,37 +76,13 @@ export type FocusItem =
 /** What this run does: install node A, or one side of a clone. */
 export type Mode = "install" | "receive" | "send";
 
-export const NETWORK_FIELDS: FieldId[] = [
-  "nodeALan",
-  "nodeARepl",
-  "nodeBLan",
-  "nodeBRepl",
-  "nodeBMac0",
-  "nodeBMac1",
-  "nodeBMacRepl",
-];
-export const CLUSTER_FIELDS: FieldId[] = [
-  "clusterName",
-  "domain",
-  "nodeAName",
-  "nodeBName",
-  "serviceIp",
-  "gateway",
-  "dns",
-  "exportPath",
-  "exportClients",
-  "exportOptions",
-  "timeServers",
-  "sshKey",
-  "password",
-  "password2",
-];
+export { NETWORK_FIELDS, CLUSTER_FIELDS };
 
 /** Which errors keep the user on which screen. */
 export const SCREEN_TARGETS: Partial<Record<ScreenId, Target[]>> = {
   disk: ["disk"],
   network: ["nics", "nodeBNics", ...NETWORK_FIELDS],
-  cluster: CLUSTER_FIELDS,
+  cluster: [...CLUSTER_FIELDS],
 };
 
 export type ReviewItem = { kind: "file"; index: number } | { kind: "answer" } | { kind: "install" };
