@@ -500,21 +500,25 @@ function onDisk(state: WizardState, key: Key): WizardState {
   });
 }
 
-function onForm(state: WizardState, key: Key, deps: Deps): WizardState {
-  const items = focusItems(state);
-  const focus = cursorOf(state);
-  const item = items[focus];
+/** Moving between a form's items, the same on every form; undefined when the key is not a move. */
+function navigateForm(state: WizardState, key: Key, count: number): WizardState | undefined {
   switch (key.name) {
     case "up":
-      return moveCursor(state, -1, items.length);
+      return moveCursor(state, -1, count);
     case "down":
-      return moveCursor(state, 1, items.length);
-    case "tab": {
+      return moveCursor(state, 1, count);
+    case "tab":
       // Tab cycles round the form like in any dialog; the arrows stop at the ends.
-      const n = items.length;
-      return withCursor(state, (focus + (key.shift ? n - 1 : 1)) % n);
-    }
+      return withCursor(state, (cursorOf(state) + (key.shift ? count - 1 : 1)) % count);
   }
+  return undefined;
+}
+
+function onForm(state: WizardState, key: Key, deps: Deps): WizardState {
+  const items = focusItems(state);
+  const item = items[cursorOf(state)];
+  const moved = navigateForm(state, key, items.length);
+  if (moved) return moved;
   if (!item) return state;
   if (item.kind === "next") {
     return key.name === "enter" ? submit(state, deps) : state;
@@ -557,16 +561,9 @@ export function parsePeer(text: string): { host: string; port: number } | null {
 
 function onReceiveForm(state: WizardState, key: Key): WizardState {
   const items = focusItems(state);
-  const focus = cursorOf(state);
-  const item = items[focus];
-  switch (key.name) {
-    case "up":
-      return moveCursor(state, -1, items.length);
-    case "down":
-      return moveCursor(state, 1, items.length);
-    case "tab":
-      return withCursor(state, (focus + (key.shift ? items.length - 1 : 1)) % items.length);
-  }
+  const item = items[cursorOf(state)];
+  const moved = navigateForm(state, key, items.length);
+  if (moved) return moved;
   if (!item) return state;
   if (item.kind === "next") {
     if (key.name !== "enter") return state;
