@@ -4,11 +4,12 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { promisify } from "node:util";
 import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import { EMBEDDED_ANSWER } from "../live/discover.js";
 import { checkKernelArgs, grubSnippet, MENU_ENTRIES, xorrisoArgs, type MenuEntry } from "../live/embed.js";
+import { parseCommandLine } from "./args.js";
 import { CliError } from "./errors.js";
 
 const exec = promisify(execFile);
@@ -33,22 +34,17 @@ start: run by the live system on each console (tty1, ttyS0): finds the answer fi
 `;
 
 async function embed(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        answer: { type: "string" },
-        args: { type: "string" },
-        default: { type: "string" },
-        timeout: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      answer: { type: "string" },
+      args: { type: "string" },
+      default: { type: "string" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    HELP,
+  );
   const v = parsed.values;
   if (v.help) {
     process.stdout.write(HELP);

@@ -2,7 +2,6 @@
 // prints what `pairboot install` would do on this machine (or on recorded hardware): the disk and why,
 // the partition layout, then every step with its exact commands and the full files it writes.
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { generateSecret, missingSecrets } from "../answer/secrets.js";
@@ -12,6 +11,7 @@ import { planNode } from "../plan/plan.js";
 import type { InstallSource } from "../plan/types.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { probeHardware } from "../probe/index.js";
+import { parseCommandLine } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot plan FILE --node NAME [--hardware FACTS.json] [--disk DEV] [--source PATH] [--json]
@@ -63,23 +63,18 @@ export async function resolveSource(arg: string | undefined): Promise<InstallSou
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        node: { type: "string" },
-        hardware: { type: "string" },
-        disk: { type: "string" },
-        source: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      node: { type: "string" },
+      hardware: { type: "string" },
+      disk: { type: "string" },
+      source: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    HELP,
+  );
   const { values, positionals } = args;
   if (values.help) {
     process.stdout.write(HELP);

@@ -2,11 +2,11 @@
 // so a user (or a review) sees exactly what an install would write, byte for byte and with modes.
 import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { renderNode } from "../render/index.js";
 import { outputFiles } from "../render/output.js";
+import { parseCommandLine } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot render FILE --node NAME --out DIR [--force]
@@ -47,21 +47,16 @@ async function isNonEmptyDir(dir: string): Promise<boolean> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        node: { type: "string" },
-        out: { type: "string" },
-        force: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      node: { type: "string" },
+      out: { type: "string" },
+      force: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    HELP,
+  );
   const { values, positionals } = args;
   if (values.help) {
     process.stdout.write(HELP);
