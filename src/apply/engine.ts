@@ -22,6 +22,7 @@ import {
   tableDifferences,
 } from "./guards.js";
 import { InstallLog, redact } from "./log.js";
+import { checkTool, runningTool } from "./source.js";
 import { CopyMeter, copyFraction, describeCopy, type CopyProgress } from "./progress.js";
 import { firstIncomplete, newState, stateFits, stepHash, writeState, type InstallState } from "./state.js";
 
@@ -52,6 +53,11 @@ export interface InstallOptions {
   signal?: AbortSignal;
   target?: string;
   logDir?: string;
+  /**
+   * pairboot's runtime to put on the node (see src/plan/tool.ts): a directory; null for none; left out,
+   * the runtime this process runs from, if it runs from one (the live system).
+   */
+  tool?: string | null;
   /** How to probe the machine again; tests leave the default. */
   probe?: (o: ProbeOptions) => Promise<HardwareFacts>;
 }
@@ -109,12 +115,17 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
     );
     if (!o.dryRun) facts = await probe({ includeLoop: o.diskPath?.startsWith("/dev/loop") === true });
   }
+  if (typeof o.tool === "string") {
+    const why = await checkTool(o.tool);
+    if (why !== null) throw new InstallRefused(`pairboot's runtime to put on the node: ${why}`);
+  }
   const planned = planNode(o.spec, o.nodeName, facts, {
     source: o.source,
     target,
     disk: o.diskPath,
     answerPath: o.answerPath,
     logPath: join(logDir, `install-${o.nodeName}-${timestamp()}.log`),
+    tool: (o.tool === undefined ? await runningTool() : o.tool) ?? undefined,
   });
   if (!planned.ok) throw new InstallRefused(planned.message);
   const plan = planned.plan;

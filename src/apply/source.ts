@@ -7,7 +7,9 @@
 // missing (a "toram" boot copies the image to RAM and mounts it elsewhere) the image file on the medium is
 // unpacked instead.
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { TOOL_BUNDLE, TOOL_NODE } from "../plan/tool.js";
 import type { InstallSource } from "../plan/types.js";
 
 export const LIVE_ROOT_CANDIDATES: InstallSource[] = [
@@ -35,6 +37,28 @@ export async function liveSource(): Promise<InstallSource | null> {
   for (const c of LIVE_ROOT_CANDIDATES) {
     const st = await stat(c.path).catch(() => null);
     if (st && (c.kind === "dir" ? st.isDirectory() : st.isFile())) return c;
+  }
+  return null;
+}
+
+/**
+ * pairboot's own runtime (Node and the bundle) when this process runs from one, as on the live system
+ * (/opt/pairboot/lib/pairboot.mjs); null when it runs from the TypeScript sources (development).
+ * The bundle's import.meta.url is the bundle file itself.
+ */
+export async function runningTool(): Promise<string | null> {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith(`/${TOOL_BUNDLE}`)) return null;
+  const dir = self.slice(0, -TOOL_BUNDLE.length - 1);
+  return (await checkTool(dir)) === null ? dir : null;
+}
+
+/** Why a directory cannot serve as pairboot's runtime on the node, or null when it can. */
+export async function checkTool(dir: string): Promise<string | null> {
+  for (const part of [TOOL_NODE, TOOL_BUNDLE]) {
+    const st = await stat(join(dir, part)).catch(() => null);
+    if (!st?.isFile())
+      return `${dir} has no ${part} (a pairboot runtime holds ${TOOL_NODE} and ${TOOL_BUNDLE})`;
   }
   return null;
 }

@@ -1,6 +1,6 @@
 // `pairboot install --answer FILE [--node NAME] [--disk DEV] [--source DIR|SQUASHFS] [--yes] [--dry-run]
-// [--restart]`: installs this machine as one node of the answer file. The machine is always probed (never
-// recorded facts); the node is recognised by its NICs unless --node names it.
+// [--restart] [--tool DIR]`: installs this machine as one node of the answer file. The machine is always
+// probed (never recorded facts); the node is recognised by its NICs unless --node names it.
 import { createInterface } from "node:readline/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,7 +17,7 @@ import { CliError } from "./errors.js";
 import { resolveSource } from "./plan.js";
 
 const HELP = `usage: pairboot install --answer FILE [--node NAME] [--disk DEV] [--source PATH]
-                        [--yes] [--dry-run] [--restart]
+                        [--yes] [--dry-run] [--restart] [--tool DIR]
 
 Install this machine as a node of the answer file: partition its disk, copy the live system onto it,
 write the node's configuration and install GRUB for BIOS and UEFI. Progress is shown per step; every
@@ -34,6 +34,9 @@ options:
   --dry-run       check everything and print what would run; write nothing
   --restart       start over on a disk that holds an earlier (finished or interrupted) pairboot install
   --target DIR    where the new root is mounted while installing (default /run/pairboot/target)
+  --tool DIR      pairboot's runtime to put on the node as /usr/local/sbin/pairboot (a directory with
+                  bin/node and lib/pairboot.mjs; default: the one pairboot runs from on the live system,
+                  /opt/pairboot; from a development tree: none, and the node gets no pairboot command)
   -h, --help      show this help
 
 An interrupted install resumes where it stopped when run again with the same answer file and disk.
@@ -68,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
         "dry-run": { type: "boolean", default: false },
         restart: { type: "boolean", default: false },
         target: { type: "string" },
+        tool: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -132,6 +136,7 @@ export async function run(argv: string[]): Promise<number> {
     resume: !v.restart,
     signal: abort.signal,
     target: v.target === undefined ? undefined : resolve(v.target),
+    tool: v.tool === undefined ? undefined : resolve(v.tool),
   };
 
   let prepared;

@@ -9,6 +9,7 @@ import { minimumDiskBytes, partitionLayout, sfdiskScript } from "../render/stora
 import type { RenderedFile } from "../render/types.js";
 import { selectDisk } from "./disk.js";
 import { LIVE_PACKAGES, LIVE_PATHS, LIVE_USERS } from "./liveonly.js";
+import { TOOL_COMMAND, TOOL_DIR, TOOL_PARTS, toolCommandFile } from "./tool.js";
 import type {
   DiskChoice,
   InstallSource,
@@ -38,6 +39,8 @@ export interface PlanOptions {
   answerPath: string;
   /** The install log on the live system; apply picks a timestamped name. */
   logPath?: string;
+  /** pairboot's runtime to put on the node (a directory like the live system's /opt/pairboot); none: skipped. */
+  tool?: string;
 }
 
 export type PlanResult = { ok: true; plan: NodePlan } | { ok: false; message: string };
@@ -389,6 +392,22 @@ export function planNode(
     title: hash ? "Set root's password" : "Lock root's password (log in with an SSH key)",
     commands: [inTarget(T, `usermod -p ${shq(hash ?? "*")} root`)],
   });
+
+  if (options.tool !== undefined) {
+    const from = shq(options.tool);
+    step({
+      id: "pairboot-command",
+      title: `Put pairboot on ${node.name} (${TOOL_COMMAND}: status, validate, render)`,
+      files: [toolCommandFile()],
+      commands: [
+        `rm -rf ${t(TOOL_DIR)}`,
+        `mkdir -p ${t(TOOL_DIR)}`,
+        `for p in ${TOOL_PARTS.join(" ")}; do if test -e ${from}/$p; then cp -a ${from}/$p ${t(TOOL_DIR)}/; fi; done`,
+        // Proves the copied Node runs on the installed root's libraries, not only on the live system's.
+        inTarget(T, `${TOOL_COMMAND} status --help >/dev/null`),
+      ],
+    });
+  }
 
   step({
     id: "initramfs",

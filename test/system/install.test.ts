@@ -17,6 +17,7 @@ import { osFsUuid } from "../../src/render/ids.js";
 import { attachLoop, createSparseImage, GiB, MiB, withMount, type Loop } from "../support/images.js";
 import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Vm } from "../support/qemu.js";
+import { buildRuntime } from "../support/runtime.js";
 
 const REPO = process.cwd();
 const ROOTFS = join(REPO, ".cache/rootfs");
@@ -24,6 +25,8 @@ const ROOTFS = join(REPO, ".cache/rootfs");
 const CLI = join(REPO, "bin/pairboot.js");
 // A target directory of this test's own: other installs on the host (other tests) use the default one.
 let TARGET = "";
+/** pairboot's runtime (bundle + Node) that the installs put on the node. */
+let RUNTIME = "";
 
 let dir = "";
 let image = "";
@@ -49,7 +52,7 @@ async function answer(name: string, edit: (doc: Record<string, unknown>) => void
 }
 
 async function cli(args: string[], opts: { timeoutMs?: number } = {}) {
-  const withTarget = args[0] === "install" ? [...args, "--target", TARGET] : args;
+  const withTarget = args[0] === "install" ? [...args, "--target", TARGET, "--tool", RUNTIME] : args;
   return execa(process.execPath, [CLI, ...withTarget], {
     reject: false,
     all: true,
@@ -100,6 +103,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "pb-install-"));
   image = join(dir, "disk.img");
   TARGET = join(dir, "target");
+  RUNTIME = await buildRuntime(join(dir, "runtime"));
   await createSparseImage(image, 12 * GiB);
   loop = await attachLoop(image);
 });
@@ -240,6 +244,8 @@ describe("install, interrupted and resumed", () => {
         ROOTFS,
         "--target",
         TARGET,
+        "--tool",
+        RUNTIME,
       ],
       {
         reject: false,
@@ -334,6 +340,9 @@ describe("install, interrupted and resumed", () => {
         expect(await mode("etc/ha.d/authkeys")).toBe("600");
         expect(await mode("root/.ssh/authorized_keys")).toBe("600");
         expect(await mode("etc/pairboot/answer.yaml")).toBe("600");
+        expect(await mode("usr/local/sbin/pairboot")).toBe("755");
+        expect(await mode("opt/pairboot/bin/node")).toBe("755");
+        expect(existsSync(join(root, "opt/pairboot/lib/pairboot.mjs"))).toBe(true);
         expect(await readFile(join(root, "etc/pairboot/answer.yaml"), "utf8")).toBe(
           await readFile(seedPath, "utf8"),
         );
@@ -483,6 +492,12 @@ describe.each(["bios", "uefi"] as const)("the installed disk boots with %s firmw
       expect((await run("systemctl is-active nfs-server")).out).not.toBe("active");
       expect((await run("systemctl is-enabled nfs-server")).out).toBe("disabled");
       expect((await run("cat /etc/machine-id")).out).toMatch(/^[0-9a-f]{32}$/);
+      // The node carries pairboot itself: status names what is wrong while node B is missing.
+      const status = await run("pairboot status", 180_000);
+      expect(status.out).toMatch(/^pairboot status on node-a: /m);
+      expect(status.out).toMatch(/\[ OK \] bond +bond0: fault-tolerance \(active-backup\)/);
+      for (const part of ["drbd", "heartbeat", "nfs", "time"])
+        expect(status.out).toMatch(new RegExp(`\\] ${part} `));
     } finally {
       await vm.shutdown(60_000).catch(() => undefined);
       await vm.cleanup();

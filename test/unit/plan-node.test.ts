@@ -30,7 +30,7 @@ function seed(edit?: (doc: Record<string, unknown>) => void): ClusterSpec {
 const source = { kind: "dir" as const, path: "/run/live/rootfs/filesystem.squashfs" };
 const opts = { source, answerPath: "/media/answer.yaml", logPath: "/var/log/pairboot/install-test.log" };
 
-function planOk(spec: ClusterSpec, hw: string, extra: { disk?: string } = {}): NodePlan {
+function planOk(spec: ClusterSpec, hw: string, extra: { disk?: string; tool?: string } = {}): NodePlan {
   const r = planNode(spec, "node-a", facts(hw), { ...opts, ...extra });
   if (!r.ok) throw new Error(r.message);
   return r.plan;
@@ -140,6 +140,23 @@ describe("planNode on node A's recorded hardware", () => {
     expect(boot).toContain("::/EFI/BOOT/BOOTX64.EFI");
     const grubDefaults = step(plan, "bootloader").files.find((f) => f.path === "/etc/default/grub");
     expect(grubDefaults?.content).toContain("console=tty0 console=ttyS0,115200n8");
+  });
+
+  it("puts no pairboot command on the node when there is no runtime to copy", () => {
+    expect(plan.steps.map((s) => s.id)).not.toContain("pairboot-command");
+  });
+
+  it("with a runtime, copies it to /opt/pairboot after the live-only paths went, and checks it runs there", () => {
+    const withTool = planOk(spec, "node-a", { tool: "/opt/pairboot" });
+    const ids = withTool.steps.map((s) => s.id);
+    expect(ids.indexOf("pairboot-command")).toBeGreaterThan(ids.indexOf("remove-live"));
+    expect(ids.indexOf("pairboot-command")).toBeLessThan(ids.indexOf("chroot-release"));
+    const s = step(withTool, "pairboot-command");
+    expect(s.commands.join("\n")).toContain("cp -a /opt/pairboot/$p /run/pairboot/target/opt/pairboot/");
+    expect(s.commands.at(-1)).toMatch(/^chroot \/run\/pairboot\/target .*pairboot status --help/);
+    const cmd = s.files.find((f) => f.path === "/usr/local/sbin/pairboot");
+    expect(cmd?.mode).toBe(0o755);
+    expect(cmd?.content).toContain('exec /opt/pairboot/bin/node /opt/pairboot/lib/pairboot.mjs "$@"');
   });
 
   it("removes every live-only path from the one list", () => {
