@@ -61,6 +61,9 @@ export interface ReceiveResult {
 /** Refusals that happen before anything was written carry this, so the CLI can say so. */
 export class NothingWritten extends Error {}
 
+/** Node A could not be reached at all (nothing listens there yet, or no route): worth trying again. */
+export class Unreachable extends NothingWritten {}
+
 async function finish(
   opts: ReceiveOptions,
   header: CloneHeader,
@@ -227,7 +230,7 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
   });
   const socket = connect({ host: opts.host, port: opts.port });
   const failed = once(socket, "error").then(([e]) => {
-    throw new NothingWritten(`cannot reach node A at ${opts.host}:${opts.port}: ${(e as Error).message}`);
+    throw new Unreachable(`cannot reach node A at ${opts.host}:${opts.port}: ${(e as Error).message}`);
   });
   failed.catch(() => undefined);
   await Promise.race([once(socket, "connect"), failed]);

@@ -135,6 +135,10 @@ export interface NetworkSendOptions extends SendOptions {
   onListening?: (code: string, port: number) => void;
   /** Give up after this many wrong codes, so the code cannot be guessed online. */
   maxAttempts?: number;
+  /** Called when node B proved the code, before anything is sent. */
+  onPaired?: (peer: string) => void;
+  /** Stops listening (rejects with the signal's reason) while no node B has paired yet. */
+  signal?: AbortSignal;
 }
 
 const HANDSHAKE_MS = 60_000;
@@ -191,8 +195,15 @@ export async function sendOverNetwork(
   opts.onListening?.(formatPairingCode(code), port);
   reporter.info(`node A is ready to send ${describeSource(source)}`);
 
+  const stopped = () => new Error(String(opts.signal?.reason ?? "stopped"));
+  const onAbort = () => wakeControl?.();
+  opts.signal?.addEventListener("abort", onAbort);
   const nextControl = async (): Promise<{ socket: Socket; reader: LineReader }> => {
-    while (controls.length === 0) await new Promise<void>((r) => (wakeControl = r));
+    while (controls.length === 0) {
+      if (opts.signal?.aborted) throw stopped();
+      await new Promise<void>((r) => (wakeControl = r));
+    }
+    if (opts.signal?.aborted) throw stopped();
     return controls.shift() as { socket: Socket; reader: LineReader };
   };
 
@@ -231,6 +242,7 @@ export async function sendOverNetwork(
         continue;
       }
       reporter.info(`paired with node B at ${peer}`);
+      opts.onPaired?.(peer);
       try {
         return await streamSession(channel, keys, source, opts, reporter, dataWaiters);
       } finally {
@@ -238,6 +250,7 @@ export async function sendOverNetwork(
       }
     }
   } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
     server.close();
     for (const c of controls) c.socket.destroy();
   }

@@ -9,6 +9,10 @@ export interface LiveArgs {
   node: string | null;
   /** pairboot.auto=1: install an answer without the countdown. */
   auto: boolean;
+  /** pairboot.clone=0 turns off the two-node flow: every node installs on its own (default on). */
+  clone: boolean;
+  /** pairboot.clonewait=MINUTES: how long node A waits for node B after its install (default 30). */
+  cloneWaitMinutes: number | null;
   /** The console= devices in order (tty0 is the foreground VT, which is tty1 at boot). */
   consoles: string[];
   /** Where pairboot runs the engine: the kernel's own rule makes the last console= /dev/console. */
@@ -37,6 +41,8 @@ export function parseCmdline(cmdline: string): LiveArgs {
   let answer: string | null = null;
   let node: string | null = null;
   let auto = false;
+  let clone = true;
+  let cloneWaitMinutes: number | null = null;
   const consoles: string[] = [];
   // Like the kernel, the last occurrence of a parameter wins.
   for (const w of kernelWords(cmdline)) {
@@ -53,12 +59,28 @@ export function parseCmdline(cmdline: string): LiveArgs {
       case "pairboot.auto":
         auto = TRUE_WORDS.has(value.toLowerCase());
         break;
+      case "pairboot.clone":
+        clone = TRUE_WORDS.has(value.toLowerCase());
+        break;
+      case "pairboot.clonewait": {
+        const n = Number(value);
+        cloneWaitMinutes = value !== "" && Number.isInteger(n) && n >= 0 ? n : null;
+        break;
+      }
       case "console":
         if (value !== "") consoles.push(consoleDevice(value));
         break;
     }
   }
-  return { answer, node, auto, consoles, primaryConsole: consoles[consoles.length - 1] ?? "tty1" };
+  return {
+    answer,
+    node,
+    auto,
+    clone,
+    cloneWaitMinutes,
+    consoles,
+    primaryConsole: consoles[consoles.length - 1] ?? "tty1",
+  };
 }
 
 /** http(s) URLs are fetched; anything else is a path. */

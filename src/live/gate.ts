@@ -49,7 +49,14 @@ export function gateStep(state: GateState, event: GateEvent): GateState {
 }
 
 /** The one status line under the summary, rewritten every second (ASCII only). */
-export function countdownLine(state: GateState): string {
+export function countdownLine(state: GateState, what: GateWords = INSTALL_WORDS): string {
   const s = state.remaining === 1 ? "" : "s";
-  return `Installing in ${state.remaining} second${s}. Enter: install now   Esc: stop and open the wizard`;
+  return `${what.doing} in ${state.remaining} second${s}. Enter: ${what.now}   Esc: stop and open the wizard`;
 }
+
+/** What the countdown is for: "Installing ... Enter: install now", "Receiving ... Enter: start now". */
+export interface GateWords {
+  doing: string;
+  now: string;
+}
+export const INSTALL_WORDS: GateWords = { doing: "Installing", now: "install now" };

@@ -10,7 +10,22 @@ import { formatAnswerError, loadAnswerText } from "../answer/load.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { parseCmdline, type LiveArgs } from "./cmdline.js";
 import { answerCandidates, discoverAnswer, MEDIUM_DIR, STICK_ANSWER, type Candidate } from "./discover.js";
-import { countdownLine, gateStart, gateStep, type GateState } from "./gate.js";
+import { countdownLine, gateStart, gateStep, INSTALL_WORDS, type GateState, type GateWords } from "./gate.js";
+import {
+  CLONE_WAIT_MINUTES,
+  derivedPairingCode,
+  linkCommands,
+  liveRole,
+  receiveSummary,
+  receiveTarget,
+  replicationLink,
+  waitLine,
+  waitStart,
+  waitStep,
+  type ReplicationLink,
+  type WaitEvent,
+  type WaitState,
+} from "./pair.js";
 import { mountStick, saveLogs } from "./stick.js";
 import { installSummary } from "./summary.js";
 
@@ -62,11 +77,15 @@ function rawKeys(onKey: (data: string) => void): () => void {
 }
 
 /** The countdown on the console; resolves with the gate's final state. */
-export function runGate(auto: boolean, seconds?: number): Promise<GateState> {
+export function runGate(
+  auto: boolean,
+  seconds?: number,
+  words: GateWords = INSTALL_WORDS,
+): Promise<GateState> {
   let state = gateStart(auto, seconds);
   if (state.decision !== null) return Promise.resolve(state);
   return new Promise((resolve) => {
-    const show = () => process.stdout.write(`\r${countdownLine(state)} `);
+    const show = () => process.stdout.write(`\r${countdownLine(state, words)} `);
     const finish = () => {
       clearInterval(timer);
       stop();
@@ -171,6 +190,26 @@ export async function startLive(o: StartOptions): Promise<number> {
     await pressEnter("Press Enter to open the wizard with this answer to fix it.");
     return wizard(working);
   }
+  const { identifyNode } = await import("../plan/identify.js");
+  // Node B of a two-node answer does not install (and so generates no secrets): it receives A's clone.
+  const early = identifyNode(loaded.spec, facts);
+  if (early.ok) {
+    const role = liveRole(loaded.spec, early.node.name, args.clone);
+    if (role.kind === "receive") {
+      return receiveClone({
+        args,
+        answer: `${candidate.location} (${candidate.origin})`,
+        spec: loaded.spec,
+        node: early.node,
+        nodeWhy: early.why,
+        peer: role.peer,
+        facts,
+        stick,
+        wizard: async () => wizard(await workingAnswer(candidate, text)),
+      });
+    }
+  }
+
   const answerPath = await workingAnswer(candidate, text);
   let spec;
   try {
@@ -193,7 +232,6 @@ export async function startLive(o: StartOptions): Promise<number> {
     return wizard(answerPath);
   }
 
-  const { identifyNode } = await import("../plan/identify.js");
   const id = identifyNode(spec, facts);
   if (!id.ok) {
     say(`pairboot: ${id.message}`);
@@ -252,5 +290,250 @@ export async function startLive(o: StartOptions): Promise<number> {
     say(`pairboot: the install of ${id.node.name} failed (status ${rc}); nothing reboots.`);
     return rc;
   }
+  const role = liveRole(spec, id.node.name, args.clone);
+  say(`pairboot: ${role.why}`);
+  if (role.kind === "install-and-send") {
+    const sent = await sendClone({ args, spec, node: id.node, peer: role.peer, facts, disk: plan.disk.path });
+    if (sent === "stay") return 0;
+    // A failed clone stays on the screen for the countdown even with pairboot.auto=1.
+    return reboot(args.auto && sent !== "failed");
+  }
   return reboot(args.auto);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The two-node flow (pair.ts decides; this runs it)
+
+type NodeSpec = import("../answer/schema.js").ClusterSpec["nodes"][number];
+type ClusterSpec = import("../answer/schema.js").ClusterSpec;
+
+async function bringUpLink(link: ReplicationLink): Promise<void> {
+  for (const [cmd, ...rest] of linkCommands(link)) await run(cmd as string, rest);
+  say(`pairboot: replication link ${link.ifname} (${link.mac}) is up as ${link.cidr}`);
+}
+
+/** Clears the status line before a reporter line, so progress and the countdown do not run together. */
+function liveReporter(clear: () => void) {
+  return import("../clone/report.js").then(({ consoleReporter }) => {
+    const base = consoleReporter();
+    return {
+      info: (line: string) => {
+        clear();
+        base.info(line);
+      },
+      section: base.section.bind(base),
+    };
+  });
+}
+
+/**
+ * Node A, after its install: bring up the replication link, listen there with the code derived from the
+ * answer, and wait for node B (counting down; Enter reboots now, Esc stays). Resolves with the outcome.
+ */
+async function sendClone(o: {
+  args: LiveArgs;
+  spec: ClusterSpec;
+  node: NodeSpec;
+  peer: NodeSpec;
+  facts: HardwareFacts;
+  disk: string;
+}): Promise<"cloned" | "skipped" | "failed" | "stay"> {
+  const minutes = o.args.cloneWaitMinutes ?? CLONE_WAIT_MINUTES;
+  if (minutes === 0) {
+    say("pairboot: pairboot.clonewait=0: not waiting for the other node.");
+    return "skipped";
+  }
+  const l = replicationLink(o.spec, o.node, o.peer, o.facts);
+  if (!l.ok) {
+    say(`pairboot: cannot clone to ${o.peer.name}: ${l.message}`);
+    return "failed";
+  }
+  const link = l.link;
+  try {
+    await bringUpLink(link);
+  } catch (err) {
+    say(`pairboot: cannot bring up the replication link ${link.ifname}: ${(err as Error).message}`);
+    return "failed";
+  }
+  const code = derivedPairingCode(o.spec) as string; // the install has written the secrets
+  const { sendOverNetwork } = await import("../clone/send.js");
+  const { DEFAULT_PORT } = await import("../cli/clone.js");
+  say(`pairboot: ${o.node.name} is ready to clone itself to ${o.peer.name} over the replication link`);
+  say(`  listening on  ${link.address}:${DEFAULT_PORT} (${link.ifname})`);
+  say(`  pairing code  ${code} (${o.peer.name} derives it from the answer's shared secrets)`);
+  say(`  ${o.peer.name}: boot it from the same stick with the same answer; it receives this disk by itself.`);
+
+  let state: WaitState = waitStart(minutes * 60);
+  let lineShown = false;
+  const clear = () => {
+    if (lineShown) process.stdout.write("\r\x1b[K");
+    lineShown = false;
+  };
+  const show = () => {
+    if (state.decision !== null || state.paired) return;
+    process.stdout.write(`\r${waitLine(state, o.peer.name)}\x1b[K`);
+    lineShown = true;
+  };
+  const controller = new AbortController();
+  let failed = false;
+  const reporter = await liveReporter(clear);
+  let settle: () => void = () => undefined;
+  const decided = new Promise<void>((r) => (settle = r));
+  const feed = (e: WaitEvent) => {
+    const before = state;
+    state = waitStep(state, e);
+    if (state.paired && !before.paired) clear();
+    if (state.decision !== null && before.decision === null) {
+      clear();
+      if (!state.paired) controller.abort(state.reason ?? "stopped");
+      settle();
+    } else show();
+  };
+  const stopKeys = rawKeys((data) => feed({ kind: "key", data }));
+  const timer = setInterval(() => feed({ kind: "tick" }), 1000);
+  show();
+  const sending = sendOverNetwork({
+    disk: o.disk,
+    port: DEFAULT_PORT,
+    host: link.address,
+    code,
+    reporter,
+    signal: controller.signal,
+    onPaired: () => feed({ kind: "paired" }),
+  }).then(
+    (r) =>
+      feed({
+        kind: "done",
+        ok: true,
+        message: `${(r.usedBytes / 1024 ** 3).toFixed(2)} GiB in use, ${(r.wireBytes / 1024 ** 2).toFixed(0)} MiB sent`,
+      }),
+    (err: Error) => {
+      if (controller.signal.aborted) return;
+      failed = true;
+      feed({ kind: "done", ok: false, message: err.message });
+    },
+  );
+  await decided;
+  clearInterval(timer);
+  stopKeys();
+  await sending;
+  say(`pairboot: ${state.reason ?? ""}`);
+  if (state.decision === "stay") return "stay";
+  if (state.cloned) return "cloned";
+  return failed ? "failed" : "skipped";
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Node B: show what will happen, count down (unless pairboot.auto=1), bring up the replication link and
+ * wait for node A; receive its clone, write B's identity, reboot from the disk.
+ */
+async function receiveClone(o: {
+  args: LiveArgs;
+  answer: string;
+  spec: ClusterSpec;
+  node: NodeSpec;
+  nodeWhy: string;
+  peer: NodeSpec;
+  facts: HardwareFacts;
+  stick: string | null;
+  wizard: () => Promise<number>;
+}): Promise<number> {
+  const target = receiveTarget(o.spec, o.node, o.facts);
+  const l = replicationLink(o.spec, o.node, o.peer, o.facts);
+  if (!target.ok || !l.ok) {
+    const why = [target.ok ? null : target.message, l.ok ? null : l.message].filter((m) => m !== null);
+    say(`pairboot: ${o.node.name} cannot receive ${o.peer.name}'s clone: ${why.join("; ")}`);
+    await pressEnter("Press Enter to open the wizard.");
+    return o.wizard();
+  }
+  const link = l.link;
+  const derived = derivedPairingCode(o.spec);
+  say(
+    receiveSummary({
+      answer: o.answer,
+      node: o.node.name,
+      nodeWhy: o.nodeWhy,
+      peer: o.peer.name,
+      target,
+      link,
+      codeFromAnswer: derived !== null,
+    }),
+  );
+  const gate = await runGate(o.args.auto, undefined, { doing: "Waiting for the clone", now: "start now" });
+  say(`pairboot: ${gate.decision === "proceed" ? "receiving" : "not receiving"}: ${gate.reason}`);
+  if (gate.decision === "abort") return o.wizard();
+
+  try {
+    await bringUpLink(link);
+  } catch (err) {
+    say(`pairboot: cannot bring up the replication link ${link.ifname}: ${(err as Error).message}`);
+    return 1;
+  }
+  let code = derived;
+  if (code === null) {
+    const { createInterface } = await import("node:readline/promises");
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    code = await rl.question(`Pairing code shown on ${o.peer.name}'s console: `);
+    rl.close();
+  }
+  const { DEFAULT_PORT } = await import("../cli/clone.js");
+  const { receiveFromNetwork, Unreachable } = await import("../clone/receive.js");
+  const { identityWriter } = await import("../clone/identity.js");
+  const reporter = await liveReporter(() => undefined);
+  // Node A's answer (with the secrets its install generated) travels in the copy: B's identity uses it.
+  const hooks = identityWriter(null, o.node.name, (line) => say(line));
+  let stop = false;
+  const stopKeys = rawKeys((d) => {
+    if (d === "\x1b" || d === "\x03" || d.toLowerCase() === "q") stop = true;
+  });
+  const started = Date.now();
+  let lastSaid = 0;
+  const { formatDuration } = await import("../clone/progress.js");
+  say(
+    `pairboot: waiting for ${o.peer.name} at ${link.peerAddress}:${DEFAULT_PORT}: it sends its disk when its install is done. Esc: stop and open the wizard`,
+  );
+  try {
+    for (;;) {
+      if (stop) {
+        stopKeys();
+        say("pairboot: stopped at the console; nothing was written.");
+        return o.wizard();
+      }
+      try {
+        await receiveFromNetwork({
+          disk: target.disk,
+          host: link.peerAddress,
+          port: DEFAULT_PORT,
+          code,
+          reporter,
+          identity: hooks.files,
+          bootloader: hooks.bootloader,
+        });
+        break;
+      } catch (err) {
+        if (!(err instanceof Unreachable)) throw err;
+        if (Date.now() - lastSaid >= 60_000) {
+          lastSaid = Date.now();
+          say(
+            `pairboot: still waiting for ${o.peer.name} at ${link.peerAddress}:${DEFAULT_PORT} (${formatDuration((Date.now() - started) / 1000)} so far). Esc: stop`,
+          );
+        }
+        for (let i = 0; i < 5 && !stop; i++) await sleep(1000);
+      }
+    }
+  } catch (err) {
+    stopKeys();
+    say(`pairboot: receiving ${o.peer.name}'s clone failed: ${(err as Error).message}`);
+    say("pairboot: nothing reboots.");
+    return 1;
+  }
+  stopKeys();
+  say(`pairboot: ${o.node.name} received ${o.peer.name}'s clone on ${target.disk}`);
+  if (o.stick) {
+    const dir = await saveLogs(o.stick);
+    if (dir) say(`pairboot: logs saved to ${dir}`);
+  }
+  return reboot(o.args.auto);
 }

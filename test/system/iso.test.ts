@@ -4,6 +4,8 @@
 //    machine reboots from that disk (the firmware tries the disk first: blank, it falls through to the
 //    disc; installed, it boots) and comes up as node-a.
 // PAIRBOOT_ISO_FULL=1 also runs the unattended install under UEFI (another ~10 minutes).
+// PAIRBOOT_ISO_PAIR=1: both nodes boot the same ISO with the same answer (BIOS): node A installs and sends
+// its disk over the replication link (a bridge of its own), node B receives it; both reboot from their disks.
 // Timings go to .cache/logs/iso/timings.txt.
 import { execa } from "execa";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync } from "node:fs";
@@ -25,7 +27,13 @@ const full = process.env.PAIRBOOT_ISO_FULL === "1";
 // earlier runs ended in emergency mode while the harness passed -cpu max,svm=off); opt in until it has.
 const installs = process.env.PAIRBOOT_ISO_BOOT === "1";
 const SLOW_HOST = "systemd.default_timeout_start_sec=900";
-const MACS = ["52:54:00:00:0a:01", "52:54:00:00:0a:02", "52:54:00:00:0a:03"];
+const pair = process.env.PAIRBOOT_ISO_PAIR === "1";
+// The seed answer's NICs: two LAN NICs on the switch, the replication NIC on a bridge of its own.
+const NICS = {
+  a: ["52:54:00:00:0a:01", "52:54:00:00:0a:02", "52:54:00:00:0a:03"],
+  b: ["52:54:00:00:0b:01", "52:54:00:00:0b:02", "52:54:00:00:0b:03"],
+};
+const BRIDGES = ["sw", "sw", "repl"];
 
 function timing(what: string, ms: number): void {
   mkdirSync(logDir, { recursive: true });
@@ -57,7 +65,9 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), "pb-iso-"));
     lab = await createLab("iso");
     await lab.addBridge("sw");
-    for (let i = 0; i < MACS.length; i++) await lab.addTap(`t${i}`, "sw");
+    await lab.addBridge("repl");
+    for (const n of ["a", "b"] as const)
+      for (let i = 0; i < BRIDGES.length; i++) await lab.addTap(`${n}${i}`, BRIDGES[i] as string);
   }, 50 * 60_000);
 
   afterAll(async () => {
@@ -66,14 +76,20 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  async function boot(name: string, image: string, firmware: "bios" | "uefi", disk?: string): Promise<Vm> {
+  async function boot(
+    name: string,
+    image: string,
+    firmware: "bios" | "uefi",
+    disk?: string,
+    node: "a" | "b" = "a",
+  ): Promise<Vm> {
     const vm = await startVm({
       name,
       firmware,
       memoryMiB: 3072,
       logDir,
       netns: lab?.netns,
-      nics: MACS.map((mac, i) => ({ mac, tap: `t${i}` })),
+      nics: NICS[node].map((mac, i) => ({ mac, tap: `${node}${i}` })),
       disks: [
         // The disk first in the boot order: blank, the firmware falls through to the disc.
         ...(disk ? [{ path: disk, interface: "sata" as const, bootIndex: 0 }] : []),
@@ -142,10 +158,10 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     await vm.powerOff();
   });
 
-  async function unattended(firmware: "bios" | "uefi"): Promise<void> {
-    const answer = path.join(tmp, `answer-${firmware}.yaml`);
+  async function autoImage(name: string): Promise<string> {
+    const answer = path.join(tmp, `answer-${name}.yaml`);
     copyFileSync(path.join(repo, "examples/seed.yaml"), answer);
-    const image = path.join(tmp, `auto-${firmware}.iso`);
+    const image = path.join(tmp, `auto-${name}.iso`);
     const out = await pairboot([
       "iso",
       "embed",
@@ -163,6 +179,11 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       image,
     ]);
     expect(out).toContain("/pairboot/answer.yaml");
+    return image;
+  }
+
+  async function unattended(firmware: "bios" | "uefi"): Promise<void> {
+    const image = await autoImage(firmware);
     const disk = path.join(tmp, `disk-${firmware}.raw`);
     await createSparseImage(disk, 12 * GiB);
     const vm = await boot(`iso-auto-${firmware}`, image, firmware, disk);
@@ -173,6 +194,10 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     const t1 = Date.now();
     await vm.console.waitFor(/node-a installed on \/dev\/sd[a-z]/, 40 * 60_000);
     timing(`${firmware}: unattended install`, Date.now() - t1);
+    // Alone, node A waits for node B to take its clone: Enter at the console reboots at once.
+    await vm.console.waitFor(/Waiting for node-b: rebooting without a clone in/, 120_000);
+    vm.console.write("\r");
+    await vm.console.waitFor(/Enter pressed: rebooting without a clone/, 60_000);
     await vm.console.waitFor(/rebooting from the installed disk/, 60_000);
     const t2 = Date.now();
     await vm.console.waitFor(/node-a login:/, 10 * 60_000);
@@ -190,4 +215,40 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
   it.skipIf(!installs || !full)("the same under UEFI (PAIRBOOT_ISO_FULL=1)", async () => {
     await unattended("uefi");
   });
+
+  it.skipIf(!installs || !pair)(
+    "two machines, one ISO, one answer: node A installs and sends its disk, node B receives it (PAIRBOOT_ISO_PAIR=1)",
+    async () => {
+      const image = await autoImage("pair");
+      const diskA = path.join(tmp, "disk-pair-a.raw");
+      const diskB = path.join(tmp, "disk-pair-b.raw");
+      await createSparseImage(diskA, 12 * GiB);
+      await createSparseImage(diskB, 12 * GiB);
+      const a = await boot("iso-pair-a", image, "bios", diskA, "a");
+      const b = await boot("iso-pair-b", image, "bios", diskB, "b");
+      await b.console.waitFor(/unattended clone from node-a/, 15 * 60_000);
+      timing("pair: node B power-on to its clone summary", Date.now() - b.startedAt);
+      await b.console.waitFor(/this node +node-b/, 30_000);
+      await b.console.waitFor(/waiting for node-a at 10\.0\.0\.1:7790/, 120_000);
+      await a.console.waitFor(/this node +node-a/, 15 * 60_000);
+      const t1 = Date.now();
+      await a.console.waitFor(/node-a installed on \/dev\/sd[a-z]/, 40 * 60_000);
+      timing("pair: node A's unattended install", Date.now() - t1);
+      await a.console.waitFor(/ready to clone itself to node-b/, 120_000);
+      const t2 = Date.now();
+      await b.console.waitFor(/paired with node A at 10\.0\.0\.1:7790/, 5 * 60_000);
+      await a.console.waitFor(/node B has the clone/, 40 * 60_000);
+      timing("pair: clone from pairing to node B's verdict", Date.now() - t2);
+      await b.console.waitFor(/node-b received node-a's clone on \/dev\/sd[a-z]/, 60_000);
+      await a.console.waitFor(/rebooting from the installed disk/, 60_000);
+      await b.console.waitFor(/rebooting from the installed disk/, 60_000);
+      const t3 = Date.now();
+      await Promise.all([
+        a.console.waitFor(/node-a login:/, 15 * 60_000),
+        b.console.waitFor(/node-b login:/, 15 * 60_000),
+      ]);
+      timing("pair: reboot to both nodes' login prompts", Date.now() - t3);
+      await Promise.all([a.powerOff(), b.powerOff()]);
+    },
+  );
 });

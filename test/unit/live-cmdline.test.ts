@@ -10,6 +10,8 @@ describe("live kernel command line", () => {
       answer: "/answers/nfs1.yaml",
       node: "node-b",
       auto: true,
+      clone: true,
+      cloneWaitMinutes: null,
       consoles: ["tty1", "ttyS0"],
       primaryConsole: "ttyS0",
     });
@@ -20,6 +22,8 @@ describe("live kernel command line", () => {
       answer: null,
       node: null,
       auto: false,
+      clone: true,
+      cloneWaitMinutes: null,
       consoles: [],
       primaryConsole: "tty1",
     });
@@ -42,6 +46,20 @@ describe("live kernel command line", () => {
       expect(parseCmdline(v).auto, v).toBe(true);
     for (const v of ["pairboot.auto=0", "pairboot.auto=no", "pairboot.auto=2", "pairboot.automatic=1"])
       expect(parseCmdline(v).auto, v).toBe(false);
+  });
+
+  it("pairboot.clone=0 turns the two-node flow off; pairboot.clonewait= takes whole minutes", () => {
+    expect(parseCmdline("pairboot.clone=0").clone).toBe(false);
+    expect(parseCmdline("pairboot.clone=1").clone).toBe(true);
+    expect(parseCmdline("pairboot.clonewait=5").cloneWaitMinutes).toBe(5);
+    expect(parseCmdline("pairboot.clonewait=0").cloneWaitMinutes).toBe(0);
+    for (const v of [
+      "pairboot.clonewait=",
+      "pairboot.clonewait=x",
+      "pairboot.clonewait=-1",
+      "pairboot.clonewait=1.5",
+    ])
+      expect(parseCmdline(v).cloneWaitMinutes, v).toBeNull();
   });
 
   it("ignores what follows a bare -- (init's arguments)", () => {
