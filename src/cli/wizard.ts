@@ -17,13 +17,21 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const DEMO_HARDWARE = resolve(HERE, "../../test/fixtures/hardware/node-a.json");
 
 const USAGE = `usage: pairboot wizard [--demo] [--hardware FACTS.json] [--answer FILE] [--term TERM]
+                       [--source PATH] [--include-loop] [--target DIR]
 
   --demo            run on a recorded machine with a simulated engine: nothing is written
                     anywhere except the answer file, saved to a temp path shown at the end
   --hardware FILE   the recorded machine for --demo (default: test/fixtures/hardware/node-a.json,
-                    or a built-in made-up server where the fixtures are not installed)
+                    or a built-in made-up server where the fixtures are not installed); only with
+                    --demo: a real install always probes this machine
   --answer FILE     pre-fill every screen from this answer file
   --term TERM       override $TERM (e.g. vt100 on a serial line that says otherwise)
+
+  For tests and labs, installing from a development machine instead of the stick:
+  --source PATH     the root filesystem to install: a directory (copied with rsync) or a squashfs
+                    image (default: the live system's image, /run/live/rootfs/filesystem.squashfs)
+  --include-loop    offer loop devices as disks too (e.g. losetup on a sparse file)
+  --target DIR      where the new root is mounted while installing (default /run/pairboot/target)
 `;
 
 interface Args {
@@ -31,10 +39,13 @@ interface Args {
   hardware?: string;
   answer?: string;
   term?: string;
+  source?: string;
+  includeLoop: boolean;
+  target?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { demo: false };
+  const args: Args = { demo: false, includeLoop: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -46,10 +57,22 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--hardware") args.hardware = value();
     else if (a === "--answer") args.answer = value();
     else if (a === "--term") args.term = value();
+    else if (a === "--source") args.source = value();
+    else if (a === "--include-loop") args.includeLoop = true;
+    else if (a === "--target") args.target = value();
     else if (a === "--help" || a === "-h") {
       process.stdout.write(USAGE);
       throw new CliError("", 0);
     } else throw new CliError(`unknown option ${a}\n\n${USAGE}`, 2);
+  }
+  if (args.demo) {
+    const real = [args.source && "--source", args.includeLoop && "--include-loop", args.target && "--target"];
+    const bad = real.filter((x): x is string => typeof x === "string");
+    if (bad.length > 0)
+      throw new CliError(`${bad.join(", ")}: only for a real install, not with --demo\n\n${USAGE}`, 2);
+  } else if (args.hardware) {
+    // Recorded disks with a real engine would let it write to whatever a recording calls /dev/sda.
+    throw new CliError(`--hardware only goes with --demo: a real install probes this machine\n\n${USAGE}`, 2);
   }
   return args;
 }
@@ -69,20 +92,21 @@ async function loadFacts(args: Args): Promise<HardwareFacts> {
     }
   }
   const { probeHardware } = await import("../probe/index.js");
-  return probeHardware();
+  return probeHardware({ includeLoop: args.includeLoop });
 }
 
 async function makeEngine(args: Args): Promise<Engine> {
   if (args.demo) return simulatedEngine();
-  const { liveSource } = await import("../apply/source.js");
-  const source = await liveSource();
+  const { resolveSource } = await import("./plan.js");
+  const source = await resolveSource(args.source);
   if (!source) {
     throw new CliError(
-      "no live root to install from (not running from the pairboot stick?); try 'pairboot wizard --demo'",
+      "no live root to install from (not running from the pairboot stick?); pass --source DIR|IMAGE, or try 'pairboot wizard --demo'",
     );
   }
   const { realEngine, realCloneEngine } = await import("../tui/real-engine.js");
-  return realCloneEngine(realEngine({ source }), { port: DEFAULT_CLONE_PORT });
+  const target = args.target === undefined ? undefined : resolve(args.target);
+  return realCloneEngine(realEngine({ source, target }), { port: DEFAULT_CLONE_PORT });
 }
 
 export async function run(argv: string[]): Promise<number> {

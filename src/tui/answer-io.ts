@@ -27,15 +27,23 @@ export async function readAnswerObject(path: string): Promise<unknown> {
 export const PAIRBOOT_LABEL = "PAIRBOOT";
 export const ANSWER_NAME = "answer.yaml";
 
-/** The mounted PAIRBOOT partition of the stick (its filesystem label), where answers survive a reboot. */
-export function stickDirectory(facts: HardwareFacts): string | null {
+/** A partition labelled PAIRBOOT (filesystem or GPT label), mounted or not; the first mounted one wins. */
+export function findStick(facts: HardwareFacts): { device: string; mountpoint: string | null } | null {
+  let unmounted: { device: string; mountpoint: null } | null = null;
   for (const d of facts.disks) {
     for (const p of d.partitions) {
-      if ((p.label === PAIRBOOT_LABEL || p.partLabel === PAIRBOOT_LABEL) && p.mountpoints[0])
-        return p.mountpoints[0];
+      if (p.label !== PAIRBOOT_LABEL && p.partLabel !== PAIRBOOT_LABEL) continue;
+      const mountpoint = p.mountpoints[0];
+      if (mountpoint) return { device: p.path, mountpoint };
+      unmounted ??= { device: p.path, mountpoint: null };
     }
   }
-  return null;
+  return unmounted;
+}
+
+/** The mounted PAIRBOOT partition of the stick (its filesystem label), where answers survive a reboot. */
+export function stickDirectory(facts: HardwareFacts): string | null {
+  return findStick(facts)?.mountpoint ?? null;
 }
 
 /** An answer file already on the stick, offered for pre-filling when no --answer is given. */
@@ -61,22 +69,33 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Where and how the wizard saves: onto the stick when it is there (an older answer there is kept as
- * answer.yaml.bak), else into a fresh private temp directory whose path the done screen shows. Demo mode
- * always uses the temp directory.
+ * answer.yaml.bak), else into a fresh private temp directory; the result says which, and why not the
+ * stick, for the done screen. Demo mode and an explicit `dir` (tests) never use the stick.
  */
 export function answerSaver(facts: HardwareFacts, opts: { demo: boolean; dir?: string }) {
   return async (answer: Record<string, unknown>): Promise<SavedAnswer> => {
     const text = answerToYaml(answer);
-    const stick = opts.demo ? null : stickDirectory(facts);
-    if (stick && !opts.dir) {
-      const path = join(stick, ANSWER_NAME);
-      if (await exists(path)) await rename(path, `${path}.bak`);
-      await writePrivateFile(path, text);
-      return { path, onStick: true };
+    const stick = findStick(facts);
+    let notOnStick: string;
+    if (opts.demo) notOnStick = "demo mode never writes to the stick";
+    else if (opts.dir) notOnStick = `the answer was asked for in ${opts.dir}`;
+    else if (!stick) notOnStick = `no partition labelled ${PAIRBOOT_LABEL} was found on any disk`;
+    else if (!stick.mountpoint) notOnStick = `the ${PAIRBOOT_LABEL} partition ${stick.device} is not mounted`;
+    else {
+      const path = join(stick.mountpoint, ANSWER_NAME);
+      try {
+        if (await exists(path)) await rename(path, `${path}.bak`);
+        await writePrivateFile(path, text);
+        return { path, onStick: true, device: stick.device, notOnStick: null };
+      } catch (err) {
+        const e = err as Error & { code?: string; cause?: { code?: string } };
+        const why = e.cause?.code ?? e.code ?? e.message;
+        notOnStick = `the ${PAIRBOOT_LABEL} partition ${stick.device} (at ${stick.mountpoint}) could not be written (${why})`;
+      }
     }
     const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "pairboot-wizard-")));
     const path = join(dir, ANSWER_NAME);
     await writePrivateFile(path, text);
-    return { path, onStick: false };
+    return { path, onStick: false, device: stick?.device ?? null, notOnStick };
   };
 }

@@ -18,17 +18,14 @@ import {
   type Deps,
   type Effect,
   type Key,
+  type SavedAnswer,
   type StartChoice,
   type WizardState,
 } from "./model/wizard.js";
 import { makeTheme } from "./theme.js";
 import { renderFrame } from "./view.js";
 
-export interface SavedAnswer {
-  path: string;
-  /** True when it went to the PAIRBOOT partition of the stick (it survives a reboot). */
-  onStick: boolean;
-}
+export type { SavedAnswer };
 
 export interface WizardOptions {
   screen: blessed.Widgets.Screen;

@@ -24,7 +24,7 @@ export function toProgressEvent(e: InstallEvent): ProgressEvent {
   }
 }
 
-export function realEngine(opts: { source: InstallSource; dryRun?: boolean }): Engine {
+export function realEngine(opts: { source: InstallSource; dryRun?: boolean; target?: string }): Engine {
   return {
     simulated: false,
     async install(spec, o, onProgress) {
@@ -38,6 +38,7 @@ export function realEngine(opts: { source: InstallSource; dryRun?: boolean }): E
         confirmWipe: o.confirmWipe,
         dryRun: opts.dryRun ?? false,
         resume: true,
+        target: opts.target,
         onProgress: (e: InstallEvent) => onProgress(toProgressEvent(e)),
       };
       try {

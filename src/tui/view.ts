@@ -1,7 +1,15 @@
 // Pure views: wizard state -> the text of each part of the frame (title bar, body, status line, help
 // line, optional dialog), with blessed tags from the theme. app.ts only copies these strings into boxes,
 // so what the user sees is decided here and can be tested without a terminal.
-import { checkDraft, chosenDisk, nicNames, type FieldId, type Target } from "./model/draft.js";
+import {
+  checkDraft,
+  chosenDisk,
+  isAbsentNic,
+  nicChoices,
+  nicNames,
+  type FieldId,
+  type Target,
+} from "./model/draft.js";
 import { partitionLines } from "./model/disks.js";
 import { bar, fit, fitTail, formatBytes, formatDuration, wrap } from "./model/format.js";
 import { MARKS, etaSeconds, overallRatio } from "./model/progress.js";
@@ -415,21 +423,24 @@ function formBody(state: WizardState, theme: Theme, size: Size): string[] {
     out.push(theme.heading(head(" ROLE", "NAME", "MAC", "LINK", "SPEED", "DRIVER")));
     items.forEach((it, i) => {
       if (it.kind !== "nic") return;
-      const nic = state.facts.nics.find((n) => n.name === it.name);
+      const nic = nicChoices(state.draft, state.facts).find((n) => n.name === it.name);
       if (!nic) return;
       markFocus(i);
       const role = nicRole(state.draft, nic.name);
+      const absent = isAbsentNic(nic.name);
       const text = head(
         ` ${role ?? "-"}`,
-        nic.name,
+        absent ? "(absent)" : nic.name,
         nic.mac,
-        nic.link === null ? "?" : nic.link ? "up" : "down",
+        absent ? "-" : nic.link === null ? "?" : nic.link ? "up" : "down",
         nic.speedMbps ? `${nic.speedMbps} Mb/s` : "-",
-        nic.driver ?? "",
+        absent ? "not on this machine" : (nic.driver ?? ""),
       );
       out.push(i === cur ? theme.selected(text) : esc(text));
     });
     out.push(...errorLines(theme, shownErrors(state, "nics"), size, 1));
+    const nicWarnings = checkDraft(state.draft, state.facts).warnings.get("nics") ?? [];
+    out.push(...nicWarnings.flatMap((w) => prose(`note: ${w}`, size, 1)));
     out.push("");
     out.push(theme.heading(` This machine: node A (${state.draft.fields.nodeAName || "?"})`));
   } else {
@@ -665,15 +676,7 @@ function doneBody(state: WizardState, theme: Theme, size: Size): string[] {
     return out;
   }
   out.push("");
-  out.push(
-    ...prose(
-      `The answer file was saved to ${d.answerPath} (mode 0600; it holds the cluster's secrets).`,
-      size,
-    ),
-  );
-  if (!d.answerOnStick) {
-    out.push(...prose("It is not on the pairboot stick: copy it somewhere safe before you reboot.", size));
-  }
+  out.push(...savedLines(d, size));
   out.push("");
   if (d.ok) {
     out.push(theme.heading(state.demo ? " Next, in a real run:" : " Next:"));
@@ -689,6 +692,40 @@ function doneBody(state: WizardState, theme: Theme, size: Size): string[] {
       ),
     );
   }
+  return out;
+}
+
+/** Where the answer file went, its path on a line of its own (whole, so it can be copied). */
+function savedLines(d: NonNullable<WizardState["done"]>, size: Size): string[] {
+  const path = d.answerPath ?? "";
+  const saved = d.saved;
+  const out: string[] = [];
+  if (saved?.onStick) {
+    out.push(
+      ...prose(
+        `The answer file was saved on the pairboot stick${saved.device ? ` (PAIRBOOT partition ${saved.device})` : ""}:`,
+        size,
+      ),
+    );
+  } else {
+    const why = saved?.notOnStick ?? "it was not saved on the stick";
+    out.push(
+      ...prose(
+        `${why[0]?.toUpperCase() ?? ""}${why.slice(1)}, so the answer file was saved here instead:`,
+        size,
+      ),
+    );
+  }
+  const room = size.cols - 4;
+  for (let i = 0; i < path.length; i += room) out.push(esc(`   ${path.slice(i, i + room)}`));
+  out.push(
+    ...prose(
+      saved?.onStick
+        ? "Mode 0600: it holds the cluster's secrets."
+        : "Mode 0600: it holds the cluster's secrets. It is not on the stick: copy it somewhere safe before you reboot.",
+      size,
+    ),
+  );
   return out;
 }
 

@@ -2,7 +2,7 @@
 // changed something, and the machine's own disks and NICs are matched by the answer's rules.
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/answer/validate.js";
-import { checkDraft, createDraft, draftToAnswer } from "../../src/tui/model/draft.js";
+import { checkDraft, createDraft, draftToAnswer, nicChoices } from "../../src/tui/model/draft.js";
 import { fixture, seedAnswer } from "./tui-vt.js";
 
 const secret = () => "fixed-secret-for-tests-0001";
@@ -38,6 +38,33 @@ describe("the wizard's draft of an answer file", () => {
     expect(checkDraft(draft, facts).byTarget.get("nics")).toContain(
       "pick two NICs for the bond (Space on a NIC)",
     );
+    // This machine has node B's NICs: node A's are listed, but given no role unasked.
+    expect(nicChoices(draft, facts).map((n) => n.mac)).toEqual([
+      "52:54:00:00:0b:03",
+      "52:54:00:00:0b:02",
+      "52:54:00:00:0b:01",
+      "52:54:00:00:0a:01",
+      "52:54:00:00:0a:02",
+      "52:54:00:00:0a:03",
+    ]);
+  });
+
+  it("keeps node A's NICs that this machine lacks (a lab host), and says they are not here", async () => {
+    const facts = fixture("host-loops");
+    const draft = createDraft(facts, await seedAnswer(), secret);
+    expect(draft.bond).toEqual(["absent:52:54:00:00:0a:01", "absent:52:54:00:00:0a:02"]);
+    expect(draft.repl).toBe("absent:52:54:00:00:0a:03");
+    const checked = checkDraft(draft, facts);
+    expect(checked.byTarget.get("nics")).toBeUndefined();
+    expect(checked.warnings.get("nics")?.[0]).toMatch(
+      /^lan0 \(52:54:00:00:0a:01\), lan1 \(52:54:00:00:0a:02\), repl0 \(52:54:00:00:0a:03\) are not on this machine/,
+    );
+    const nodes = draftToAnswer(draft, facts).nodes as { nics: unknown }[];
+    expect(nodes[0]?.nics).toEqual({
+      lan0: "52:54:00:00:0a:01",
+      lan1: "52:54:00:00:0a:02",
+      repl0: "52:54:00:00:0a:03",
+    });
   });
 
   it("replaces the answer's disk selector by the serial when the user picks another disk", async () => {

@@ -84,6 +84,34 @@ describe("a pre-filled answer file", () => {
     expect(await vt.text()).toContain("sdb chosen.");
   });
 
+  it("on a machine without the answer's NICs (a lab host), keeps them as absent rows and says so", async () => {
+    const facts = fixture("host-loops");
+    // This host's recording, with its empty loop1 grown to a size a node fits on.
+    const loop1 = facts.disks.find((d) => d.name === "loop1");
+    if (loop1) loop1.sizeBytes = 10 * 1024 ** 3;
+    vt = await openVt({ facts, answer: { path: SEED, object: await seedAnswer() } });
+    await vt.press(KEY.enter);
+    // The seed's disk rule matches none of the loop devices: the user picks one.
+    await vt.press(KEY.down, KEY.enter);
+    let screen = await vt.text();
+    expect(screen).toContain("step 2 of 5: network");
+    expect(screen).toMatch(/-\s+eth0\s+02:fc:00:00:00:01\s+up/);
+    expect(screen).toMatch(/lan0\s+\(absent\)\s+52:54:00:00:0a:01\s+-\s+-\s+not on this machine/);
+    expect(screen).toMatch(/repl0\s+\(absent\)\s+52:54:00:00:0a:03/);
+    expect(screen).toContain("note: lan0 (52:54:00:00:0a:01), lan1 (52:54:00:00:0a:02), repl0");
+    // Space on this machine's NIC takes over a role; the absent NIC it replaces stays listed, role-less.
+    await vt.press(KEY.space);
+    screen = await vt.text();
+    expect(screen).toMatch(/lan0\s+eth0\s+02:fc:00:00:00:01/);
+    expect(screen).toMatch(/-\s+\(absent\)\s+52:54:00:00:0a:01/);
+    expect(screen).toContain("note: lan1 (52:54:00:00:0a:02), repl0 (52:54:00:00:0a:03) are not on");
+    await vt.tabTo("next");
+    await vt.press(KEY.enter);
+    expect(await vt.text()).toContain("step 3 of 5: cluster");
+    const nodes = vt.handle.state().draft;
+    expect(nodes.bond).toEqual(["eth0", "absent:52:54:00:00:0a:02"]);
+  });
+
   it("loads an answer file from the start screen and pre-fills from it", async () => {
     const asked: string[] = [];
     vt = await openVt({

@@ -7,7 +7,7 @@ import { PassThrough, Writable } from "node:stream";
 import xh from "@xterm/headless";
 import type { ClusterSpec } from "../../src/answer/schema.js";
 import type { HardwareFacts } from "../../src/probe/facts.js";
-import { startWizard, type WizardHandle } from "../../src/tui/app.js";
+import { startWizard, type SavedAnswer, type WizardHandle } from "../../src/tui/app.js";
 import { answerSaver } from "../../src/tui/answer-io.js";
 import type { Engine, InstallOptions, ProgressEvent } from "../../src/tui/engine.js";
 import { openTerminal } from "../../src/tui/terminal.js";
@@ -86,6 +86,10 @@ export interface VtOptions {
   answer?: { path: string; object: unknown };
   engine?: Engine;
   loadAnswer?: (path: string) => Promise<unknown>;
+  /** How the answer is saved; default: into the Vt's own temp directory (saveDir), never the stick. */
+  saveAnswer?: (answer: Record<string, unknown>) => Promise<SavedAnswer>;
+  /** Screens as for a real engine (no DEMO marks), while the engine stays the recording one. */
+  demo?: boolean;
 }
 
 export interface Vt {
@@ -142,8 +146,9 @@ export async function openVt(opts: VtOptions = {}): Promise<Vt> {
     facts,
     engine,
     answer: opts.answer,
+    demo: opts.demo,
     loadAnswer: opts.loadAnswer ?? (async () => ({})),
-    saveAnswer: answerSaver(facts, { demo: true, dir: saveDir }),
+    saveAnswer: opts.saveAnswer ?? answerSaver(facts, { demo: true, dir: saveDir }),
     // A fixed hash and secrets keep the saved answers comparable between runs.
     hashPassword: (p) => `$6$testsalt$${Buffer.from(p).toString("hex")}`,
     secret: () => `test-secret-${String(++n).padStart(8, "0")}`,

@@ -57,6 +57,23 @@ export interface Draft {
   passwordHash: string | null;
   /** Secrets the answer lacked and the wizard made up (answer keys); a clone must not invent them. */
   generatedSecrets: string[];
+  /**
+   * Node A's NICs that the loaded answer names by MAC but this machine does not have (a disk prepared on
+   * another machine, a lab, or a typo in the file). They are offered as rows of their own, named
+   * ABSENT_PREFIX + MAC, so the answer's MACs survive unless the user gives the role to a NIC here.
+   */
+  absentNics: NicFacts[];
+}
+
+export const ABSENT_PREFIX = "absent:";
+
+export function isAbsentNic(name: string): boolean {
+  return name.startsWith(ABSENT_PREFIX);
+}
+
+/** The NICs roles can be given to: this machine's physical NICs, then the answer's absent ones. */
+export function nicChoices(draft: Draft, facts: HardwareFacts): NicFacts[] {
+  return [...facts.nics.filter((n) => !n.virtual), ...draft.absentNics];
 }
 
 /** Where a field's value lives in the answer object; issues under this path are shown at the field. */
@@ -234,6 +251,7 @@ export function createDraft(
     repl: null,
     passwordHash: str(access.root_password_hash) || null,
     generatedSecrets,
+    absentNics: [],
   };
   const [slave0, slave1, replName] = nicNames(draft);
   const bNics = asRecord(b.nics);
@@ -241,9 +259,32 @@ export function createDraft(
   draft.fields.nodeBMac1 = str(bNics[slave1]);
   draft.fields.nodeBMacRepl = str(bNics[replName]);
 
-  // Node A's NIC roles: the answer's MACs found on this machine.
+  // Node A's NIC roles: the answer's MACs found on this machine, else kept as absent NICs. On a machine
+  // that has another node's NICs (node B booted by mistake?) absent ones are listed but not given roles:
+  // the user picks this machine's NICs.
   const aNics = asRecord(a.nics);
-  const local = (name: string) => findNicByMac(facts.nics, str(aNics[name]))?.name ?? null;
+  const otherMacs = nodes
+    .slice(1)
+    .flatMap((n) => Object.values(asRecord(n.nics)).map((m) => str(m).toLowerCase()));
+  const otherNode = facts.nics.some((n) => !n.virtual && otherMacs.includes(n.mac.toLowerCase()));
+  const local = (name: string) => {
+    const mac = str(aNics[name]).trim();
+    if (!mac) return null;
+    const here = findNicByMac(facts.nics, mac);
+    if (here) return here.name;
+    const id = `${ABSENT_PREFIX}${mac.toLowerCase()}`;
+    if (!draft.absentNics.some((n) => n.name === id)) {
+      draft.absentNics.push({
+        name: id,
+        mac: mac.toLowerCase(),
+        driver: null,
+        link: null,
+        speedMbps: null,
+        virtual: false,
+      });
+    }
+    return otherNode ? null : id;
+  };
   draft.bond = [local(slave0), local(slave1)].filter((n): n is string => n !== null);
   draft.repl = local(replName);
 
@@ -318,7 +359,8 @@ export function draftToAnswer(draft: Draft, facts: HardwareFacts): AnswerObject 
   a.name = f.nodeAName.trim();
   a.lan = f.nodeALan.trim();
   a.repl = f.nodeARepl.trim();
-  const macOf = (name: string | null | undefined) => facts.nics.find((n) => n.name === name)?.mac;
+  const macOf = (name: string | null | undefined) =>
+    nicChoices(draft, facts).find((n) => n.name === name)?.mac;
   const aNics: AnswerObject = {};
   const s0 = macOf(draft.bond[0]);
   const s1 = macOf(draft.bond[1]);
@@ -449,6 +491,18 @@ export function checkDraft(draft: Draft, facts: HardwareFacts): Checked {
   const keys = (answer.access as { ssh_authorized_keys?: unknown[] } | undefined)?.ssh_authorized_keys ?? [];
   if (!willHaveHash && keys.length === 0) {
     warnings.set("sshKey", ["without an SSH key or a root password nobody can log in as root"]);
+  }
+  const [slave0, slave1, replName] = nicNames(draft);
+  const absent = [
+    [slave0, draft.bond[0]],
+    [slave1, draft.bond[1]],
+    [replName, draft.repl],
+  ].filter((r): r is [string, string] => typeof r[1] === "string" && isAbsentNic(r[1]));
+  if (absent.length > 0) {
+    const list = absent.map(([role, id]) => `${role} (${id.slice(ABSENT_PREFIX.length)})`).join(", ");
+    warnings.set("nics", [
+      `${list} ${absent.length === 1 ? "is" : "are"} not on this machine: the installed node uses ${absent.length === 1 ? "it" : "them"} only when its disk runs in the machine that has ${absent.length === 1 ? "that NIC" : "those NICs"}. Space on a NIC here takes a role over.`,
+    ]);
   }
   const checked = { validation, answer, byTarget, general, warnings };
   cache.set(draft, checked);

@@ -14,6 +14,8 @@ import {
   NETWORK_FIELDS,
   checkDraft,
   createDraft,
+  isAbsentNic,
+  nicChoices,
   nicNames,
   type Draft,
   type FieldId,
@@ -92,11 +94,23 @@ export interface Message {
   text: string;
 }
 
+/** Where the wizard saved the answer file, as the done screen tells it. */
+export interface SavedAnswer {
+  path: string;
+  /** True when it went to the PAIRBOOT partition of the stick (it survives a reboot). */
+  onStick: boolean;
+  /** The PAIRBOOT partition written to (or found and not usable), e.g. /dev/sdb5; null when none. */
+  device: string | null;
+  /** Why it is not on the stick, e.g. "no PAIRBOOT partition was found"; null when it is. */
+  notOnStick: string | null;
+}
+
 export interface DoneInfo {
   ok: boolean;
   /** null when nothing was saved (a clone: the answer came from node A). */
   answerPath: string | null;
-  answerOnStick: boolean;
+  /** Where and why there, for the install's done screen. */
+  saved: SavedAnswer | null;
   message: string | null;
 }
 
@@ -224,7 +238,7 @@ export function diskList(state: WizardState): DiskRow[] {
 export function focusItems(state: WizardState, screen: ScreenId = state.screen): FocusItem[] {
   if (screen === "network") {
     return [
-      ...physicalNics(state.facts).map((n) => ({ kind: "nic" as const, name: n.name })),
+      ...nicChoices(state.draft, state.facts).map((n) => ({ kind: "nic" as const, name: n.name })),
       ...NETWORK_FIELDS.map((id) => ({ kind: "field" as const, id })),
       { kind: "next" },
     ];
@@ -618,7 +632,10 @@ export function receivingNode(state: WizardState, spec: ClusterSpec): string {
   return spec.nodes[1]?.name ?? "";
 }
 
-/** Space on a NIC: none -> bond -> replication -> none, skipping roles that are already full. */
+/**
+ * Space on a NIC: none -> bond -> replication -> none, skipping roles that are already full (a NIC the
+ * answer names but this machine lacks gives its role up to a NIC of this machine).
+ */
 function cycleRole(state: WizardState, nic: string): WizardState {
   const d = state.draft;
   let bond = d.bond.filter((n) => n !== nic);
@@ -628,6 +645,12 @@ function cycleRole(state: WizardState, nic: string): WizardState {
   if (!wasBond && !wasRepl) {
     if (bond.length < 2) bond = [...bond, nic];
     else if (repl === null) repl = nic;
+    else {
+      // Every role is taken: a NIC of this machine takes over the first one an absent NIC holds.
+      const i = bond.findIndex(isAbsentNic);
+      if (i >= 0) bond = bond.map((n, j) => (j === i ? nic : n));
+      else if (isAbsentNic(repl)) repl = nic;
+    }
   } else if (wasBond && repl === null) {
     repl = nic;
   }
@@ -827,7 +850,7 @@ export function progressTick(state: WizardState, now: number): WizardState {
 export function installFinished(
   state: WizardState,
   result: InstallResult,
-  saved: { path: string; onStick: boolean } | null,
+  saved: SavedAnswer | null,
 ): WizardState {
   return {
     ...state,
@@ -836,7 +859,7 @@ export function installFinished(
     done: {
       ok: result.ok,
       answerPath: saved?.path ?? null,
-      answerOnStick: saved?.onStick ?? false,
+      saved,
       message: result.message ?? null,
     },
   };
