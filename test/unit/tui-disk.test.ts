@@ -1,6 +1,6 @@
 // The disk screen: what the probe found, which disk may be chosen, and why the others may not.
 import { afterEach, describe, expect, it } from "vitest";
-import { KEY, fixture, openVt, type Vt } from "./tui-vt.js";
+import { KEY, TERMINALS, colouredCells, fixture, isError, isSelected, openVt, type Vt } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
@@ -15,34 +15,48 @@ describe("disk screen", () => {
     expect(screen).toMatch(/sdb\s+2\.0 GiB\s+QEMU HARDDISK\s+1-0000:00:1d\.7-1\s+boot medium/);
   });
 
-  it("refuses the boot medium with the reason and stays on the screen", async () => {
-    vt = await openVt();
-    await vt.press(KEY.enter, KEY.down);
-    let screen = await vt.text();
-    expect(screen).toContain("/dev/sdb: QEMU HARDDISK, 2.0 GiB, usb, removable");
-    expect(screen).toContain("sdb1");
-    expect(screen).toContain("/run/live/medium");
-    // The planner's own words, the same selectDisk uses when it refuses.
-    expect(screen).toContain("cannot be chosen: it is the boot medium pairboot is running from");
-    await vt.press(KEY.enter);
-    screen = await vt.text();
-    expect(screen).toContain("step 1 of 5: disk");
-    expect(screen).toContain("sdb cannot be chosen: it is the boot medium");
-    expect(vt.handle.state().draft.disk).toBeNull();
-  });
+  it.each(TERMINALS)(
+    "refuses the boot medium with the reason and stays on the screen (TERM=$terminal)",
+    async (t) => {
+      vt = await openVt(t);
+      await vt.press(KEY.enter, KEY.down);
+      let screen = await vt.text();
+      expect(await isSelected(vt, "sdb      2.0 GiB")).toBe(true);
+      expect(await isSelected(vt, "sda      20.0 GiB")).toBe(false);
+      expect(screen).toContain("/dev/sdb: QEMU HARDDISK, 2.0 GiB, usb, removable");
+      expect(screen).toContain("sdb1");
+      expect(screen).toContain("/run/live/medium");
+      // The planner's own words, the same selectDisk uses when it refuses.
+      expect(screen).toContain("cannot be chosen: it is the boot medium pairboot is running from");
+      await vt.press(KEY.enter);
+      screen = await vt.text();
+      expect(screen).toContain("step 1 of 5: disk");
+      expect(screen).toContain("sdb cannot be chosen: it is the boot medium");
+      expect(await isError(vt, "sdb cannot be chosen: it is the boot medium")).toBe(true);
+      expect(await colouredCells(vt)).toEqual([]);
+      expect(vt.handle.state().draft.disk).toBeNull();
+    },
+  );
 
-  it("refuses a disk too small for the OS and data partitions, saying how much is needed", async () => {
-    vt = await openVt({ facts: fixture("too-small") });
-    await vt.press(KEY.enter);
-    let screen = await vt.text();
-    expect(screen).toMatch(/sda\s+6\.0 GiB\s+QEMU HARDDISK\s+QM00001\s+too small/);
-    expect(screen).toMatch(/cannot be chosen: it is too small: 6\.0 GiB, the partition layout needs at\s/);
-    expect(screen).toMatch(/least 6\.5 GiB/);
-    await vt.press(KEY.enter);
-    screen = await vt.text();
-    expect(screen).toContain("sda cannot be chosen: it is too small (see below)");
-    expect(screen).toContain("step 1 of 5: disk");
-  });
+  it.each(TERMINALS)(
+    "refuses a disk too small for the OS and data partitions, saying how much is needed (TERM=$terminal)",
+    async (t) => {
+      vt = await openVt({ ...t, facts: fixture("too-small") });
+      await vt.press(KEY.enter);
+      let screen = await vt.text();
+      expect(screen).toMatch(/sda\s+6\.0 GiB\s+QEMU HARDDISK\s+QM00001\s+too small/);
+      expect(screen).toMatch(/cannot be chosen: it is too small: 6\.0 GiB, the partition layout needs at\s/);
+      expect(screen).toMatch(/least 6\.5 GiB/);
+      await vt.press(KEY.enter);
+      screen = await vt.text();
+      expect(screen).toContain("sda cannot be chosen: it is too small (see below)");
+      expect(screen).toContain("step 1 of 5: disk");
+      expect(await isSelected(vt, "sda      6.0 GiB")).toBe(true);
+      expect(await isError(vt, "! cannot be chosen: it is too small")).toBe(true);
+      expect(await colouredCells(vt)).toEqual([]);
+      expect(vt.handle.state().draft.disk).toBeNull();
+    },
+  );
 
   it("takes a good disk and moves on to the network screen", async () => {
     vt = await openVt({ facts: fixture("two-equal-disks") });

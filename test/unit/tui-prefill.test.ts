@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadAnswerFile } from "../../src/answer/load.js";
 import { readAnswerObject } from "../../src/tui/answer-io.js";
-import { KEY, fixture, openVt, type Vt, seedAnswer } from "./tui-vt.js";
+import { KEY, TERMINALS, colouredCells, fixture, isSelected, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
@@ -14,62 +14,73 @@ afterEach(() => vt?.destroy());
 const SEED = "examples/seed.yaml";
 
 describe("a pre-filled answer file", () => {
-  it("shows the file's values on every screen, takes one change and installs the rest unchanged", async () => {
-    vt = await openVt({ answer: { path: SEED, object: await seedAnswer() } });
-    let screen = await vt.text();
-    expect(screen).toContain("Answer file: examples/seed.yaml (every screen is pre-filled)");
+  it.each(TERMINALS)(
+    "shows the file's values on every screen, takes one change and installs the rest unchanged (TERM=$terminal)",
+    async (t) => {
+      vt = await openVt({ ...t, answer: { path: SEED, object: await seedAnswer() } });
+      let screen = await vt.text();
+      expect(screen).toContain("Answer file: examples/seed.yaml (every screen is pre-filled)");
 
-    await vt.press(KEY.enter);
-    screen = await vt.text();
-    // The seed's selector (model QEMU HARDDISK*, at least 8 GiB) picks sda, not the 2 GiB stick.
-    expect(screen).toMatch(/\*\s+sda\s+20\.0 GiB/);
-    await vt.press(KEY.enter);
+      await vt.press(KEY.enter);
+      screen = await vt.text();
+      // The seed's selector (model QEMU HARDDISK*, at least 8 GiB) picks sda, not the 2 GiB stick.
+      expect(screen).toMatch(/\*\s+sda\s+20\.0 GiB/);
+      expect(await isSelected(vt, "sda      20.0 GiB")).toBe(true);
+      await vt.press(KEY.enter);
 
-    screen = await vt.text();
-    expect(screen).toContain("step 2 of 5: network");
-    expect(screen).toMatch(/lan0\s+ens3\s+52:54:00:00:0a:01/);
-    expect(screen).toMatch(/lan1\s+ens4\s+52:54:00:00:0a:02/);
-    expect(screen).toMatch(/repl0\s+ens5\s+52:54:00:00:0a:03/);
-    expect(screen).toMatch(/LAN address \(bond\)\s+\[192\.168\.42\.1\/24/);
-    expect(screen).toMatch(/MAC of repl0\s+\[52:54:00:00:0b:03/);
-    await vt.tabTo("next");
-    await vt.press(KEY.enter);
+      screen = await vt.text();
+      expect(screen).toContain("step 2 of 5: network");
+      expect(await isSelected(vt, "lan0   ens3")).toBe(true);
+      expect(await colouredCells(vt)).toEqual([]);
+      expect(screen).toMatch(/lan0\s+ens3\s+52:54:00:00:0a:01/);
+      expect(screen).toMatch(/lan1\s+ens4\s+52:54:00:00:0a:02/);
+      expect(screen).toMatch(/repl0\s+ens5\s+52:54:00:00:0a:03/);
+      expect(screen).toMatch(/LAN address \(bond\)\s+\[192\.168\.42\.1\/24/);
+      expect(screen).toMatch(/MAC of repl0\s+\[52:54:00:00:0b:03/);
+      await vt.tabTo("next");
+      await vt.press(KEY.enter);
 
-    screen = await vt.text();
-    expect(screen).toMatch(/Cluster name\s+\[nfs1\s/);
-    expect(screen).toMatch(/Service IP \(floating\)\s+\[192\.168\.42\.42\/24/);
-    expect(screen).toMatch(/Export clients\s+\[192\.168\.42\.0\/24/);
-    // Allowed by the answer file, so only a note, not an error.
-    expect(screen).toContain("note: without an SSH key or a root password nobody");
+      screen = await vt.text();
+      expect(screen).toMatch(/Cluster name\s+\[nfs1\s/);
+      expect(screen).toMatch(/Service IP \(floating\)\s+\[192\.168\.42\.42\/24/);
+      expect(screen).toMatch(/Export clients\s+\[192\.168\.42\.0\/24/);
+      // Allowed by the answer file, so only a note, not an error.
+      expect(screen).toContain("note: without an SSH key or a root password nobody");
 
-    await vt.press(KEY.backspace);
-    await vt.type("2");
-    screen = await vt.text();
-    expect(screen).toMatch(/Cluster name\s+\[nfs2\s/);
-    await vt.tabTo("next");
-    await vt.press(KEY.enter);
+      await vt.press(KEY.backspace);
+      await vt.type("2");
+      screen = await vt.text();
+      expect(screen).toMatch(/Cluster name\s+\[nfs2\s/);
+      expect(await isSelected(vt, "[nfs2 ")).toBe(true);
+      expect(await isSelected(vt, "[example.org")).toBe(false);
+      await vt.tabTo("next");
+      await vt.press(KEY.enter);
 
-    screen = await vt.text();
-    expect(screen).toContain("step 4 of 5: review");
-    expect(screen).toContain("Cluster nfs2.example.org, service IP 192.168.42.42/24");
-    await vt.press(KEY.end, KEY.enter);
-    await vt.type("sda");
-    await vt.press(KEY.enter);
-    await vt.until((t) => t.includes("finished"));
+      screen = await vt.text();
+      expect(screen).toContain("step 4 of 5: review");
+      expect(screen).toContain("Cluster nfs2.example.org, service IP 192.168.42.42/24");
+      await vt.press(KEY.end);
+      expect(await isSelected(vt, "[ Install node A on sda ]")).toBe(true);
+      expect(await colouredCells(vt)).toEqual([]);
+      await vt.press(KEY.enter);
+      await vt.type("sda");
+      await vt.press(KEY.enter);
+      await vt.until((t) => t.includes("finished"));
 
-    const seed = await loadAnswerFile(SEED);
-    if (!seed.ok) throw new Error("the seed does not load");
-    const spec = vt.engine.calls?.[0]?.spec;
-    expect(spec?.cluster.name).toBe("nfs2");
-    expect(spec?.nodes).toEqual(seed.spec.nodes);
-    expect(spec?.network).toEqual(seed.spec.network);
-    expect(spec?.nfs.exports).toEqual(seed.spec.nfs.exports);
-    expect(spec?.time).toEqual(seed.spec.time);
-    expect(spec?.heartbeat).toMatchObject({ ...seed.spec.heartbeat, authkey: expect.any(String) });
-    // The seed has no secrets: the wizard made them once, and they are in the saved file.
-    expect(spec?.drbd.shared_secret).toMatch(/^test-secret-/);
-    expect(spec?.heartbeat.authkey).toMatch(/^test-secret-/);
-  });
+      const seed = await loadAnswerFile(SEED);
+      if (!seed.ok) throw new Error("the seed does not load");
+      const spec = vt.engine.calls?.[0]?.spec;
+      expect(spec?.cluster.name).toBe("nfs2");
+      expect(spec?.nodes).toEqual(seed.spec.nodes);
+      expect(spec?.network).toEqual(seed.spec.network);
+      expect(spec?.nfs.exports).toEqual(seed.spec.nfs.exports);
+      expect(spec?.time).toEqual(seed.spec.time);
+      expect(spec?.heartbeat).toMatchObject({ ...seed.spec.heartbeat, authkey: expect.any(String) });
+      // The seed has no secrets: the wizard made them once, and they are in the saved file.
+      expect(spec?.drbd.shared_secret).toMatch(/^test-secret-/);
+      expect(spec?.heartbeat.authkey).toMatch(/^test-secret-/);
+    },
+  );
 
   it("opens the disk screen on the disk the answer picks", async () => {
     const answer = await seedAnswer();

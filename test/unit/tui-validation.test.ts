@@ -2,7 +2,7 @@
 // the Next button refuses while any remain.
 import { afterEach, describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/answer/validate.js";
-import { KEY, openVt, type Vt, seedAnswer } from "./tui-vt.js";
+import { KEY, TERMINALS, colouredCells, isError, isSelected, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
 afterEach(() => vt?.destroy());
@@ -26,29 +26,38 @@ function opening(message: string): string {
 }
 
 describe("checking values as they are typed", () => {
-  it("shows the validator's message at a bad address, refuses Next, and clears it once corrected", async () => {
-    vt = await openVt({ answer: { path: "seed", object: await seedAnswer() } });
-    await vt.press(KEY.enter, KEY.enter); // start, the pre-selected disk
-    await vt.fill("nodeALan", "192.168.42.1");
-    const expected = await validatorMessage(["nodes", 0, "lan"], "192.168.42.1");
-    let screen = await vt.text();
-    expect(screen).toMatch(/! LAN address \(bond\)\s+\[192\.168\.42\.1\s/);
-    expect(screen).toContain(`! ${opening(expected)}`);
+  it.each(TERMINALS)(
+    "shows the validator's message at a bad address, refuses Next, and clears it once corrected (TERM=$terminal)",
+    async (t) => {
+      vt = await openVt({ ...t, answer: { path: "seed", object: await seedAnswer() } });
+      await vt.press(KEY.enter, KEY.enter); // start, the pre-selected disk
+      await vt.fill("nodeALan", "192.168.42.1");
+      const expected = await validatorMessage(["nodes", 0, "lan"], "192.168.42.1");
+      let screen = await vt.text();
+      expect(screen).toMatch(/! LAN address \(bond\)\s+\[192\.168\.42\.1\s/);
+      expect(screen).toContain(`! ${opening(expected)}`);
+      expect(await isSelected(vt, "[192.168.42.1 ")).toBe(true);
+      expect(await isError(vt, `! ${opening(expected)}`)).toBe(true);
+      expect(await colouredCells(vt)).toEqual([]);
 
-    await vt.tabTo("next");
-    await vt.press(KEY.enter);
-    screen = await vt.text();
-    expect(screen).toContain("step 2 of 5: network");
-    expect(screen).toContain("Fix the 1 marked entry first");
+      await vt.tabTo("next");
+      await vt.press(KEY.enter);
+      screen = await vt.text();
+      expect(screen).toContain("step 2 of 5: network");
+      expect(screen).toContain("Fix the 1 marked entry first");
+      expect(await isError(vt, "Fix the 1 marked entry first")).toBe(true);
 
-    await vt.fill("nodeALan", "192.168.42.1/24");
-    screen = await vt.text();
-    expect(screen).not.toContain(opening(expected));
-    expect(screen).not.toMatch(/! LAN address/);
-    await vt.tabTo("next");
-    await vt.press(KEY.enter);
-    expect(await vt.text()).toContain("step 3 of 5: cluster");
-  });
+      await vt.fill("nodeALan", "192.168.42.1/24");
+      screen = await vt.text();
+      expect(screen).not.toContain(opening(expected));
+      expect(screen).not.toMatch(/! LAN address/);
+      expect(await isSelected(vt, "[192.168.42.1/24")).toBe(true);
+      await vt.tabTo("next");
+      await vt.press(KEY.enter);
+      expect(await vt.text()).toContain("step 3 of 5: cluster");
+      expect(await colouredCells(vt)).toEqual([]);
+    },
+  );
 
   it("shows cross-field rules too: a cluster name equal to a node name", async () => {
     vt = await openVt({ answer: { path: "seed", object: await seedAnswer() } });

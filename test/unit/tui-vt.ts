@@ -240,3 +240,44 @@ export async function openVt(opts: VtOptions = {}): Promise<Vt> {
     },
   };
 }
+
+/** The wizard's flows run on both: the Linux console (colours) and a serial line (VT100, no colours). */
+export const TERMINALS = [
+  { terminal: "linux", rows: 25 },
+  { terminal: "vt100", rows: 24 },
+] as const;
+
+/** The cells of the first row showing `needle`, one per character. */
+async function cellsOf(vt: Vt, needle: string): Promise<xh.IBufferCell[]> {
+  const y = await vt.rowOf(needle);
+  if (y < 0) throw new Error(`"${needle}" is not on the screen:\n${await vt.text()}`);
+  const x = ((await vt.lines())[y] ?? "").indexOf(needle);
+  const out: xh.IBufferCell[] = [];
+  for (let i = 0; i < needle.length; i++) out.push(await vt.cell(x + i, y));
+  return out;
+}
+
+/**
+ * The selected row or field stands out: in inverse video on a terminal without colours, else on a
+ * coloured background that differs from its text.
+ */
+export async function isSelected(vt: Vt, needle: string): Promise<boolean> {
+  const cells = await cellsOf(vt, needle);
+  return cells.every((c) =>
+    vt.mono ? c.isInverse() !== 0 : !c.isBgDefault() && c.getBgColor() !== c.getFgColor(),
+  );
+}
+
+/** An error stands out by bold (and, where there are colours, red). */
+export async function isError(vt: Vt, needle: string): Promise<boolean> {
+  const cells = await cellsOf(vt, needle);
+  return cells.every((c) => c.isBold() !== 0 && (vt.mono || !c.isFgDefault()));
+}
+
+/** On a terminal without colours not one cell uses a colour (blessed would draw black on black). */
+export async function colouredCells(vt: Vt): Promise<string[]> {
+  if (!vt.mono) return [];
+  return (await vt.cells())
+    .filter(({ cell }) => !cell.isFgDefault() || !cell.isBgDefault())
+    .map(({ x, y }) => `${x},${y}`);
+}
