@@ -9,13 +9,26 @@
 //                BIOS on B's disk, the initramfs (it carries the .link files that pin NIC names to B's
 //                MACs) and, when B itself booted in UEFI mode, an NVRAM entry. The ESP travels as is:
 //                its \EFI\BOOT\BOOTX64.EFI finds the OS filesystem by UUID, which the clone keeps.
-import { execa } from "execa";
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, rmdir } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, realpath, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
+import { runCommand } from "../apply/exec.js";
+import {
+  chrootPrepareCommands,
+  chrootReleaseCommands,
+  diskLinks,
+  grubBiosInstall,
+  grubInstallDevicesSeed,
+  inTarget,
+  INITRAMFS_REBUILD,
+  nvramEntryCommand,
+  stableDiskPath,
+} from "../plan/chroot.js";
 import { ANSWER_PATH } from "../plan/plan.js";
+import { byIdLinks } from "../probe/parse.js";
+import { readByIdLinks } from "../probe/read.js";
 import { findNode, renderNode } from "../render/index.js";
 import type { RenderedFile } from "../render/types.js";
 import type { CloneHeader } from "./format.js";
@@ -124,54 +137,63 @@ async function mountOs(device: string): Promise<{ root: string; release: () => P
   };
 }
 
-function chrootCommand(root: string, command: string): [string, string[]] {
-  return [
-    "chroot",
-    [
-      root,
-      "/usr/bin/env",
-      "-i",
-      "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-      "HOME=/root",
-      "LANG=C.UTF-8",
-      "DEBIAN_FRONTEND=noninteractive",
-      "/bin/sh",
-      "-c",
-      command,
+/** Node B's disk as the bootloader phase needs it. */
+export interface BootTarget {
+  disk: string;
+  osDevice: string;
+  osUuid: string;
+  espNumber: number;
+  /** Every partition of B's final table, for the /dev/disk/by-partlabel links. */
+  partitions: { path: string; name: string }[];
+  /** grub-pc/install_devices: B's disk by a /dev/disk/by-id name when it has one. */
+  installDevice: string;
+}
+
+/**
+ * Phase 2 as the install engine does it (src/plan/chroot.ts): the root's /proc, /sys, /dev and /run and,
+ * without udev, the /dev/disk links; then GRUB for BIOS on B's disk, grub-pc's install device in debconf,
+ * the initramfs, an NVRAM entry when B runs UEFI. Exact text, so a user can read what runs.
+ */
+export function bootloaderCommands(root: string, b: BootTarget): { commands: string[]; release: string[] } {
+  return {
+    commands: [
+      ...chrootPrepareCommands(root, diskLinks(b.osDevice, b.osUuid, b.partitions)),
+      inTarget(root, grubBiosInstall(b.disk)),
+      inTarget(root, grubInstallDevicesSeed(b.installDevice)),
+      inTarget(root, INITRAMFS_REBUILD),
+      nvramEntryCommand(b.disk, b.espNumber),
     ],
-  ];
+    release: chrootReleaseCommands(root),
+  };
 }
 
-/** The chroot commands of phase 2, in order; exact text so a user can read what runs. */
-export function bootloaderCommands(disk: string, espNumber: number): string[] {
-  return [
-    `grub-install --target=i386-pc --recheck ${disk}`,
-    "update-initramfs -u -k all",
-    `if test -d /sys/firmware/efi/efivars && command -v efibootmgr >/dev/null; then efibootmgr -q -c -d ${disk} -p ${espNumber} -L pairboot -l '\\EFI\\BOOT\\BOOTX64.EFI'; fi`,
-  ];
-}
-
-/** Phase 2: runs bootloaderCommands in B's root with /dev, /proc, /sys and /run bound in. */
-export async function installBootloader(osDevice: string, disk: string, espNumber: number): Promise<void> {
-  const { root, release } = await mountOs(osDevice);
-  const bound: string[] = [];
+/** Runs bootloaderCommands in B's OS filesystem, mounted for the purpose; unmounts whatever happens. */
+export async function installBootloader(b: BootTarget, log: (l: string) => void = () => {}): Promise<void> {
+  const { root, release } = await mountOs(b.osDevice);
+  const { commands, release: unbind } = bootloaderCommands(root, b);
   try {
-    for (const m of ["/dev", "/proc", "/sys", "/run"]) {
-      await run("mount", ["--rbind", m, join(root, m)]);
-      bound.push(join(root, m));
-    }
-    for (const c of bootloaderCommands(disk, espNumber)) {
-      const [cmd, args] = chrootCommand(root, c);
-      const r = await execa(cmd, args, { reject: false, all: true });
+    for (const c of commands) {
+      const r = await runCommand(c, { onLine: () => undefined });
       if (r.exitCode !== 0)
-        throw new Error(
-          `in node B's root: ${c} failed: ${String(r.all).trim().split("\n").slice(-3).join("; ")}`,
-        );
+        throw new Error(`in node B's root: ${c} failed (exit ${r.exitCode}): ${r.tail.slice(-3).join("; ")}`);
     }
+    log(`grub-pc/install_devices set to ${b.installDevice}`);
   } finally {
-    for (const b of bound.reverse()) await execa("umount", ["-R", b], { reject: false });
+    for (const c of unbind) {
+      const r = await runCommand(c, { onLine: () => undefined }).catch((e: Error) => ({
+        exitCode: 1,
+        tail: [e.message],
+      }));
+      if (r.exitCode !== 0) log(`warning: ${c} failed: ${r.tail.slice(-3).join("; ")}`);
+    }
     await release();
   }
+}
+
+/** A disk's /dev/disk/by-id names (none without udev, or for loop devices). */
+async function byIdNames(disk: string): Promise<string[]> {
+  const dev = await realpath(disk);
+  return byIdLinks(await readByIdLinks()).get(basename(dev)) ?? [];
 }
 
 export interface IdentityHooks {
@@ -217,12 +239,26 @@ export function identityWriter(
         await release();
       }
     },
-    bootloader: async ({ disk, partitions, header }) => {
+    bootloader: async ({ disk, partitions, header, target }) => {
       const os = header.sections.find((s) => s.role === "os");
       const esp = header.sections.find((s) => s.role === "esp");
       const dev = os ? partitions.get(os.partition) : undefined;
       if (!dev || !esp) throw new Error("no OS or EFI partition on the target");
-      await installBootloader(dev, disk, esp.partition);
+      const osUuid = (await run("blkid", ["-p", "-s", "UUID", "-o", "value", dev])).trim();
+      if (osUuid === "") throw new Error(`no filesystem UUID on ${dev}`);
+      const parts = target.plan.partitions.flatMap((p) => {
+        const path = partitions.get(p.number);
+        return path && p.name ? [{ path, name: p.name }] : [];
+      });
+      const boot: BootTarget = {
+        disk,
+        osDevice: dev,
+        osUuid,
+        espNumber: esp.partition,
+        partitions: parts,
+        installDevice: stableDiskPath(disk, await byIdNames(disk)),
+      };
+      await installBootloader(boot, log);
       log(`GRUB installed on ${disk} and the initramfs rebuilt`);
     },
   };

@@ -7,6 +7,18 @@ import { renderNode, findNode } from "../render/index.js";
 import { espVolumeId, osFsUuid } from "../render/ids.js";
 import { minimumDiskBytes, partitionLayout, sfdiskScript } from "../render/storage.js";
 import type { RenderedFile } from "../render/types.js";
+import {
+  chrootPrepareCommands,
+  chrootReleaseCommands,
+  diskLinks,
+  grubBiosInstall,
+  grubInstallDevicesSeed,
+  inTarget,
+  INITRAMFS_REBUILD,
+  nvramEntryCommand,
+  shq,
+  stableDiskPath,
+} from "./chroot.js";
 import { selectDisk } from "./disk.js";
 import { LIVE_PACKAGES, LIVE_PATHS, LIVE_USERS } from "./liveonly.js";
 import { TOOL_COMMAND, TOOL_DIR, TOOL_PARTS, toolCommandFile } from "./tool.js";
@@ -26,6 +38,7 @@ export const STATE_PATH = "/var/lib/pairboot/install-state.json";
 /** On the installed node: written last; its presence means the install finished. */
 export const COMPLETE_PATH = "/var/lib/pairboot/install-complete";
 export const ANSWER_PATH = "/etc/pairboot/answer.yaml";
+export { shq } from "./chroot.js";
 
 const MiB = 1024 ** 2;
 
@@ -45,22 +58,9 @@ export interface PlanOptions {
 
 export type PlanResult = { ok: true; plan: NodePlan } | { ok: false; message: string };
 
-/** Quotes a word for bash when it needs it; plain paths stay readable in the printed plan. */
-export function shq(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The kernel's name for partition N: sda -> sda3, nvme0n1 / loop3 / mmcblk0 -> ...p3. */
 export function partitionPath(disk: string, n: number): string {
   return /\d$/.test(disk) ? `${disk}p${n}` : `${disk}${n}`;
-}
-
-/** A command run inside the installed root with a clean environment (nothing of the live session leaks in). */
-function inTarget(target: string, command: string): string {
-  return (
-    `chroot ${shq(target)} /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 ` +
-    `DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true /bin/sh -c ${shq(command)}`
-  );
 }
 
 /** The disk the node installs onto: the selector must match exactly one disk; --disk must be that disk. */
@@ -134,8 +134,6 @@ function grubDefaults(): RenderedFile {
   return { path: "/etc/default/grub", content, mode: 0o644 };
 }
 
-const INITRAMFS_REBUILD = "update-initramfs -u -k all";
-
 /** GRUB modules built into the EFI image: enough to find the OS filesystem; the rest load from it. */
 const EFI_CORE_MODULES = [
   "part_gpt",
@@ -166,19 +164,6 @@ function hostTools(source: InstallSource): string[] {
   ];
 }
 
-function udevLinkPaths(layout: PartitionPlan, osUuid: string): string[] {
-  return [`/dev/disk/by-uuid/${osUuid}`, ...layout.partitions.map((p) => `/dev/disk/by-partlabel/${p.name}`)];
-}
-
-function udevLinks(layout: PartitionPlan, osUuid: string): string {
-  const os = part(layout, "os");
-  const links = [
-    `ln -sfn ${shq(os.path)} /dev/disk/by-uuid/${osUuid}`,
-    ...layout.partitions.map((p) => `ln -sfn ${shq(p.path)} /dev/disk/by-partlabel/${p.name}`),
-  ];
-  return `mkdir -p /dev/disk/by-uuid /dev/disk/by-partlabel && ${links.join(" && ")}`;
-}
-
 const POLICY_RC_D: RenderedFile = {
   path: "/usr/sbin/policy-rc.d",
   content:
@@ -196,6 +181,7 @@ export function planNode(
   const chosen = chooseDisk(spec, nodeName, facts, options.disk);
   if (!chosen.ok) return chosen;
   const disk = chosen.choice;
+  const diskFacts = facts.disks.find((d) => d.path === disk.path);
 
   const T = options.target ?? DEFAULT_TARGET;
   const t = (p: string) => shq(`${T}${p}`);
@@ -300,16 +286,9 @@ export function planNode(
     title: "Prepare the installed root for commands run inside it",
     always: true,
     files: [POLICY_RC_D],
-    commands: [
-      `mountpoint -q ${t("/proc")} || mount -t proc proc ${t("/proc")}`,
-      `mountpoint -q ${t("/sys")} || { mount --rbind /sys ${t("/sys")} && mount --make-rslave ${t("/sys")}; }`,
-      `mountpoint -q ${t("/dev")} || { mount --rbind /dev ${t("/dev")} && mount --make-rslave ${t("/dev")}; }`,
-      `mountpoint -q ${t("/run")} || mount -t tmpfs -o mode=0755 tmpfs ${t("/run")}`,
-      // grub-mkconfig writes root=UUID=... only if /dev/disk/by-uuid/UUID exists, and the DRBD config names
-      // the data partition by partlabel. udev makes these links on the live system; without a udev
-      // daemon (a container, a build host) they are made here, exactly as udev would.
-      `if ! test -d /run/udev; then ${udevLinks(layout, osUuid)}; fi`,
-    ],
+    // grub-mkconfig writes root=UUID=... only if /dev/disk/by-uuid/UUID exists, and the DRBD config names
+    // the data partition by partlabel: without udev these links are made for the chroot (chroot.ts).
+    commands: chrootPrepareCommands(T, diskLinks(os.path, osUuid, layout.partitions)),
   });
 
   const pkgList = LIVE_PACKAGES.join(" ");
@@ -432,7 +411,8 @@ export function planNode(
     title: `Install GRUB on ${disk.path} for BIOS and UEFI`,
     files: [grubDefaults(), efiEarly],
     commands: [
-      inTarget(T, `grub-install --target=i386-pc --recheck ${D}`),
+      inTarget(T, grubBiosInstall(disk.path)),
+      inTarget(T, grubInstallDevicesSeed(stableDiskPath(disk.path, diskFacts?.byId ?? []))),
       inTarget(
         T,
         "mkdir -p /boot/grub/x86_64-efi && cp /usr/lib/grub/x86_64-efi/*.mod /usr/lib/grub/x86_64-efi/*.lst /boot/grub/x86_64-efi/",
@@ -445,7 +425,7 @@ export function planNode(
       `mdir -i ${espDev} ::/EFI/BOOT >/dev/null 2>&1 || mmd -i ${espDev} ::/EFI/BOOT`,
       `mcopy -o -i ${espDev} ${t(efiImage)} ::/EFI/BOOT/BOOTX64.EFI`,
       // An NVRAM entry as well only when this machine itself runs UEFI (the entry lives in its firmware).
-      `if test -d /sys/firmware/efi/efivars && command -v efibootmgr >/dev/null; then efibootmgr -q -c -d ${D} -p ${esp.number} -L pairboot -l '\\EFI\\BOOT\\BOOTX64.EFI'; fi`,
+      nvramEntryCommand(disk.path, esp.number),
     ],
   });
 
@@ -460,11 +440,7 @@ export function planNode(
     title: "Release the installed root",
     always: true,
     cleanup: true,
-    commands: [
-      `rm -f ${t(POLICY_RC_D.path)}`,
-      `if ! test -d /run/udev; then rm -f ${udevLinkPaths(layout, osUuid).join(" ")}; fi`,
-      `for m in /run /dev /sys /proc; do if mountpoint -q ${shq(T)}$m; then umount -R ${shq(T)}$m; fi; done`,
-    ],
+    commands: [`rm -f ${t(POLICY_RC_D.path)}`, ...chrootReleaseCommands(T)],
   });
 
   step({

@@ -39,7 +39,7 @@ async function findmntSource(mountpoint: string): Promise<string | null> {
   return r.exitCode === 0 ? r.stdout : null;
 }
 
-async function readByIdLinks(): Promise<RawHardware["byId"]> {
+export async function readByIdLinks(): Promise<RawHardware["byId"]> {
   const dir = "/dev/disk/by-id";
   const names = await listDir(dir);
   if (names === null) return null;

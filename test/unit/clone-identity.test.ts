@@ -106,8 +106,20 @@ describe("node B's identity", () => {
         "/etc/ssh/ssh_host_*",
       ]),
     );
-    const cmds = bootloaderCommands("/dev/sdb", 2);
-    expect(cmds[0]).toBe("grub-install --target=i386-pc --recheck /dev/sdb");
-    expect(cmds).toContain("update-initramfs -u -k all");
+    const { commands, release } = bootloaderCommands("/mnt/b", {
+      disk: "/dev/sdb",
+      osDevice: "/dev/sdb3",
+      osUuid: "0f0e0d0c-0b0a-4908-8706-050403020100",
+      espNumber: 2,
+      partitions: [{ path: "/dev/sdb4", name: "pairboot-data" }],
+      installDevice: "/dev/disk/by-id/ata-DISK_B",
+    });
+    const inRoot = commands.filter((c) => c.startsWith("chroot /mnt/b ")).join("\n");
+    expect(inRoot).toContain("'grub-install --target=i386-pc --recheck /dev/sdb'");
+    expect(inRoot).toContain("grub-pc grub-pc/install_devices multiselect /dev/disk/by-id/ata-DISK_B");
+    expect(inRoot).toContain("'update-initramfs -u -k all'");
+    // Without udev, the links the configs name exist inside B's root only.
+    expect(commands.join("\n")).toContain("ln -sfn /dev/sdb4 /mnt/b/dev/disk/by-partlabel/pairboot-data");
+    expect(release.join("\n")).toContain("umount -R /mnt/b$m");
   });
 });

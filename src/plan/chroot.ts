@@ -1,0 +1,94 @@
+// Commands run inside an installed root (node A's install, node B's clone): the chroot with a clean
+// environment, the mounts it needs, the /dev/disk links udev would make, and the boot loader commands.
+// Pure shell text, so `pairboot plan` can print exactly what runs; src/apply runs it for the install and
+// src/clone for node B's disk.
+
+/** Quotes a word for bash when it needs it; plain paths stay readable in the printed plan. */
+export function shq(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A command run inside the installed root with a clean environment (nothing of the live session leaks in). */
+export function inTarget(target: string, command: string): string {
+  return (
+    `chroot ${shq(target)} /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 ` +
+    `DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true /bin/sh -c ${shq(command)}`
+  );
+}
+
+/** A /dev/disk/by-* link as udev makes it: `link` (absolute, under /dev/disk) points at `device`. */
+export interface DevLink {
+  link: string;
+  device: string;
+}
+
+/** The links grub-mkconfig and the installed configs look for: the OS filesystem by UUID, partitions by name. */
+export function diskLinks(
+  osDevice: string,
+  osUuid: string,
+  parts: { path: string; name: string }[],
+): DevLink[] {
+  return [
+    { link: `/dev/disk/by-uuid/${osUuid}`, device: osDevice },
+    ...parts.map((p) => ({ link: `/dev/disk/by-partlabel/${p.name}`, device: p.path })),
+  ];
+}
+
+/**
+ * Mounts /proc, /sys, /dev and a fresh /run into the root, so that grub-install, update-initramfs and
+ * package scripts work there. Idempotent (a resumed install runs it again). /sys and /dev are recursive
+ * binds made slaves: unmounting them later must not unmount the live system's own /dev/pts and friends.
+ *
+ * udev makes the /dev/disk links on a live system; without a udev daemon (a container, a build host, the
+ * tests) they are made here, exactly as udev would, on a tmpfs over the root's /dev/disk: visible only to
+ * commands in the root, so two installs or clones on one host never see or remove each other's links.
+ */
+export function chrootPrepareCommands(target: string, links: DevLink[]): string[] {
+  const t = (p: string) => shq(`${target}${p}`);
+  const dirs = [...new Set(links.map((l) => l.link.replace(/\/[^/]+$/, "")))];
+  const makeLinks = [
+    `mountpoint -q ${t("/dev/disk")} || { mkdir -p ${t("/dev/disk")} && mount -t tmpfs -o mode=0755 pairboot-dev-disk ${t("/dev/disk")}; }`,
+    ...(dirs.length > 0 ? [`mkdir -p ${dirs.map((d) => t(d)).join(" ")}`] : []),
+    ...links.map((l) => `ln -sfn ${shq(l.device)} ${t(l.link)}`),
+  ];
+  return [
+    `mountpoint -q ${t("/proc")} || mount -t proc proc ${t("/proc")}`,
+    `mountpoint -q ${t("/sys")} || { mount --rbind /sys ${t("/sys")} && mount --make-rslave ${t("/sys")}; }`,
+    `mountpoint -q ${t("/dev")} || { mount --rbind /dev ${t("/dev")} && mount --make-rslave ${t("/dev")}; }`,
+    `mountpoint -q ${t("/run")} || mount -t tmpfs -o mode=0755 tmpfs ${t("/run")}`,
+    `if ! test -d /run/udev; then ${makeLinks.join(" && ")}; fi`,
+  ];
+}
+
+/** Undoes chrootPrepareCommands (the /dev/disk tmpfs goes with /dev); safe to run when nothing is mounted. */
+export function chrootReleaseCommands(target: string): string[] {
+  return [
+    `for m in /run /dev /sys /proc; do if mountpoint -q ${shq(target)}$m; then umount -R ${shq(target)}$m; fi; done`,
+  ];
+}
+
+export const INITRAMFS_REBUILD = "update-initramfs -u -k all";
+
+/** GRUB for BIOS: boot code in the MBR, core image in the BIOS boot partition. Runs in the root. */
+export function grubBiosInstall(disk: string): string {
+  return `grub-install --target=i386-pc --recheck ${shq(disk)}`;
+}
+
+/**
+ * Where a later grub-pc upgrade on the node reinstalls GRUB: preseeded in the root's debconf database,
+ * so the package's postinst neither asks nor fails. A /dev/disk/by-id path survives disks being renamed
+ * (sda becoming sdb); the device name is the fallback when the disk has none. Runs in the root.
+ */
+export function grubInstallDevicesSeed(device: string): string {
+  return `echo ${shq(`grub-pc grub-pc/install_devices multiselect ${device}`)} | debconf-set-selections`;
+}
+
+/** The stable name for grub-pc/install_devices: the disk's first /dev/disk/by-id link, else its device. */
+export function stableDiskPath(disk: string, byId: string[]): string {
+  return [...byId].sort()[0] ?? disk;
+}
+
+/** An NVRAM boot entry, only when this machine itself runs UEFI (the entry lives in its firmware). */
+export function nvramEntryCommand(disk: string, espNumber: number): string {
+  return `if test -d /sys/firmware/efi/efivars && command -v efibootmgr >/dev/null; then efibootmgr -q -c -d ${shq(disk)} -p ${espNumber} -L pairboot -l '\\EFI\\BOOT\\BOOTX64.EFI'; fi`;
+}
