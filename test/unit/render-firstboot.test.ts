@@ -43,6 +43,15 @@ describe("first boot bring-up", () => {
     expect(file(FIRSTBOOT_SCRIPT).mode).toBe(0o755);
   });
 
+  it("makes the replicated filesystem without a discard, which would fill DRBD's activity log", () => {
+    // A whole-device discard puts every extent into the activity log; after a crash of the primary DRBD
+    // then marks the whole device out of sync (seen in the lab: a full resync on rejoin).
+    expect(file(FIRSTBOOT_SCRIPT).content).toContain("mkfs.ext4 -q -E nodiscard -L pairboot-data");
+    const xfs = ClusterSpecSchema.parse({ ...seed, storage: { ...seed.storage, data_fs: "xfs" } });
+    const x = render(xfs, nodeA).files.find((f) => f.path === FIRSTBOOT_SCRIPT)?.content ?? "";
+    expect(x).toContain("mkfs.xfs -q -K -L pairboot-data");
+  });
+
   it("creates every export directory on the replicated filesystem", () => {
     expect(file(FIRSTBOOT_SCRIPT).content).toContain(
       `EXPORT_DIRS=(${seed.nfs.exports.map((e) => `"${e.path}"`).join(" ")})`,
