@@ -157,6 +157,11 @@ describe("HA renderers on the seed answer file", async () => {
     expect(d).toContain(`hostname ${spec.nfs.scope} && exec /usr/sbin/rpc.nfsd`);
     expect(d).toMatch(/^ExecStart=\/usr\/bin\/unshare --uts /m);
   });
+
+  it("NFS: nfsd is loaded at boot on both nodes, so a takeover does not wait for the module", () => {
+    const m = file(nfsA, "/etc/modules-load.d/pairboot-nfsd.conf").content;
+    expect(m.split("\n").filter((l) => l && !l.startsWith("#"))).toEqual(["nfsd"]);
+  });
 });
 
 describe("HA renderers refuse or adapt to other answers", () => {
