@@ -40,6 +40,7 @@ import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Vm } from "../support/qemu.js";
 import { Report } from "./report.js";
 import { firstAfter, judgeStream, largestGap, parseRecords } from "./stream.js";
+import { rejoinResync, takeoverSteps } from "./logs.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = path.join(repo, "build/lab");
@@ -61,6 +62,10 @@ const VIP = "192.168.42.42";
 const GATEWAY = "192.168.42.254";
 const CLIENT_IP = "192.168.42.10";
 const EXPORT = "/data/export";
+// How long lan0 of node A stays pulled, and the bound on the client's largest write gap meanwhile: above
+// the 1-2 s pauses this shared TCG host gives the client VM without any fault, below the pull itself.
+const BOND_PULL_MS = 8000;
+const BOND_GAP_BOUND = 5;
 const SERVER_MEM = 1024;
 const CLIENT_MEM = 512;
 // The harness's default "-cpu max,svm=off" breaks these guests under TCG here: /proc/self/mountinfo shows
@@ -552,6 +557,14 @@ while [ ! -e /root/stop-writer ]; do
 done
 `;
 
+/** A guest's clock against the host's: the host's ms at the moment the guest read its own epoch seconds. */
+async function guestNow(vm: Vm): Promise<{ host: number; guest: number }> {
+  const host = Date.now();
+  const out = await sh(vm, "date +%s.%N");
+  const back = Date.now();
+  return { host: (host + back) / 2, guest: Number(out.trim()) };
+}
+
 async function clientNow(c: Vm): Promise<{ host: number; client: number }> {
   const host = Date.now();
   const out = await sh(c, "date +%s.%N");
@@ -697,8 +710,9 @@ async function main(): Promise<void> {
     );
   });
 
+  // Both nodes at once: each waits on its own console (chrony, then node started over 9p under TCG).
   await report.phase("pairboot status on both nodes", async () => {
-    for (const vm of [a, b]) {
+    const one = async (vm: Vm) => {
       await until(
         async () => /^[\^=]\*/m.test(await sh(vm, "chronyc -n sources || true")) || null,
         90_000,
@@ -712,7 +726,8 @@ async function main(): Promise<void> {
         `rc ${r.rc}: ${r.out.split("\n").slice(0, 8).join(" / ")}`,
       );
       await capture(vm, "steady");
-    }
+    };
+    await Promise.all([one(a), one(b)]);
   });
 
   // ---- the client
@@ -804,7 +819,7 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
     const before = await clientNow(c);
     await a.setLink(0, false);
     const pulled = Date.now();
-    await sleep(8000);
+    await sleep(BOND_PULL_MS);
     const bond = await sh(a, "cat /proc/net/bonding/bond0");
     writeFileSync(path.join(captureDir, "node-a-lan0-pulled-bonding.txt"), bond + "\n");
     const active = /Currently Active Slave: (\S+)/.exec(bond)?.[1] ?? "?";
@@ -819,10 +834,15 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
     // without any fault, so a reader can tell the failover's share from the host's.
     const baseline = largestGap(recs, from - 30, from - 1);
     const errs = (await sh(c, "cat /root/errors.txt 2>/dev/null | wc -l")).trim();
-    const ok = active === "lan1" && gap !== null && gap.seconds <= 1.3 && errs === "0";
+    // The issue asks that the client sees no error; how long one write waits is mostly the host here: the
+    // client VM is CPU-starved under TCG and its 0.3 s records show 1-2 s pauses without any fault. The gap
+    // stays a reported figure. Its only bound sits below the 8 s the cable stays out: a bond that did not fail
+    // over leaves the hard-mounted client stalled until the replug, which this bound still catches.
+    const ok =
+      active === "lan1" && back === "lan0" && gap !== null && gap.seconds < BOND_GAP_BOUND && errs === "0";
     report.check(
       "bond-failover",
-      "lan0 of active node A pulled: bond fails over, client sees no error and no gap beyond a second",
+      `lan0 of active node A pulled: bond switches to lan1 (back to lan0 on replug), client sees no write error, writes go on (gap < ${BOND_GAP_BOUND} s)`,
       ok,
       `active slave while pulled: ${active}, after replug: ${back}; largest gap between records ${gap ? gap.seconds.toFixed(2) : "?"} s (records every 0.3 s; largest in the 30 s before the pull ${baseline ? baseline.seconds.toFixed(2) : "?"} s); client write errors ${errs}`,
       gap?.seconds,
@@ -863,13 +883,24 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
       `first record after the cut written ${writeAgain?.toFixed(1) ?? "?"} s after it (seen by the lab ${resumeHost?.toFixed(1) ?? "?"} s after); largest gap ${gap?.seconds.toFixed(1) ?? "?"} s`,
       writeAgain,
     );
-    // Where the takeover's seconds went: heartbeat's and the resource scripts' own log lines on B.
+    // Where the takeover's seconds went: B's whole journal from the cut on (epoch timestamps; B's clock
+    // is compared with the host's, both follow the lab's time server), and the steps picked out of it.
+    const bNow = await guestNow(b);
+    const cutOnB = secs(cut - bNow.host) + bNow.guest;
     const hb = await sh(
       b,
-      "journalctl -b --no-pager -o short-precise --since=-10min | grep -E 'heartbeat|ResourceManager|drbddisk|Filesystem|IPaddr2|nfsstate|mach_down|drbd-peer-outdater|kernel: drbd' || true",
-      120_000,
+      `journalctl -b --no-pager -o short-unix --since=@${Math.floor(cutOnB - 5)} | head -n 600`,
+      180_000,
     ).catch(() => "");
     writeFileSync(path.join(captureDir, "takeover-node-b-journal.txt"), hb + "\n");
+    const steps = takeoverSteps(hb, cutOnB);
+    writeFileSync(
+      path.join(captureDir, "takeover-node-b-steps.txt"),
+      steps.map((x) => `${x.at.toFixed(1)}\t${x.what}`).join("\n") + "\n",
+    );
+    report.note(
+      `takeover on B, seconds after A's power cut: ${steps.length ? steps.map((x) => `${x.what} ${x.at.toFixed(1)}`).join("; ") : "no heartbeat lines found (captures/takeover-node-b-journal.txt)"}`,
+    );
     const st = await drbdState(b);
     report.check(
       "takeover-drbd",
@@ -908,16 +939,21 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
         2000,
       );
       const s = synced?.value ?? (await drbdState(va));
-      const kern = await sh(
-        va,
-        "dmesg | grep -E 'drbd.*(Began resync|Resync done|SyncTarget|Split-Brain)' || true",
-      );
+      const kern = await sh(va, "dmesg | grep -E 'drbd' || true");
       writeFileSync(path.join(captureDir, "node-a-rejoin-dmesg.txt"), kern + "\n");
+      const rs = rejoinResync(kern);
+      // B wrote alone after the cut, so A must resync, but only from the bitmaps: the extents A's activity
+      // log held at the cut plus B's changes, a few MiB to tens of MiB here. A full resync covers every bit
+      // of the device (A's own bitmap all set); a quarter of the device is far above the partial one.
+      const partial =
+        rs.syncBits !== undefined && rs.deviceBits !== undefined && rs.syncBits < rs.deviceBits / 4;
+      const pct = (n?: number) =>
+        n !== undefined && rs.deviceBits ? `${((100 * n) / rs.deviceBits).toFixed(1)} %` : "?";
       report.check(
         "rejoin",
-        "A rejoins as DRBD Secondary and resyncs to UpToDate",
-        synced !== null && s.ro === "Secondary/Primary" && !/Split-Brain/.test(kern),
-        `A cs:${s.cs} ro:${s.ro} ds:${s.ds}; ${/Began resync/.test(kern) ? "resync seen in A's kernel log" : "no resync line in A's kernel log"}; ${secs(Date.now() - t0).toFixed(0)} s after power-on`,
+        "A rejoins as DRBD Secondary and resyncs to UpToDate from the bitmaps (partial resync, not full)",
+        synced !== null && s.ro === "Secondary/Primary" && !rs.splitBrain && partial,
+        `A cs:${s.cs} ro:${s.ro} ds:${s.ds}; ${rs.syncBits !== undefined ? `resync of ${rs.syncKiB} KiB, ${rs.syncBits} of ${rs.deviceBits ?? "?"} bits (${pct(rs.syncBits)})` : "no 'Began resync as SyncTarget' line in A's kernel log"}; A's own bitmap at the handshake: ${rs.ownBits ?? "?"} bits (${pct(rs.ownBits)}); split brain: ${rs.splitBrain ? "DETECTED" : "none"}; ${secs(Date.now() - t0).toFixed(0)} s after power-on`,
         secs(Date.now() - t0),
       );
       // Heartbeat on A starts, sees B holding the resources and, with auto_failback off, leaves them there.
@@ -1050,4 +1086,14 @@ report.write(path.join(outDir, "report.md"), path.join(outDir, "report.json"), {
   error,
 });
 console.log(readFileSync(path.join(outDir, "report.md"), "utf8"));
+// The last lines say what failed and where to look, so a CI log's tail is enough to start from.
+const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+const where = `report ${rel(path.join(outDir, "report.md"))}, serial logs ${rel(logDir)}/, captures ${rel(captureDir)}/`;
+for (const c of report.failed) console.error(`[lab] FAILED ${c.id}: ${c.title} - ${c.detail}`);
+if (error) console.error(`[lab] STOPPED before the end: ${error}`);
+console.error(
+  report.failed.length === 0 && !error
+    ? `[lab] PASS: all ${report.checks.length} checks passed in ${total.toFixed(0)} s; ${where}`
+    : `[lab] FAIL: ${report.failed.length} check(s) failed${error ? ", run stopped early" : ""}; ${where}`,
+);
 process.exit(report.failed.length === 0 && !error ? 0 : 1);
