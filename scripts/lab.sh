@@ -14,7 +14,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 mkdir -p .cache
 exec 9>.cache/lab.lock
-if ! flock -n 9; then
+# PAIRBOOT_LAB_LOCK_WAIT=SECONDS waits that long for another run to finish (npm test does); default: fail now.
+if ! flock -w "${PAIRBOOT_LAB_LOCK_WAIT:-0}" 9; then
   echo "lab: another lab run holds .cache/lab.lock; one run at a time" >&2
   exit 1
 fi
