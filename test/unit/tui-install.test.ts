@@ -4,6 +4,7 @@ import { readFileSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadAnswerFile } from "../../src/answer/load.js";
 import { planNode } from "../../src/plan/plan.js";
+import { checkDraft } from "../../src/tui/model/draft.js";
 import { KEY, fixture, openVt, type Vt, seedAnswer } from "./tui-vt.js";
 
 let vt: Vt;
@@ -131,6 +132,51 @@ describe("installing node A", () => {
     expect(replay.ok).toBe(true);
     if (replay.ok) expect(replay.spec).toEqual(spec);
     expect(readFileSync(saved, "utf8")).toContain("shared_secret: test-secret-");
+  });
+
+  it("lists on the review every file the engine's plan writes, and opens each one in the pager", async () => {
+    vt = await openVt({ answer: { path: "examples/seed.yaml", object: await seedAnswer() } });
+    await vt.press(KEY.enter, KEY.enter); // start, disk (pre-selected)
+    await vt.tabTo("next");
+    await vt.press(KEY.enter); // network
+    await vt.tabTo("next");
+    await vt.press(KEY.enter); // cluster
+    expect(await vt.text()).toContain("step 4 of 5: review");
+    const state = vt.handle.state();
+    const checked = checkDraft(state.draft, state.facts);
+    if (!checked.validation.ok) throw new Error("the pre-filled answer does not validate");
+    const planned = planNode(checked.validation.spec, "node-a", fixture("node-a"), {
+      source: { kind: "dir", path: "/run/live/rootfs/filesystem.squashfs" },
+      disk: "/dev/sda",
+      answerPath: "/tmp/answer.yaml",
+    });
+    if (!planned.ok) throw new Error(planned.message);
+    // Sorted by path (byte order), as the review lists them.
+    const files = planned.plan.steps
+      .flatMap((s) => s.files)
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const paths = files.map((f) => f.path);
+    expect(paths.length).toBeGreaterThan(20);
+    expect(await vt.text()).toContain(`Files written on node A (${paths.length})`);
+    for (const [i, path] of paths.entries()) {
+      // The cursor starts on the first file; Down walks the list.
+      if (i > 0) await vt.press(KEY.down);
+      await vt.press(KEY.enter);
+      const screen = await vt.text();
+      const file = files[i];
+      expect(screen, path).toContain(` ${path}  mode ${file?.mode.toString(8).padStart(4, "0")}`);
+      expect(screen).toMatch(/-- lines 1-\d+ of \d+ --/);
+      const first = (file?.content.split("\n").find((l) => l.trim() !== "") ?? "")
+        .slice(0, 60)
+        .replace(/\t/g, "    ");
+      if (!file?.secret) expect(screen, path).toContain(first);
+      await vt.press(KEY.esc);
+    }
+    // And the answer file itself, secrets masked.
+    await vt.press(KEY.down, KEY.enter);
+    const screen = await vt.text();
+    expect(screen).toContain("The answer file (secrets masked)");
+    expect(screen).not.toContain("test-secret-");
   });
 
   it("leaves through q on the done screen with the answer path as the outcome", async () => {

@@ -5,7 +5,9 @@ import type { ClusterSpec } from "../../answer/schema.js";
 import { renderNode } from "../../render/index.js";
 import { partitionLayout } from "../../render/storage.js";
 import type { RenderedFile } from "../../render/types.js";
-import { checkDraft } from "./draft.js";
+import { planNode } from "../../plan/plan.js";
+import type { InstallSource } from "../../plan/types.js";
+import { checkDraft, chosenDisk } from "./draft.js";
 import { formatBytes } from "./format.js";
 import type { ReviewItem, WizardState } from "./wizard.js";
 
@@ -17,6 +19,9 @@ export interface ReviewData {
 }
 
 const cache = new WeakMap<object, ReviewData>();
+
+/** Where the plan copies the system from does not change the files it writes; the live image's root. */
+const REVIEW_SOURCE: InstallSource = { kind: "dir", path: "/run/live/rootfs/filesystem.squashfs" };
 
 export function reviewData(state: WizardState): ReviewData {
   const hit = cache.get(state.draft);
@@ -33,8 +38,27 @@ export function reviewData(state: WizardState): ReviewData {
     const spec = checked.validation.spec;
     const wizardOnly = [...checked.byTarget.values()].flat();
     try {
-      const tree = renderNode(spec, spec.nodes[0]?.name ?? "");
-      data = { spec, files: tree.files, problems: wizardOnly };
+      // The engine's own plan for this machine and disk: every file its steps write (the rendered
+      // configuration and the install's own, like /etc/default/grub), and a refusal shown here, before
+      // the confirm screen, in the engine's words.
+      const planned = planNode(spec, spec.nodes[0]?.name ?? "", state.facts, {
+        source: REVIEW_SOURCE,
+        disk: chosenDisk(state.draft, state.facts)?.path,
+        answerPath: "/etc/pairboot/answer.yaml",
+      });
+      if (planned.ok) {
+        const byPath = new Map<string, RenderedFile>();
+        for (const f of planned.plan.steps.flatMap((st) => st.files)) byPath.set(f.path, f);
+        const files = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+        data = { spec, files, problems: wizardOnly };
+      } else {
+        const tree = renderNode(spec, spec.nodes[0]?.name ?? "");
+        data = {
+          spec,
+          files: tree.files,
+          problems: [...wizardOnly, `the install would refuse: ${planned.message}`],
+        };
+      }
     } catch (err) {
       data = {
         spec,
