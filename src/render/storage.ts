@@ -139,7 +139,10 @@ function fstab(spec: ClusterSpec): string {
     MANAGED,
     "# <file system> <mount point> <type> <options> <dump> <pass>",
     `UUID=${osFsUuid(spec)} / ext4 errors=remount-ro 0 1`,
-    `UUID=${espFstabUuid(spec)} /boot/efi vfat umask=0077 0 1`,
+    // nofail: only GRUB updates need the ESP mounted. Without it a slow or missing ESP (udev took over
+    // 90 s to announce the disk under emulation on a loaded host) fails local-fs.target and the node
+    // stops in emergency mode instead of serving.
+    `UUID=${espFstabUuid(spec)} /boot/efi vfat umask=0077,nofail 0 1`,
     `# ${spec.storage.data_mount} is not listed here on purpose: Heartbeat mounts the replicated`,
     "# filesystem on the active node only.",
   );
