@@ -75,6 +75,10 @@ RAW=$(elapsed "$T" "$T4")
 T=$(now); dd if="$OS" of="${B3}p3" bs=4M conv=fsync status=none; T5=$(now)
 DD=$(elapsed "$T" "$T5")
 
+# 5. what every pairboot command pays before it does anything: Node, tsx compiling the TypeScript
+T=$(now); "${PB[@]}" clone --help >/dev/null; T6=$(now)
+START=$(elapsed "$T" "$T6")
+
 printf '\n%-58s %s\n' "OS partition size" "$(mib "$OSBYTES")"
 printf '%-58s %s\n' "OS bytes in use (dumpe2fs)" "$(mib "$USED")"
 printf '%-58s %s\n' "pairboot image file size (ESP + OS, zstd -3)" "$(mib "$IMG")"
@@ -87,4 +91,5 @@ printf '%-58s %s s\n' "pairboot clone receive --from-image (verify + restore)" "
 printf '%-58s %s s\n' "pairboot clone over loopback TCP (receive wall time)" "$NET"
 printf '%-58s %s s\n' "partclone -a0 | zstd | nc  ->  nc | zstd -d | partclone -r" "$RAW"
 printf '%-58s %s s\n' "dd if=OS of=OS bs=4M conv=fsync" "$DD"
-echo "(pairboot times include ~2 s of Node/tsx start-up per command)"
+printf '%-58s %s s\n' "pairboot CLI start-up alone (clone --help)" "$START"
+echo "(each pairboot time includes one CLI start-up; the live stick runs an esbuild bundle instead of tsx)"

@@ -136,10 +136,14 @@ export async function rereadPartitions(disk: string, expected: number[]): Promis
       );
       if (ok.every(Boolean)) return nodes;
     }
-    // Without udev the kernel sometimes keeps the old (empty) list after sfdisk's re-read; partx -u
-    // updates existing entries, partx -a adds missing ones (and complains about present ones).
-    if (i === 5) await execa("partx", ["-u", disk], { reject: false });
-    if (i === 10 || i === 30) await execa("partx", ["-a", disk], { reject: false });
+    // Without udev the kernel sometimes keeps the old list after a re-read, or (loop devices on this
+    // kernel: blockdev --rereadpt exits 0) drops every partition until partx -a adds them again. partx -u
+    // updates existing entries, partx -a adds missing ones (and complains about present ones). At once, not
+    // after a wait: waiting first cost about a second per table written.
+    if (i === 0 || i === 10 || i === 30) {
+      await execa("partx", ["-u", disk], { reject: false });
+      await execa("partx", ["-a", disk], { reject: false });
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(

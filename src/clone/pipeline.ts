@@ -3,7 +3,9 @@
 // reads partclone's progress from stderr and picks up the digests the pipeline leaves in its work dir.
 //
 // Digests are sha256 of the compressed plaintext (what the image file holds, and what the network
-// stream carries before encryption), computed by a `sha256sum` fed by tee through a FIFO, on both ends.
+// stream carries before encryption), computed by `openssl dgst -sha256` fed by tee through a FIFO, on both
+// ends. Not coreutils' sha256sum: openssl uses the CPU's SHA instructions, sha256sum does not (measured here
+// on 139 MiB: 0.09 s of CPU against 0.63 s, on each end, on a 2-core machine that also compresses).
 // Secrets reach openssl through environment variables (`-pass env:`), never through argv, which any
 // user can read in /proc.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -26,9 +28,12 @@ export type ReceiveSource =
   | { kind: "tcp"; host: string; port: number }
   | { kind: "file"; path: string; offset: number; length: number };
 
+/** Prints "HEX *stdin": the digest is the first word, as with sha256sum. */
+const SHA256 = "openssl dgst -sha256 -r";
+
 const HASH_SETUP = (w: string, withCount: boolean) => [
   `mkfifo ${w}/hash.fifo${withCount ? ` ${w}/count.fifo` : ""}`,
-  `sha256sum < ${w}/hash.fifo > ${w}/sha256 & hash_pid=$!`,
+  `${SHA256} < ${w}/hash.fifo > ${w}/sha256 & hash_pid=$!`,
   ...(withCount ? [`wc -c < ${w}/count.fifo > ${w}/bytes & count_pid=$!`] : []),
 ];
 
@@ -79,7 +84,7 @@ export function receiveSectionScript(
 /** Hash a byte range of a file without restoring it (the image's verify pass). */
 export function hashRangeScript(path: string, offset: number, length: number, workDir: string): string {
   const w = sh(workDir);
-  return ["set -euo pipefail", `${readRange(path, offset, length)} | sha256sum > ${w}/sha256`].join("\n");
+  return ["set -euo pipefail", `${readRange(path, offset, length)} | ${SHA256} > ${w}/sha256`].join("\n");
 }
 
 function readRange(path: string, offset: number, length: number): string {
