@@ -95,7 +95,7 @@ async function loadFacts(args: Args): Promise<HardwareFacts> {
   return probeHardware({ includeLoop: args.includeLoop });
 }
 
-async function makeEngine(args: Args): Promise<Engine> {
+async function makeEngine(args: Args, signal: AbortSignal): Promise<Engine> {
   if (args.demo) return simulatedEngine();
   const { resolveSource } = await import("./plan.js");
   const source = await resolveSource(args.source);
@@ -106,7 +106,7 @@ async function makeEngine(args: Args): Promise<Engine> {
   }
   const { realEngine, realCloneEngine } = await import("../tui/real-engine.js");
   const target = args.target === undefined ? undefined : resolve(args.target);
-  return realCloneEngine(realEngine({ source, target }), { port: DEFAULT_CLONE_PORT });
+  return realCloneEngine(realEngine({ source, target, signal }), { port: DEFAULT_CLONE_PORT });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -124,7 +124,15 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   const facts = await loadFacts(args);
-  const engine = await makeEngine(args);
+  // Killed or hung up while installing: stop the engine's step and unmount before exiting, rather than
+  // leaving its commands running inside a half-written disk.
+  const abort = new AbortController();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    stoppedBy = sig;
+    abort.abort();
+  };
+  const engine = await makeEngine(args, abort.signal);
   const answerPath = args.answer ?? (args.demo ? null : await findAnswerOnStick(facts));
   let answer: { path: string; object: unknown } | undefined;
   if (answerPath) {
@@ -140,6 +148,8 @@ export async function run(argv: string[]): Promise<number> {
     { terminal: args.term ?? process.env.PAIRBOOT_TERM ?? process.env.TERM },
   );
   let outcome: WizardOutcome;
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
   try {
     const handle = startWizard({
       screen: term.screen,
@@ -150,11 +160,25 @@ export async function run(argv: string[]): Promise<number> {
       demo: args.demo,
       loadAnswer: readAnswerObject,
       saveAnswer: answerSaver(facts, { demo: args.demo }),
+      signal: abort.signal,
     });
     outcome = await handle.outcome;
   } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+    if (stoppedBy === "SIGHUP") process.stdout.on("error", () => undefined); // the terminal is gone
     term.screen.destroy();
     term.close();
+  }
+  if (stoppedBy) {
+    process.stdout.write(
+      `pairboot wizard: stopped by ${stoppedBy as string}\n` +
+        (outcome.kind === "finished" && outcome.message ? `${outcome.message}\n` : "") +
+        (outcome.kind === "finished" && outcome.answerPath
+          ? `answer file saved: ${outcome.answerPath}\nrun the wizard or 'pairboot install --answer ${outcome.answerPath}' again to resume\n`
+          : ""),
+    );
+    return 130;
   }
   // After the screen is gone, so the path stays on the terminal for copying.
   if (outcome.kind === "quit") {

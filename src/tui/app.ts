@@ -45,6 +45,12 @@ export interface WizardOptions {
   secret?: () => string;
   /** How often the progress screen's clock and ETA move while nothing else happens. */
   tickMs?: number;
+  /**
+   * Aborted when the process is told to stop (SIGTERM, SIGHUP: nobody may be left at the terminal). The
+   * wired engine gets the same signal and stops its step; the wizard then ends without waiting for a key,
+   * at once when no engine call is running, else as soon as the call has returned.
+   */
+  signal?: AbortSignal;
 }
 
 export type WizardOutcome =
@@ -92,6 +98,7 @@ export function startWizard(opts: WizardOptions): WizardHandle {
   const outcome = new Promise<WizardOutcome>((r) => (resolve = r));
   let finished = false;
   let ticker: NodeJS.Timeout | undefined;
+  let engineRunning = false;
 
   const title = blessed.box({ parent: screen, top: 0, left: 0, width: "100%", height: 1, tags: true });
   const body = blessed.box({
@@ -159,6 +166,8 @@ export function startWizard(opts: WizardOptions): WizardHandle {
     call: (onProgress: (e: ProgressEvent) => void) => Promise<InstallResult>,
     saved: SavedAnswer | null,
   ): Promise<void> {
+    // Stopped (a signal) while the answer was being saved: start nothing.
+    if (finished) return;
     state = installStarted(state, deps.now());
     draw();
     ticker = setInterval(() => {
@@ -170,13 +179,25 @@ export function startWizard(opts: WizardOptions): WizardHandle {
       queueDraw();
     };
     let result: InstallResult;
+    engineRunning = true;
     try {
       result = await call(onProgress);
     } catch (err) {
       result = { ok: false, message: (err as Error).message };
+    } finally {
+      engineRunning = false;
     }
     if (ticker) clearInterval(ticker);
     state = installFinished(state, result, saved);
+    if (opts.signal?.aborted) {
+      finish({
+        kind: "finished",
+        ok: result.ok,
+        answerPath: saved?.path ?? null,
+        message: result.message ?? null,
+      });
+      return;
+    }
     draw();
   }
 
@@ -301,6 +322,9 @@ export function startWizard(opts: WizardOptions): WizardHandle {
 
   screen.on("keypress", onKeypress);
   screen.on("resize", draw);
+  opts.signal?.addEventListener("abort", () => {
+    if (!engineRunning) finish({ kind: "quit" });
+  });
   draw();
   return { outcome, state: () => state };
 }

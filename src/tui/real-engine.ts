@@ -24,7 +24,13 @@ export function toProgressEvent(e: InstallEvent): ProgressEvent {
   }
 }
 
-export function realEngine(opts: { source: InstallSource; dryRun?: boolean; target?: string }): Engine {
+export function realEngine(opts: {
+  source: InstallSource;
+  dryRun?: boolean;
+  target?: string;
+  /** Stops the running step (its whole process group) and unmounts, as Ctrl-C does for `pairboot install`. */
+  signal?: AbortSignal;
+}): Engine {
   return {
     simulated: false,
     async install(spec, o, onProgress) {
@@ -39,6 +45,7 @@ export function realEngine(opts: { source: InstallSource; dryRun?: boolean; targ
         dryRun: opts.dryRun ?? false,
         resume: true,
         target: opts.target,
+        signal: opts.signal,
         onProgress: (e: InstallEvent) => onProgress(toProgressEvent(e)),
       };
       try {

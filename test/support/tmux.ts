@@ -26,6 +26,8 @@ export interface Tmux {
    */
   start(name: string, o: { term: string; cmd: string; prelude?: string; cols?: number; rows?: number }): void;
   capture(name: string): string;
+  /** The pid of the pane's shell (the command runs as its child). */
+  panePid(name: string): number;
   waitFor(name: string, needle: string | RegExp, ms?: number): Promise<string>;
   /** Sends tmux key names one by one, with a pause after each as a typist would. */
   keys(name: string, ...keys: string[]): Promise<void>;
@@ -56,6 +58,7 @@ export function openTmux(label: string): Tmux {
       );
     },
     capture,
+    panePid: (name) => Number(tmux("list-panes", "-t", name, "-F", "#{pane_pid}").trim()),
     async waitFor(name, needle, ms = 20_000) {
       const end = Date.now() + ms;
       for (;;) {

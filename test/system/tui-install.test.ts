@@ -4,7 +4,7 @@
 // the loop disk, the pre-filled values, review, the disk's name; the progress runs inside the screen to
 // the done screen. Then the disk, the installed root and the saved answer are checked with the real tools.
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -80,10 +80,62 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Every process whose root directory is inside `dir` (commands the engine runs chrooted in the target). */
+async function processesRootedIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const root = await readlink(`/proc/${pid}/root`).catch(() => "");
+    if (root === dir || root.startsWith(`${dir}/`)) out.push(pid);
+  }
+  return out;
+}
+
+async function targetMounts(): Promise<string[]> {
+  const m = await readFile("/proc/self/mounts", "utf8");
+  return m.split("\n").filter((l) => (l.split(" ")[1] ?? "").startsWith(target));
+}
+
+/**
+ * Start the wizard in pane `pane` and drive it as a user would, up to the running install: install node
+ * A, the loop disk, the pre-filled values, review, the disk's name.
+ */
+async function driveToInstall(pane: string, answerArg: string): Promise<void> {
+  const dev = disk?.dev ?? "";
+  const name = dev.replace("/dev/", "");
+  const t = tm as Tmux;
+  t.start(pane, {
+    term: "linux",
+    rows: 25,
+    cmd: `cd ${REPO} && node bin/pairboot.js wizard ${answerArg} --include-loop --source ${ROOTFS} --target ${target}`,
+  });
+  const keys = (...k: string[]) => t.keys(pane, ...k);
+  let screen = await t.waitFor(pane, "pairboot wizard - start", 60_000);
+  expect(screen).not.toContain("DEMO");
+  await keys("Enter");
+  screen = await t.waitFor(pane, "step 1 of 5: disk");
+  // Move to the loop disk, unless the answer's disk rule already picked it.
+  for (let i = 0; i < 30 && !t.capture(pane).includes(`${dev}: `); i++) await keys("Down");
+  screen = t.capture(pane);
+  expect(screen).toContain(`${dev}: no model, 10.0 GiB`);
+  // The stick's loop device is listed and refused: its partition is mounted.
+  expect(screen).toMatch(new RegExp(`${stick?.dev.replace("/dev/", "")}\\s+64\\.0 MiB`));
+  await keys("Enter");
+  screen = await t.waitFor(pane, "step 2 of 5: network");
+  expect(screen).toContain(`${name} chosen`);
+  expect(screen).toMatch(/lan0\s+\(absent\)\s+52:54:00:00:0a:01/);
+  await keys("BTab", "Enter");
+  screen = await t.waitFor(pane, "step 3 of 5: cluster");
+  await keys("BTab", "Enter");
+  screen = await t.waitFor(pane, "step 4 of 5: review");
+  expect(screen).toContain(`Node A "node-a" on ${dev}`);
+  await keys("End", "Enter");
+  screen = await t.waitFor(pane, `ALL DATA ON ${dev} WILL BE ERASED`);
+  await keys(...name.split(""), "Enter");
+}
+
 describe.skipIf(!hasTmux())("the wizard installs node A onto a real disk", () => {
-  it("runs from the start screen to the done screen and leaves an installed node-a and its answer on the stick", async () => {
-    const dev = disk?.dev ?? "";
-    const name = dev.replace("/dev/", "");
+  it("stops the engine's step and unmounts when the wizard is killed during the install", async () => {
     // The user's answer file: the seed with a login key, its secrets still to be made by the wizard.
     const seed = parse(await readFile(join(REPO, "examples/seed.yaml"), "utf8")) as Record<string, unknown>;
     seed.access = { ssh_authorized_keys: [SSH_KEY] };
@@ -91,42 +143,36 @@ describe.skipIf(!hasTmux())("the wizard installs node A onto a real disk", () =>
     await writeFile(answer, stringify(seed), { mode: 0o600 });
 
     tm = openTmux("tui-install");
-    const t0 = Date.now();
-    tm.start("w", {
-      term: "linux",
-      rows: 25,
-      cmd: `cd ${REPO} && node bin/pairboot.js wizard --answer ${answer} --include-loop --source ${ROOTFS} --target ${target}`,
-    });
-    const keys = (...k: string[]) => tm!.keys("w", ...k);
-    let screen = await tm.waitFor("w", "pairboot wizard - start", 60_000);
-    expect(screen).not.toContain("DEMO");
-    await keys("Enter");
-    // The seed's disk rule (a QEMU model) matches nothing here: move to the loop disk.
-    screen = await tm.waitFor("w", "step 1 of 5: disk");
-    for (let i = 0; i < 30 && !tm.capture("w").includes(`${dev}: `); i++) await keys("Down");
-    screen = tm.capture("w");
-    expect(screen).toContain(`${dev}: no model, 10.0 GiB`);
-    // The stick's loop device is listed and refused: its partition is mounted.
-    expect(screen).toMatch(new RegExp(`${stick?.dev.replace("/dev/", "")}\\s+64\\.0 MiB`));
-    await keys("Enter");
-    screen = await tm.waitFor("w", "step 2 of 5: network");
-    expect(screen).toContain(`${name} chosen`);
-    expect(screen).toMatch(/lan0\s+\(absent\)\s+52:54:00:00:0a:01/);
-    await keys("BTab", "Enter");
-    screen = await tm.waitFor("w", "step 3 of 5: cluster");
-    await keys("BTab", "Enter");
-    screen = await tm.waitFor("w", "step 4 of 5: review");
-    expect(screen).toContain(`Node A "node-a" on ${dev}`);
-    await keys("End", "Enter");
-    screen = await tm.waitFor("w", `ALL DATA ON ${dev} WILL BE ERASED`);
-    await keys(...name.split(""), "Enter");
+    await driveToInstall("k", `--answer ${answer}`);
+    await tm.waitFor("k", "[..] Copy the root filesystem", 90_000);
+    const pane = tm.panePid("k");
+    const wizard = (await execa("pgrep", ["-P", String(pane), "-x", "node"])).stdout.trim();
+    expect(wizard).toMatch(/^\d+$/);
+    process.kill(Number(wizard), "SIGTERM");
+    const after = await tm.waitFor("k", "DONE", 120_000);
+    expect(after).toContain("pairboot wizard: stopped by SIGTERM");
+    expect(after).toMatch(/stopped in step 'copy-root'/);
+    expect(after).toContain("EXIT=130");
+    expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
+    expect(await targetMounts()).toEqual([]);
+    expect(await processesRootedIn(target)).toEqual([]);
+    // The answer was saved on the stick before the engine started.
+    expect(after).toContain(`answer file saved: ${join(stickDir, "answer.yaml")}`);
+  }, 240_000);
 
+  it("resumes from the answer on the stick and runs to the done screen, leaving an installed node-a", async () => {
+    const dev = disk?.dev ?? "";
+    const t0 = Date.now();
+    // No --answer: the wizard finds the one it saved on the stick and pre-fills from it.
+    await driveToInstall("w", "");
+    const t = tm as Tmux;
     // The progress screen: the engine's steps with a bar, elapsed time and ETA, inside the wizard.
-    screen = await tm.waitFor("w", /elapsed, ETA \d+:\d\d/, 60_000);
+    let screen = await t.waitFor("w", /elapsed, ETA \d+:\d\d/, 60_000);
     expect(screen).toContain(`Installing node A onto ${dev}`);
-    expect(screen).toContain("Partition");
+    // The same answer, so the engine resumes the killed install: partitioning is skipped, not redone.
+    expect(screen).toMatch(/\[--\] Partition/);
     log(`install started ${((Date.now() - t0) / 1000).toFixed(0)} s after the wizard`);
-    screen = await tm.waitFor("w", /Node A is installed\.|The install failed\./, 240_000);
+    screen = await t.waitFor("w", /Node A is installed\.|The install failed\./, 240_000);
     log(`done screen ${((Date.now() - t0) / 1000).toFixed(0)} s after the wizard`);
     expect(screen, screen).toContain("Node A is installed.");
     const saved = join(stickDir, "answer.yaml");
@@ -142,8 +188,8 @@ describe.skipIf(!hasTmux())("the wizard installs node A onto a real disk", () =>
     );
     expect(text).toContain('Boot node B from the stick and choose "Receive a clone as node B"');
 
-    await keys("q");
-    const after = await tm.waitFor("w", "DONE");
+    await t.keys("w", "q");
+    const after = await t.waitFor("w", "DONE");
     expect(after).toContain("EXIT=0");
     expect(after).toContain(`answer file saved: ${saved}`);
 
