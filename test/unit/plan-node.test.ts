@@ -136,10 +136,23 @@ describe("planNode on node A's recorded hardware", () => {
     expect(svc).not.toMatch(/mask/);
     const boot = step(plan, "bootloader").commands.join("\n");
     expect(boot).toContain("grub-install --target=i386-pc --recheck /dev/sda");
+    // A later grub-pc upgrade reinstalls onto the disk by its stable name, without asking.
+    expect(boot).toContain(
+      "grub-pc grub-pc/install_devices multiselect /dev/disk/by-id/ata-QEMU_HARDDISK_QM00001",
+    );
     expect(boot).toContain("mcopy -o -i /dev/sda2");
     expect(boot).toContain("::/EFI/BOOT/BOOTX64.EFI");
     const grubDefaults = step(plan, "bootloader").files.find((f) => f.path === "/etc/default/grub");
     expect(grubDefaults?.content).toContain("console=tty0 console=ttyS0,115200n8");
+  });
+
+  it("names the disk by its device for grub-pc when it has no /dev/disk/by-id link", () => {
+    const hw = facts("node-a");
+    const r = planNode(spec, "node-a", { ...hw, disks: hw.disks.map((d) => ({ ...d, byId: [] })) }, opts);
+    if (!r.ok) throw new Error(r.message);
+    expect(step(r.plan, "bootloader").commands.join("\n")).toContain(
+      "grub-pc grub-pc/install_devices multiselect /dev/sda",
+    );
   });
 
   it("puts no pairboot command on the node when there is no runtime to copy", () => {
