@@ -1,53 +1,24 @@
 // The real binary in a real pseudo-terminal (tmux): it starts, draws its first screen, quits on q + y and
 // leaves the terminal as it found it; and a whole demo install runs to the end. The in-process tests
 // (test/unit/tui-*.test.ts) cover the screens in detail; these cover process start, raw mode and exit.
-import { execFileSync } from "node:child_process";
 import { rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { hasTmux, openTmux } from "../support/tmux.js";
 
-const SOCKET = `pairboot-tui-${process.pid}`;
-let hasTmux = true;
-try {
-  execFileSync("tmux", ["-V"]);
-} catch {
-  hasTmux = false;
-}
-
-function tmux(...args: string[]): string {
-  return execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
-}
-
-const capture = (name: string) => tmux("capture-pane", "-p", "-t", name);
-
-async function waitFor(name: string, needle: string, ms = 20_000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const screen = capture(name);
-    if (screen.includes(needle)) return screen;
-    if (Date.now() > end) throw new Error(`"${needle}" never appeared; screen:\n${screen}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const tm = hasTmux() ? openTmux("tui") : null;
+const send = (name: string, ...keys: string[]) => tm?.keys(name, ...keys);
+const waitFor = (name: string, needle: string, ms?: number) =>
+  tm ? tm.waitFor(name, needle, ms) : Promise.reject(new Error("no tmux"));
 
 /** Runs the wizard in a fresh 80x24 pane; afterwards the shell prints the exit code and the tty modes. */
 function start(name: string, term: string, args: string, prelude = ""): void {
-  const script = `${prelude} node bin/pairboot.js wizard ${args}; echo "EXIT=$?"; stty -a | tr ';' '\\n' | grep -E -o -- '(^| )-?(icanon|echo)( |$)' | tr -d ' ' | tr '\\n' ' '; echo; echo DONE; sleep 600`;
-  tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", "-e", `TERM=${term}`, "bash", "-c", script);
+  tm?.start(name, { term, cmd: `node bin/pairboot.js wizard ${args}`, prelude });
 }
 
-afterAll(() => {
-  if (!hasTmux) return;
-  try {
-    tmux("kill-server");
-  } catch {
-    // already gone
-  }
-  // tmux leaves its socket file behind; it is this test's own.
-  rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
-});
+afterAll(() => tm?.close());
 
-describe.skipIf(!hasTmux)("pairboot wizard --demo in a pseudo-terminal", () => {
+describe.skipIf(!tm)("pairboot wizard --demo in a pseudo-terminal", () => {
   it.each(["vt100", "linux"])("shows the start screen and quits cleanly on q, y (TERM=%s)", async (term) => {
     const name = `quit-${term}`;
     start(name, term, "--demo");
@@ -55,9 +26,9 @@ describe.skipIf(!hasTmux)("pairboot wizard --demo in a pseudo-terminal", () => {
     expect(screen).toContain("1. Install node A on this machine");
     expect(screen).toContain("[DEMO: nothing is written]");
     expect(screen.split("\n")[23]).toContain("q quit");
-    tmux("send-keys", "-t", name, "q");
+    await send(name, "q");
     await waitFor(name, "Quit the wizard?");
-    tmux("send-keys", "-t", name, "y");
+    await send(name, "y");
     const after = await waitFor(name, "DONE");
     expect(after).toContain("pairboot wizard: quit; nothing was written.");
     expect(after).toContain("EXIT=0");
@@ -74,8 +45,8 @@ describe.skipIf(!hasTmux)("pairboot wizard --demo in a pseudo-terminal", () => {
     const lines = screen.split("\n");
     expect(lines[0]).toContain("pairboot wizard - start");
     expect(lines[23]).toContain("Up/Down move  Enter choose");
-    tmux("send-keys", "-t", name, "q");
-    tmux("send-keys", "-t", name, "y");
+    await send(name, "q");
+    await send(name, "y");
     expect(await waitFor(name, "DONE")).toContain("EXIT=0");
   });
 
@@ -83,12 +54,7 @@ describe.skipIf(!hasTmux)("pairboot wizard --demo in a pseudo-terminal", () => {
     const name = "demo-install";
     start(name, "vt100", "--demo --answer examples/seed.yaml");
     await waitFor(name, "Answer file: examples/seed.yaml");
-    const keys = async (...k: string[]) => {
-      for (const key of k) {
-        tmux("send-keys", "-t", name, key);
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    };
+    const keys = (...k: string[]) => send(name, ...k);
     await keys("Enter");
     await waitFor(name, "step 1 of 5: disk");
     // A lone Escape arrives as one byte and must still mean "back" after the coalescing wait.
@@ -113,5 +79,6 @@ describe.skipIf(!hasTmux)("pairboot wizard --demo in a pseudo-terminal", () => {
     const path = /answer file saved: (\S+)/.exec(after)?.[1];
     expect(path).toMatch(/pairboot-wizard-.*\/answer\.yaml$/);
     expect(statSync(path as string).mode & 0o777).toBe(0o600);
+    rmSync(dirname(path as string), { recursive: true, force: true });
   });
 });
