@@ -9,6 +9,7 @@ import { formatAnswerError, loadAnswerText } from "../answer/load.js";
 import { writePrivateFile } from "../answer/secrets.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { answerToYaml } from "./adapters.js";
+import { PAIRBOOT_LABEL, findStick } from "./model/stick.js";
 import type { SavedAnswer } from "./app.js";
 
 export async function readAnswerObject(path: string): Promise<unknown> {
@@ -24,22 +25,8 @@ export async function readAnswerObject(path: string): Promise<unknown> {
   return obj;
 }
 
-export const PAIRBOOT_LABEL = "PAIRBOOT";
+export { PAIRBOOT_LABEL };
 export const ANSWER_NAME = "answer.yaml";
-
-/** A partition labelled PAIRBOOT (filesystem or GPT label), mounted or not; the first mounted one wins. */
-export function findStick(facts: HardwareFacts): { device: string; mountpoint: string | null } | null {
-  let unmounted: { device: string; mountpoint: null } | null = null;
-  for (const d of facts.disks) {
-    for (const p of d.partitions) {
-      if (p.label !== PAIRBOOT_LABEL && p.partLabel !== PAIRBOOT_LABEL) continue;
-      const mountpoint = p.mountpoints[0];
-      if (mountpoint) return { device: p.path, mountpoint };
-      unmounted ??= { device: p.path, mountpoint: null };
-    }
-  }
-  return unmounted;
-}
 
 /** The mounted PAIRBOOT partition of the stick (its filesystem label), where answers survive a reboot. */
 export function stickDirectory(facts: HardwareFacts): string | null {

@@ -14,6 +14,7 @@ import { partitionLines } from "./model/disks.js";
 import { bar, fit, fitTail, formatBytes, formatDuration, wrap } from "./model/format.js";
 import { MARKS, etaSeconds, overallRatio } from "./model/progress.js";
 import { layoutLines, reviewData } from "./model/review.js";
+import { saveHint } from "./model/stick.js";
 import {
   DEFAULT_CLONE_PORT,
   START_CHOICES,
@@ -568,7 +569,7 @@ function confirmBody(state: WizardState, theme: Theme, size: Size): string[] {
         ? "Demo mode: the simulated engine writes nothing."
         : state.mode === "receive"
           ? "Node A's system is copied over the network, then node B's own names and addresses are written."
-          : "The answer file is saved first, then the install starts.",
+          : `The answer file is saved first, ${saveHint(state.facts)}; then the install starts.`,
       size,
     ),
   ];

@@ -41,6 +41,8 @@ function withStick(mountpoint: string | null): HardwareFacts {
   return facts;
 }
 
+let confirmScreen = "";
+
 /** Start -> the answer's disk -> network -> cluster -> review -> confirm sda -> the done screen. */
 async function installFromSeed(facts: HardwareFacts): Promise<string> {
   vt = await openVt({
@@ -55,6 +57,7 @@ async function installFromSeed(facts: HardwareFacts): Promise<string> {
   await vt.fill("sshKey", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample admin@rack");
   await vt.tabTo("next");
   await vt.press(KEY.enter, KEY.end, KEY.enter);
+  confirmScreen = (await vt.text()).replace(/[\s│]+/g, " ");
   await vt.type("sda");
   await vt.press(KEY.enter);
   return vt.until((t) => t.includes("Node A is installed."));
@@ -87,6 +90,10 @@ describe("where the answer file is saved", () => {
     expect((await loadAnswerFile(path)).ok).toBe(true);
     expect(readFileSync(`${path}.bak`, "utf8")).toBe("# an earlier run's answer\n");
     expect(vt?.engine.calls?.[0]?.opts.answerPath).toBe(path);
+    // Said before anything was written, too.
+    expect(confirmScreen).toContain(
+      `saved first, onto the stick's PAIRBOOT partition (/dev/sdb3, mounted at ${stick}); then the install starts.`,
+    );
   });
 
   it("says no PAIRBOOT partition was found and saves to a private temp directory instead", async () => {
@@ -104,6 +111,9 @@ describe("where the answer file is saved", () => {
     expect(statSync(dirname(path)).mode & 0o077).toBe(0);
     expect((await loadAnswerFile(path)).ok).toBe(true);
     expect(vt?.engine.calls?.[0]?.opts.answerPath).toBe(path);
+    expect(confirmScreen).toContain(
+      "saved first, into a temp directory: no partition labelled PAIRBOOT was found; then the install starts.",
+    );
   });
 
   it.each([
