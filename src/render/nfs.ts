@@ -40,21 +40,36 @@ ExecStart=/usr/bin/unshare --uts /bin/sh -c 'hostname ${spec.nfs.scope} && exec 
   return { path: SCOPE_DROPIN_PATH, content, mode: 0o644 };
 }
 
-export const NFSD_MODULES_PATH = "/etc/modules-load.d/pairboot-nfsd.conf";
+export const NFSD_MODULE_UNIT = "pairboot-nfsd-module.service";
 
 /**
- * Load nfsd (and lockd, sunrpc, ...) at boot on both nodes. Otherwise the first nfs-server start on a node
- * loads it in the middle of a takeover: mounting /proc/fs/nfsd took 12 s of B's takeover in the lab (TCG).
- * Loading the module starts no server; the NFS server scope is still taken when rpc.nfsd starts it.
+ * Load nfsd (with lockd, sunrpc, ...) once a node is up, on both nodes. Otherwise the first nfs-server start
+ * on a node loads it in the middle of a takeover: mounting /proc/fs/nfsd took 12 s of B's takeover in the
+ * lab (TCG). Not through modules-load.d: that loads it early in boot, where module loading holds up udev's
+ * device probing (the lab's nodes then timed out waiting for the ESP's by-uuid link). Loading the module
+ * starts no server; the NFS server scope is still taken when rpc.nfsd starts it.
  */
-export function renderNfsdModules(): RenderedFile {
-  const content = `# Written by pairboot: nfsd ready before a takeover needs it (nfs-server itself stays off).\nnfsd\n`;
-  return { path: NFSD_MODULES_PATH, content, mode: 0o644 };
+export function renderNfsdModuleUnit(): RenderedFile {
+  const content = `# Written by pairboot: nfsd ready before a takeover needs it (nfs-server itself stays off).
+[Unit]
+Description=pairboot: load the nfsd kernel module ahead of a takeover
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/sbin/modprobe nfsd
+
+[Install]
+WantedBy=multi-user.target
+`;
+  return { path: `/etc/systemd/system/${NFSD_MODULE_UNIT}`, content, mode: 0o644 };
 }
 
 export function render(spec: ClusterSpec, _node: NodeSpec): RenderFamily {
   return {
-    files: [renderExports(spec), renderScopeDropin(spec), renderNfsdModules()],
+    files: [renderExports(spec), renderScopeDropin(spec), renderNfsdModuleUnit()],
+    enable: [NFSD_MODULE_UNIT],
     disable: ["nfs-server.service"],
   };
 }

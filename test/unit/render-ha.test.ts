@@ -158,9 +158,11 @@ describe("HA renderers on the seed answer file", async () => {
     expect(d).toMatch(/^ExecStart=\/usr\/bin\/unshare --uts /m);
   });
 
-  it("NFS: nfsd is loaded at boot on both nodes, so a takeover does not wait for the module", () => {
-    const m = file(nfsA, "/etc/modules-load.d/pairboot-nfsd.conf").content;
-    expect(m.split("\n").filter((l) => l && !l.startsWith("#"))).toEqual(["nfsd"]);
+  it("NFS: nfsd is loaded once the node is up (not in early boot), so a takeover does not wait for it", () => {
+    const u = file(nfsA, "/etc/systemd/system/pairboot-nfsd-module.service").content;
+    expect(u).toMatch(/^ExecStart=\/sbin\/modprobe nfsd$/m);
+    expect(u).toMatch(/^WantedBy=multi-user\.target$/m);
+    expect(nfsA.enable).toEqual(["pairboot-nfsd-module.service"]);
   });
 });
 
