@@ -128,7 +128,11 @@ export async function run(argv: string[]): Promise<number> {
   // leaving its commands running inside a half-written disk.
   const abort = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
+  let leaveNow = () => process.exit(130);
   const onSignal = (sig: NodeJS.Signals) => {
+    // A second signal while the engine is still stopping (or a clone, which takes no signal, runs on):
+    // leave at once.
+    if (stoppedBy) leaveNow();
     stoppedBy = sig;
     abort.abort();
   };
@@ -148,6 +152,14 @@ export async function run(argv: string[]): Promise<number> {
     { terminal: args.term ?? process.env.PAIRBOOT_TERM ?? process.env.TERM },
   );
   let outcome: WizardOutcome;
+  leaveNow = () => {
+    try {
+      term.screen.destroy();
+      term.close();
+    } finally {
+      process.exit(130);
+    }
+  };
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
   try {

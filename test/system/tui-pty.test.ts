@@ -1,6 +1,7 @@
 // The real binary in a real pseudo-terminal (tmux): it starts, draws its first screen, quits on q + y and
 // leaves the terminal as it found it; and a whole demo install runs to the end. The in-process tests
 // (test/unit/tui-*.test.ts) cover the screens in detail; these cover process start, raw mode and exit.
+import { execFileSync } from "node:child_process";
 import { rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -48,6 +49,45 @@ describe.skipIf(!tm)("pairboot wizard --demo in a pseudo-terminal", () => {
     await send(name, "q");
     await send(name, "y");
     expect(await waitFor(name, "DONE")).toContain("EXIT=0");
+  });
+
+  it.each([
+    ["SIGTERM", "on the start screen: ends at once", false],
+    ["SIGHUP", "during the progress: ends once the running engine call returns", true],
+  ])("%s %s, exit 130, terminal restored", async (signal, _what, installing) => {
+    const name = `signal-${signal}`;
+    start(name, "vt100", "--demo --answer examples/seed.yaml");
+    await waitFor(name, "pairboot wizard - start");
+    if (installing) {
+      await send(
+        name,
+        "Enter",
+        "Enter",
+        "BTab",
+        "Enter",
+        "BTab",
+        "Enter",
+        "End",
+        "Enter",
+        "s",
+        "d",
+        "a",
+        "Enter",
+      );
+      await waitFor(name, "pairboot wizard - installing");
+    }
+    const wizard = execFileSync("pgrep", ["-P", String(tm?.panePid(name)), "-x", "node"], {
+      encoding: "utf8",
+    }).trim();
+    process.kill(Number(wizard), signal);
+    const after = await waitFor(name, "DONE", 30_000);
+    expect(after).toContain(`pairboot wizard: stopped by ${signal}`);
+    expect(after).toContain("EXIT=130");
+    // The demo engine takes no signal: the wizard waited for it, and the answer it saved is named.
+    if (installing) expect(after).toMatch(/answer file saved: \S+pairboot-wizard-/);
+    expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
+    const saved = /answer file saved: (\S+)/.exec(after)?.[1];
+    if (saved) rmSync(dirname(saved), { recursive: true, force: true });
   });
 
   it("runs a whole demo install from a pre-filled answer and prints where the answer was saved", async () => {
