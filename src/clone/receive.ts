@@ -1,7 +1,6 @@
 // Node B's side of a clone: from node A over TCP, or from an image file. Both end the same way: the
 // disk keeps temporary partition types until every section's digest matched, B's identity was written
 // and the final table went down (target.ts explains the order).
-import { once } from "node:events";
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -229,11 +228,14 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
     throw new NothingWritten(err.message);
   });
   const socket = connect({ host: opts.host, port: opts.port });
-  const failed = once(socket, "error").then(([e]) => {
-    throw new Unreachable(`cannot reach node A at ${opts.host}:${opts.port}: ${(e as Error).message}`);
-  });
+  // Not events.once(socket, "connect"): that rejects with the bare socket error, before this can name it.
+  const failed = new Promise<never>((_, reject) =>
+    socket.once("error", (e) =>
+      reject(new Unreachable(`cannot reach node A at ${opts.host}:${opts.port}: ${e.message}`)),
+    ),
+  );
   failed.catch(() => undefined);
-  await Promise.race([once(socket, "connect"), failed]);
+  await Promise.race([new Promise<void>((resolve) => socket.once("connect", () => resolve())), failed]);
   const channel = new Channel(socket, "receiver");
   try {
     channel.writeLine(CONTROL_GREETING);

@@ -4,7 +4,7 @@
 //    machine reboots from that disk (the firmware tries the disk first: blank, it falls through to the
 //    disc; installed, it boots) and comes up as node-a.
 // PAIRBOOT_ISO_FULL=1 also runs the unattended install under UEFI (another ~10 minutes).
-// PAIRBOOT_ISO_PAIR=1: both nodes boot the same ISO with the same answer (BIOS): node A installs and sends
+// PAIRBOOT_ISO_PAIR=1: both nodes boot the same ISO with the same answer (A BIOS, B UEFI): node A installs and sends
 // its disk over the replication link (a bridge of its own), node B receives it; both reboot from their disks.
 // Timings go to .cache/logs/iso/timings.txt.
 import { execa } from "execa";
@@ -210,11 +210,16 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     async () => {
       await unattended("bios");
     },
+    60 * 60_000,
   );
 
-  it.skipIf(!installs || !full)("the same under UEFI (PAIRBOOT_ISO_FULL=1)", async () => {
-    await unattended("uefi");
-  });
+  it.skipIf(!installs || !full)(
+    "the same under UEFI (PAIRBOOT_ISO_FULL=1)",
+    async () => {
+      await unattended("uefi");
+    },
+    60 * 60_000,
+  );
 
   it.skipIf(!installs || !pair)(
     "two machines, one ISO, one answer: node A installs and sends its disk, node B receives it (PAIRBOOT_ISO_PAIR=1)",
@@ -225,7 +230,8 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       await createSparseImage(diskA, 12 * GiB);
       await createSparseImage(diskB, 12 * GiB);
       const a = await boot("iso-pair-a", image, "bios", diskA, "a");
-      const b = await boot("iso-pair-b", image, "bios", diskB, "b");
+      // Node B under UEFI: the ISO's UEFI boot, and a received disk booting with UEFI firmware.
+      const b = await boot("iso-pair-b", image, "uefi", diskB, "b");
       await b.console.waitFor(/unattended clone from node-a/, 15 * 60_000);
       timing("pair: node B power-on to its clone summary", Date.now() - b.startedAt);
       await b.console.waitFor(/this node +node-b/, 30_000);
@@ -250,5 +256,6 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       timing("pair: reboot to both nodes' login prompts", Date.now() - t3);
       await Promise.all([a.powerOff(), b.powerOff()]);
     },
+    90 * 60_000,
   );
 });
