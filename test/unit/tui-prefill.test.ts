@@ -1,6 +1,6 @@
 // An answer file pre-fills every screen; the user walks through, changes one value, and the engine gets
 // the file's values with that one change.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -166,5 +166,6 @@ describe("a pre-filled answer file", () => {
     expect(screen).toContain(`! Could not load ${bad}:`);
     expect(screen).toContain(`${bad}:2:10: this '{' is never closed`);
     expect(vt.handle.state().screen).toBe("load");
+    rmSync(dir, { recursive: true, force: true });
   });
 });

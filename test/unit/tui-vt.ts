@@ -1,6 +1,6 @@
 // An in-process terminal for wizard tests: blessed writes into @xterm/headless through a fake TTY stream,
 // keys go in as the bytes a terminal would send, and tests read the screen back as text and cells.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
@@ -237,6 +237,7 @@ export async function openVt(opts: VtOptions = {}): Promise<Vt> {
       opened.screen.destroy();
       opened.close();
       term.dispose();
+      rmSync(saveDir, { recursive: true, force: true });
     },
   };
 }
