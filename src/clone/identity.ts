@@ -18,6 +18,7 @@ import { runCommand } from "../apply/exec.js";
 import {
   chrootPrepareCommands,
   chrootReleaseCommands,
+  CONSOLE_CACHE_SAVE,
   diskLinks,
   grubBiosInstall,
   grubInstallDevicesSeed,
@@ -161,6 +162,8 @@ export function bootloaderCommands(root: string, b: BootTarget): { commands: str
       inTarget(root, grubBiosInstall(b.disk)),
       inTarget(root, grubInstallDevicesSeed(b.installDevice)),
       inTarget(root, INITRAMFS_REBUILD),
+      // B's identity rewrote /etc/default/keyboard: without a fresh cache every boot rebuilds the keymap.
+      inTarget(root, CONSOLE_CACHE_SAVE),
       nvramEntryCommand(b.disk, b.espNumber),
     ],
     release: chrootReleaseCommands(root),

@@ -69,6 +69,13 @@ export function chrootReleaseCommands(target: string): string[] {
 
 export const INITRAMFS_REBUILD = "update-initramfs -u -k all";
 
+/**
+ * console-setup's cached keymap and font must be newer than /etc/default/keyboard and console-setup, or
+ * console-setup.service rebuilds them with ckbcomp on every boot until one is saved (minutes under
+ * emulation). Run after writing those files (the install's configure step, node B's identity).
+ */
+export const CONSOLE_CACHE_SAVE = "setupcon --force --save-only";
+
 /** GRUB for BIOS: boot code in the MBR, core image in the BIOS boot partition. Runs in the root. */
 export function grubBiosInstall(disk: string): string {
   return `grub-install --target=i386-pc --recheck ${shq(disk)}`;

@@ -10,6 +10,7 @@ import type { RenderedFile } from "../render/types.js";
 import {
   chrootPrepareCommands,
   chrootReleaseCommands,
+  CONSOLE_CACHE_SAVE,
   diskLinks,
   grubBiosInstall,
   grubInstallDevicesSeed,
@@ -354,10 +355,8 @@ export function planNode(
     // written); a family asking for the same rebuild here would only double the slowest step.
     commands: [
       ...tree.chrootCommands.filter((c) => c !== INITRAMFS_REBUILD).map((c) => inTarget(T, c)),
-      // Caches derived from the files just written must be newer than them: console-setup.service
-      // otherwise rebuilds the keymap with ckbcomp on every boot until one is saved (minutes under
-      // emulation).
-      inTarget(T, "setupcon --force --save-only"),
+      // Caches derived from the files just written must be newer than them (chroot.ts).
+      inTarget(T, CONSOLE_CACHE_SAVE),
     ],
   });
 
