@@ -4,10 +4,16 @@
 // source mounted read-write.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa, type ResultPromise } from "execa";
-import { copyFile, open, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
 import { parseSfdiskDump } from "../../src/clone/layout.js";
+import { injectFiles } from "../support/images.js";
+import { createLab, type Lab } from "../support/netlab.js";
+import { startVm, type Vm } from "../support/qemu.js";
 import {
   DATA_MARKER,
   espFingerprint,
@@ -25,6 +31,9 @@ const PAIRBOOT = join(ROOT, "bin/pairboot.js");
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const PORT = 7790;
+const ROOTFS = join(ROOT, ".cache/rootfs");
+const log = (text: string) => console.log(`[clone] ${text}`);
+const secs = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
 
 const disks = await LoopDisks.create();
 const netns = new Netns();
@@ -36,10 +45,14 @@ let nsB = "";
 const addrA = "10.231.1.1";
 let image = "";
 
+/** The CLI in a network namespace, in a private mount namespace ("private"), or plain (null). */
 function pairboot(ns: string | null, args: string[]): ResultPromise<{ reject: false; all: true }> {
-  const cmd = ns
-    ? ["ip", ["netns", "exec", ns, process.execPath, PAIRBOOT, ...args]]
-    : [process.execPath, [PAIRBOOT, ...args]];
+  const cmd =
+    ns === "private"
+      ? ["unshare", ["-m", "--propagation", "private", process.execPath, PAIRBOOT, ...args]]
+      : ns
+        ? ["ip", ["netns", "exec", ns, process.execPath, PAIRBOOT, ...args]]
+        : [process.execPath, [PAIRBOOT, ...args]];
   return execa(cmd[0] as string, cmd[1] as string[], {
     reject: false,
     all: true,
@@ -51,8 +64,9 @@ function pairboot(ns: string | null, args: string[]): ResultPromise<{ reject: fa
 /** Starts `clone send` in node A's namespace and returns it with the pairing code it shows. */
 async function startSender(
   extra: string[] = [],
+  disk = source,
 ): Promise<{ proc: ResultPromise<{ reject: false; all: true }>; code: string }> {
-  const proc = pairboot(nsA, ["clone", "send", "--disk", source, "--port", String(PORT), ...extra]);
+  const proc = pairboot(nsA, ["clone", "send", "--disk", disk, "--port", String(PORT), ...extra]);
   let out = "";
   const code = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no pairing code shown:\n${out}`)), 120_000);
@@ -77,6 +91,22 @@ async function allocatedBytes(dev: string): Promise<number> {
 
 async function partitionTypes(dev: string): Promise<string> {
   return (await sh(`sfdisk --dump ${dev}`)).replace(/^device:.*$/m, "");
+}
+
+/**
+ * Runs a shell command chrooted into an OS filesystem mounted read-only in a private mount namespace,
+ * with a tmpfs on its /tmp: the disk is not changed and the mount is gone when the command ends.
+ */
+async function inRoot(dev: string, cmd: string): Promise<string> {
+  const mnt = await mkdtemp(join(disks.dir, "root-"));
+  const script = `mount -o ro ${dev} ${mnt} && mount -t tmpfs tmp ${mnt}/tmp && mount --rbind /dev ${mnt}/dev && mount -t proc proc ${mnt}/proc && chroot ${mnt} /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 /bin/sh -c "$1"`;
+  const r = await execa("unshare", ["-m", "--propagation", "private", "bash", "-c", script, "sh", cmd], {
+    reject: false,
+    all: true,
+  });
+  await rm(mnt, { recursive: true, force: true });
+  if (r.exitCode !== 0) throw new Error(`in ${dev}: ${cmd} failed (${r.exitCode}):\n${r.all}`);
+  return r.all;
 }
 
 /** Everything a user checks on node B's disk after a clone. */
@@ -123,9 +153,6 @@ async function expectGoodClone(target: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  source = await makeSourceDisk(disks);
-  sourceTree = await treeFingerprint(part(source, 3), disks);
-  sourceEsp = await espFingerprint(part(source, 2));
   nsA = await netns.add("a");
   nsB = await netns.add("b");
   await netns.link(nsA, `${addrA}/24`, nsB, "10.231.1.2/24");
@@ -137,6 +164,12 @@ afterAll(async () => {
 });
 
 describe("pairboot clone", () => {
+  beforeAll(async () => {
+    source = await makeSourceDisk(disks);
+    sourceTree = await treeFingerprint(part(source, 3), disks);
+    sourceEsp = await espFingerprint(part(source, 2));
+  });
+
   it("clones node A onto a larger disk over TCP between two namespaces", async () => {
     const target = await disks.disk("net-target.img", 9 * GiB);
     const { proc, code } = await startSender();
@@ -180,41 +213,6 @@ describe("pairboot clone", () => {
     // The verify pass comes before anything is written.
     expect(r.all.indexOf("verified os section")).toBeLessThan(r.all.indexOf(`writing ${target}`));
     await expectGoodClone(target);
-  });
-
-  it("turns the copy into node B using the answer file node A's install left on its disk", async () => {
-    expect(image).not.toBe("");
-    const target = await disks.disk("identity-target.img", 8 * GiB);
-    const r = await pairboot(null, [
-      "clone",
-      "receive",
-      "--from-image",
-      image,
-      "--disk",
-      target,
-      "--skip-bootloader",
-    ]);
-    expect(r.exitCode, r.all).toBe(0);
-    expect(r.all).toMatch(/node B's identity written \(node-b\)/);
-    const fsck = await execa("e2fsck", ["-fn", part(target, 3)], { reject: false });
-    expect(fsck.exitCode, fsck.stdout).toBe(0);
-    const read = (dev: string, p: string) => readFsFile(dev, p, disks);
-    const [b, a] = [part(target, 3), part(source, 3)];
-    expect(await read(b, "etc/hostname")).toBe("node-b\n");
-    expect((await read(b, "etc/pairboot/node"))?.trim()).toBe("node-b");
-    expect(await read(b, "etc/machine-id")).toBe("");
-    expect(await read(b, "var/lib/dbus/machine-id")).toBeNull();
-    expect(await read(b, "var/lib/heartbeat/hb_uuid")).toBeNull();
-    expect(await read(b, "etc/network/interfaces")).toMatch(/192\.168\.42\.2/);
-    expect(await read(b, "etc/systemd/network/10-pairboot-lan0.link")).toMatch(/52:54:00:00:0b:01/);
-    const keyB = await read(b, "etc/ssh/ssh_host_ed25519_key");
-    expect(keyB).toMatch(/BEGIN OPENSSH PRIVATE KEY/);
-    expect(keyB).not.toBe(await read(a, "etc/ssh/ssh_host_ed25519_key"));
-    // node A's files that are not identity are untouched
-    expect(await read(b, "home/user/random.bin")).toBe(await read(a, "home/user/random.bin"));
-    // A's absolute /etc/resolv.conf symlink was replaced, not followed onto the host.
-    await expect(stat("/run/pairboot-clone-test-escape")).rejects.toThrow();
-    expect(await partitionTypes(target)).toMatch(/name="pairboot-os"/);
   });
 
   it("refuses a wrong pairing code on both ends and writes nothing", async () => {
@@ -402,6 +400,204 @@ describe("pairboot clone", () => {
       await disks.umount(mnt);
     }
   });
+});
+
+// Node B made from a real install of node A (pairboot install from the cached target root), cloned over
+// TCP with B's identity and bootloader, then booted in QEMU with B's MACs.
+describe("node B from an installed node A", () => {
+  const ROOT_PASSWORD = "pairboot-clone-test";
+  // What node A's first boot would have left on its disk: its own machine ID (the install leaves it empty).
+  const A_MACHINE_ID = randomBytes(16).toString("hex");
+  let diskA = "";
+  let diskB = "";
+  let fileB = "";
+  let lab: Lab | undefined;
+  let vm: Vm | undefined;
+
+  afterAll(async () => {
+    await vm?.cleanup();
+    await lab?.destroy();
+  });
+
+  it("installs node A, clones it over TCP as node B with GRUB and a rebuilt initramfs", async () => {
+    if (!existsSync(join(ROOTFS, "etc/debian_version"))) {
+      await execa("bash", [join(ROOT, "scripts/build-rootfs.sh")], { stdio: "inherit" });
+    }
+    diskA = await disks.disk("installed-a.img", 8 * GiB);
+    fileB = join(disks.dir, "installed-b.img");
+    diskB = await disks.disk("installed-b.img", 8 * GiB);
+    const doc = parse(await readFile(join(ROOT, "examples/seed.yaml"), "utf8")) as Record<string, unknown>;
+    const [a, b] = doc.nodes as Record<string, unknown>[];
+    if (!a || !b) throw new Error("examples/seed.yaml must have two nodes");
+    a.disk = { path: diskA };
+    b.disk = { path: diskB };
+    doc.access = {
+      ssh_authorized_keys: [],
+      root_password_hash: (await execa("openssl", ["passwd", "-6", ROOT_PASSWORD])).stdout.trim(),
+    };
+    (doc.drbd as Record<string, unknown>).shared_secret = "CloneTestDrbdSecret0123456789";
+    (doc.heartbeat as Record<string, unknown>).authkey = "CloneTestHeartbeatKey0123456";
+    const answer = join(disks.dir, "installed.yaml");
+    await writeFile(answer, stringify(doc), { mode: 0o600 });
+    let t0 = Date.now();
+    // In a private mount namespace: a namespace another process on this host makes while the install
+    // has node A's root mounted would otherwise keep a copy of that mount, and the filesystem in use
+    // (partclone then refused it as unclean, seen here).
+    const inst = await pairboot("private", [
+      "install",
+      "--answer",
+      answer,
+      "--node",
+      "node-a",
+      "--disk",
+      diskA,
+      "--source",
+      ROOTFS,
+      "--target",
+      join(disks.dir, "target-a"),
+    ]);
+    expect(inst.exitCode, inst.all).toBe(0);
+    log(`install of node A: ${secs(t0)} s`);
+    // Node A as it is after its own first boot: a machine ID of its own; and an absolute /etc/resolv.conf
+    // symlink, which B's identity must replace and never follow onto the receiving machine.
+    await injectFiles(
+      part(diskA, 3),
+      [
+        { path: "/etc/machine-id", content: `${A_MACHINE_ID}\n`, mode: 0o444 },
+        { path: "/var/lib/dbus/machine-id", content: `${A_MACHINE_ID}\n`, mode: 0o444 },
+      ],
+      [{ path: "/etc/resolv.conf", target: "/run/pairboot-clone-test-escape" }],
+    );
+
+    t0 = Date.now();
+    const { proc, code } = await startSender([], diskA);
+    // No --answer: node B's identity comes from the answer file node A's install saved on its disk.
+    const recv = await pairboot(nsB, [
+      "clone",
+      "receive",
+      "--from",
+      `${addrA}:${PORT}`,
+      "--code",
+      code,
+      "--disk",
+      diskB,
+    ]);
+    const sent = await proc;
+    expect(recv.exitCode, recv.all).toBe(0);
+    expect(sent.exitCode, sent.all).toBe(0);
+    log(`clone of the installed node A over TCP, identity and bootloader included: ${secs(t0)} s`);
+    expect(recv.all).toMatch(/node B's identity written \(node-b\)/);
+    expect(recv.all).toMatch(/GRUB installed on \/dev\/loop\d+ and the initramfs rebuilt/);
+
+    const fsck = await execa("e2fsck", ["-fn", part(diskB, 3)], { reject: false });
+    expect(fsck.exitCode, fsck.stdout).toBe(0);
+    const read = (dev: string, p: string) => readFsFile(dev, p, disks);
+    const [osB, osA] = [part(diskB, 3), part(diskA, 3)];
+    expect(await read(osB, "etc/hostname")).toBe("node-b\n");
+    expect((await read(osB, "etc/pairboot/node"))?.trim()).toBe("node-b");
+    expect(await read(osB, "etc/machine-id")).toBe("");
+    expect(await read(osB, "var/lib/dbus/machine-id")).toBeNull();
+    expect(await read(osB, "etc/network/interfaces")).toMatch(/address 192\.168\.42\.2\/24/);
+    expect(await read(osB, "etc/systemd/network/10-pairboot-lan0.link")).toMatch(/52:54:00:00:0b:01/);
+    const keyB = await read(osB, "etc/ssh/ssh_host_ed25519_key.pub");
+    expect(keyB).toMatch(/^ssh-ed25519 /);
+    expect(keyB).not.toBe(await read(osA, "etc/ssh/ssh_host_ed25519_key.pub"));
+    // Node A's files that are not identity are untouched.
+    expect(await read(osB, "etc/pairboot/answer.yaml")).toBe(await read(osA, "etc/pairboot/answer.yaml"));
+    expect(await read(osB, "etc/fstab")).toBe(await read(osA, "etc/fstab"));
+    // A's absolute /etc/resolv.conf symlink was replaced, not followed onto the host.
+    await expect(stat("/run/pairboot-clone-test-escape")).rejects.toThrow();
+    expect(await read(osB, "etc/resolv.conf")).toMatch(/nameserver 192\.168\.42\.254/);
+    expect(await partitionTypes(diskB)).toMatch(/name="pairboot-os"/);
+
+    // GRUB's core image went into B's own BIOS boot partition (the clone zeroed it before).
+    const core = await sh(`dd if=${part(diskB, 1)} bs=512 count=1 status=none | tr -d '\\0' | wc -c`);
+    expect(Number(core.trim())).toBeGreaterThan(0);
+    // A later grub-pc upgrade on node B reinstalls onto B's disk without asking (a loop device has no
+    // /dev/disk/by-id name, so the device itself), and the initramfs pins the NIC names to B's MACs.
+    const inB = await inRoot(
+      osB,
+      "debconf-show grub-pc; k=$(ls /lib/modules | head -n1); unmkinitramfs /boot/initrd.img-$k /tmp/i && " +
+        "find /tmp/i -path '*/lib/systemd/network/10-pairboot-lan0.link' -exec cat {} +",
+    );
+    expect(inB).toContain(`grub-pc/install_devices: ${diskB}`);
+    expect(await inRoot(osA, "debconf-show grub-pc")).toContain(`grub-pc/install_devices: ${diskA}`);
+    expect(inB).toMatch(/MACAddress=52:54:00:00:0b:01/);
+    expect(inB).not.toMatch(/52:54:00:00:0a:01/);
+  }, 1_200_000);
+
+  it("boots the cloned disk as node-b with B's addresses, bond, machine ID and SSH keys", async () => {
+    expect(fileB).not.toBe("");
+    const aKey = (await readFsFile(part(diskA, 3), "etc/ssh/ssh_host_ed25519_key.pub", disks))?.split(" ")[1];
+    expect(aKey).toBeTruthy();
+    lab = await createLab("clone");
+    const nics = [
+      { mac: "52:54:00:00:0b:01", tap: "t-lan0", bridge: "lan-sw1" },
+      { mac: "52:54:00:00:0b:02", tap: "t-lan1", bridge: "lan-sw2" },
+      { mac: "52:54:00:00:0b:03", tap: "t-repl0", bridge: "repl" },
+    ];
+    for (const n of nics) {
+      await lab.addBridge(n.bridge);
+      await lab.addTap(n.tap, n.bridge);
+    }
+    await execa("sync");
+    vm = await startVm({
+      name: "cloned-node-b",
+      disks: [{ path: fileB, format: "raw", interface: "sata" }],
+      firmware: "bios",
+      memoryMiB: 1024,
+      nics: nics.map((n) => ({ mac: n.mac, tap: n.tap })),
+      netns: lab.netns,
+      logDir: join(ROOT, ".cache", "logs", "clone-boot"),
+    });
+    await vm.console.shell({ user: "root", password: ROOT_PASSWORD, timeoutMs: 480_000 });
+    const run = async (cmd: string, timeoutMs = 60_000) => (vm as Vm).console.run(cmd, timeoutMs);
+    log(`node B: root shell on the serial console ${secs(vm.startedAt)} s after power-on`);
+    expect((await run("hostname")).out).toBe("node-b");
+    // States are read from exit codes: anything may write to the console meanwhile (console-setup's
+    // "not a TTY" warning landed in the middle of a command's output here).
+    const net = await run(
+      "for i in $(seq 1 150); do systemctl is-active -q networking && break; sleep 2; done; systemctl is-active -q networking",
+      330_000,
+    );
+    expect(net.rc, net.out).toBe(0);
+    const bond = await run("cat /proc/net/bonding/bond0");
+    expect(bond.rc, bond.out).toBe(0);
+    expect(bond.out).toMatch(/Bonding Mode: fault-tolerance \(active-backup\)/);
+    // Each slave is enslaved under its pinned name, with B's own NIC behind it.
+    expect(bond.out).toMatch(
+      /Slave Interface: lan0\nMII Status: up[\s\S]*?Permanent HW addr: 52:54:00:00:0b:01/,
+    );
+    expect(bond.out).toMatch(
+      /Slave Interface: lan1\nMII Status: up[\s\S]*?Permanent HW addr: 52:54:00:00:0b:02/,
+    );
+    expect((await run("ip -4 -o addr show dev bond0")).out).toContain("192.168.42.2/24");
+    expect((await run("ip -o link show dev repl0")).out).toContain("52:54:00:00:0b:03");
+    expect((await run("ip -4 -o addr show dev repl0")).out).toContain("10.0.0.2/30");
+    const id = /[0-9a-f]{32}$/.exec((await run("cat /etc/machine-id")).out)?.[0];
+    expect(id).toBeTruthy();
+    expect(id).not.toBe(A_MACHINE_ID);
+    const key = /AAAA\S+$/.exec((await run("cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pub")).out)?.[0];
+    expect(key).toBeTruthy();
+    expect(key).not.toBe(aKey);
+    // Node A is not there: B's DRBD waits for it, and first boot waits for node-a to make the data
+    // UpToDate with Heartbeat held back (or, past its wait, says it went ahead without it).
+    const seed = await run(
+      'for i in $(seq 1 120); do s=$(systemctl is-active pairboot-firstboot-seed.service); [ "$s" != inactive ] && break; sleep 2; done; echo $s',
+      300_000,
+    );
+    const state = /([a-z]+)$/.exec(seed.out)?.[1];
+    log(`node B: first boot ${state} ${secs(vm.startedAt)} s after power-on`);
+    if (state === "activating") {
+      expect((await run("systemctl is-active -q heartbeat.service")).rc).not.toBe(0);
+      expect((await run("drbdadm cstate r0")).out).toMatch(/WFConnection|Connecting/);
+    } else {
+      expect((await run("journalctl -b -u pairboot-firstboot-seed.service --no-pager")).out).toContain(
+        "data not UpToDate after",
+      );
+    }
+    expect((await run("drbdadm dump r0")).out).toMatch(/on node-b/);
+  }, 1_200_000);
 });
 
 // A TCP relay that forwards every connection and flips one bit at a given offset of the first
