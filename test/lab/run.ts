@@ -18,26 +18,16 @@
 // The disks are prepared in prepareDisks(); booting from the live ISO with an embedded answer replaces that
 // one function (boot the ISO on each VM, wait for the unattended install to power off, then boot the disk).
 import { execa } from "execa";
-import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { attachLoop, createSparseImage, makeExt4FromDir, GiB, type Loop } from "../support/images.js";
 import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Vm } from "../support/qemu.js";
+import { buildRuntime } from "../support/runtime.js";
 import { Report } from "./report.js";
 import { judgeStream, largestGap, parseRecords } from "./stream.js";
 import { rejoinResync, takeoverSteps } from "./logs.js";
@@ -204,6 +194,8 @@ async function prepareDisks(): Promise<Disks> {
 
   await report.phase("install node A (pairboot install onto a loop device)", async () => {
     const t0 = Date.now();
+    // pairboot itself goes onto the node as it would from the stick, so `pairboot status` runs there.
+    const runtime = await buildRuntime(path.join(cacheDir, "runtime"));
     const r = await cli([
       "install",
       "--answer",
@@ -214,6 +206,8 @@ async function prepareDisks(): Promise<Disks> {
       la.dev,
       "--source",
       rootfsDir,
+      "--tool",
+      runtime,
       "--yes",
     ]);
     writeFileSync(path.join(logDir, "install-node-a.log"), r.out);
@@ -372,31 +366,6 @@ async function clientDisk(): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// pairboot status for the nodes: a bundle of the status command plus the host's node binary, shared over 9p.
-
-async function statusShare(): Promise<string> {
-  const share = path.join(cacheDir, "share");
-  mkdirSync(share, { recursive: true });
-  await build({
-    entryPoints: [path.join(repo, "test/lab/status-entry.ts")],
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    outfile: path.join(share, "pairboot-status.mjs"),
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: "warning",
-  });
-  const node = process.execPath;
-  const dst = path.join(share, "node");
-  if (!existsSync(dst) || statSync(dst).size !== statSync(node).size) copyFileSync(node, dst);
-  chmodSync(dst, 0o755);
-  return share;
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Network: switches, the cable between them, the gateway address and an upstream time server.
 
 async function makeNetwork(): Promise<Lab> {
@@ -448,7 +417,7 @@ async function sh(vm: Vm, cmd: string, timeoutMs = 60_000): Promise<string> {
   return (await vm.console.run(cmd, timeoutMs)).out;
 }
 
-async function startServer(n: NodeDef, disk: string, share: string): Promise<Vm> {
+async function startServer(n: NodeDef, disk: string): Promise<Vm> {
   const vm = await startVm({
     name: n.name,
     disks: [{ path: disk, interface: "sata", serial: `PBLAB-${n.name.toUpperCase()}` }],
@@ -457,7 +426,6 @@ async function startServer(n: NodeDef, disk: string, share: string): Promise<Vm>
     nics: n.macs.map((mac, i) => ({ mac, tap: n.taps[i] as string })),
     netns: lab?.netns,
     logDir,
-    shares: [{ path: share, tag: "pbshare", readOnly: true }],
     extraArgs: CPU_ARGS,
   });
   vms.set(n.name, vm);
@@ -499,10 +467,7 @@ async function pingVip(): Promise<boolean> {
 }
 
 async function runStatus(vm: Vm, tag: string): Promise<{ rc: number; out: string }> {
-  const r = await vm.console.run(
-    "mkdir -p /run/pb && (mountpoint -q /run/pb || mount -t 9p -o trans=virtio,version=9p2000.L,ro pbshare /run/pb) && /run/pb/node /run/pb/pairboot-status.mjs status",
-    180_000,
-  );
+  const r = await vm.console.run("pairboot status", 180_000);
   writeFileSync(path.join(captureDir, `status-${vm.name}-${tag}.txt`), `rc ${r.rc}\n${r.out}\n`);
   return r;
 }
@@ -591,17 +556,14 @@ async function main(): Promise<void> {
     report.phases.push({ name: "host packages, npm deps, rootfs (scripts/lab.sh)", seconds: prep });
 
   const disks = await prepareDisks();
-  const { share, client } = await report.phase("client disk and status bundle", async () => ({
-    share: await statusShare(),
-    client: await clientDisk(),
-  }));
+  const client = await report.phase("client disk", clientDisk);
   await report.phase("network namespace, switches, time server", makeNetwork);
 
   // ---- boot both servers
   const [nA, nB] = NODES as [NodeDef, NodeDef];
   const { a, b } = await report.phase("boot A and B (BIOS, GRUB) to a root shell", async () => {
-    const va = await startServer(nA, disks.a, share);
-    const vb = await startServer(nB, disks.b, share);
+    const va = await startServer(nA, disks.a);
+    const vb = await startServer(nB, disks.b);
     const [ta, tb] = await Promise.all([login(va), login(vb)]);
     report.check(
       "boot",
@@ -710,7 +672,7 @@ async function main(): Promise<void> {
     );
   });
 
-  // Both nodes at once: each waits on its own console (chrony, then node started over 9p under TCG).
+  // Both nodes at once: each waits on its own console (chrony, then Node starting under TCG).
   await report.phase("pairboot status on both nodes", async () => {
     const one = async (vm: Vm) => {
       await until(
@@ -760,7 +722,7 @@ async function main(): Promise<void> {
     );
   });
 
-  if (FAULTS) await faults(a, b, c, disks, share);
+  if (FAULTS) await faults(a, b, c, disks);
 
   // ---- clocks, last: every node has been up for a while by now
   await report.phase("clocks", async () => {
@@ -813,7 +775,7 @@ async function finalStreamCheck(c: Vm): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Faults.
 
-async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise<void> {
+async function faults(a: Vm, b: Vm, c: Vm, disks: Disks): Promise<void> {
   // 1. a bond NIC of the active node
   await report.phase("fault: pull lan0 of node A (bond failover)", async () => {
     const before = await clientNow(c);
@@ -930,7 +892,7 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks, share: string): Promise
       const t0 = Date.now();
       const nA = NODES[0] as NodeDef;
       vms.delete("node-a");
-      const va = await startServer(nA, disks.a, share);
+      const va = await startServer(nA, disks.a);
       await login(va);
       const synced = await until(
         async () => {
