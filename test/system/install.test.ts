@@ -51,12 +51,32 @@ async function answer(name: string, edit: (doc: Record<string, unknown>) => void
   return path;
 }
 
-async function cli(args: string[], opts: { timeoutMs?: number } = {}) {
-  const withTarget = args[0] === "install" ? [...args, "--target", TARGET, "--tool", RUNTIME] : args;
-  return execa(process.execPath, [CLI, ...withTarget], {
+/** `pairboot install` of node A onto the test's loop disk, from the cached rootfs, into this test's target. */
+function installArgs(answerPath: string, ...extra: string[]): string[] {
+  return [
+    CLI,
+    "install",
+    "--answer",
+    answerPath,
+    "--node",
+    "node-a",
+    "--disk",
+    loop.dev,
+    "--source",
+    ROOTFS,
+    "--target",
+    TARGET,
+    "--tool",
+    RUNTIME,
+    ...extra,
+  ];
+}
+
+async function install(answerPath: string, ...extra: string[]) {
+  return execa(process.execPath, installArgs(answerPath, ...extra), {
     reject: false,
     all: true,
-    timeout: opts.timeoutMs ?? 900_000,
+    timeout: 900_000,
   });
 }
 
@@ -152,17 +172,7 @@ describe("safety refusals leave the disk byte-identical", () => {
     const path = await answer("mismatch", (doc) => {
       for (const n of doc.nodes as Record<string, unknown>[]) n.disk = { serial: "NOT-THIS-DISK" };
     });
-    const r = await cli([
-      "install",
-      "--answer",
-      path,
-      "--node",
-      "node-a",
-      "--disk",
-      loop.dev,
-      "--source",
-      ROOTFS,
-    ]);
+    const r = await install(path);
     expect(r.exitCode).toBe(1);
     expect(r.all).toMatch(/does not fit node-a's disk selector/);
     expect(r.all).toContain(loop.dev);
@@ -174,17 +184,7 @@ describe("safety refusals leave the disk byte-identical", () => {
     const path = await answer("nowipe", (doc) => {
       (doc.storage as Record<string, unknown>).wipe = false;
     });
-    const r = await cli([
-      "install",
-      "--answer",
-      path,
-      "--node",
-      "node-a",
-      "--disk",
-      loop.dev,
-      "--source",
-      ROOTFS,
-    ]);
+    const r = await install(path);
     expect(r.exitCode).toBe(1);
     expect(r.all).toMatch(/dos partition table/);
     expect(r.all).toMatch(/storage\.wipe: true/);
@@ -194,9 +194,7 @@ describe("safety refusals leave the disk byte-identical", () => {
   it("refuses a disk with a mounted partition", async () => {
     const before = await fingerprint();
     const path = await answer("mounted");
-    const r = await withMount(`${loop.dev}p1`, () =>
-      cli(["install", "--answer", path, "--node", "node-a", "--disk", loop.dev, "--source", ROOTFS]),
-    );
+    const r = await withMount(`${loop.dev}p1`, () => install(path));
     expect(r.exitCode).toBe(1);
     expect(r.all).toMatch(/in use/);
     expect(await fingerprint()).toBe(before);
@@ -204,18 +202,7 @@ describe("safety refusals leave the disk byte-identical", () => {
 
   it("--dry-run prints the steps and writes nothing", async () => {
     const before = await fingerprint();
-    const r = await cli([
-      "install",
-      "--answer",
-      await answer("dry"),
-      "--node",
-      "node-a",
-      "--disk",
-      loop.dev,
-      "--source",
-      ROOTFS,
-      "--dry-run",
-    ]);
+    const r = await install(await answer("dry"), "--dry-run");
     expect(r.exitCode, r.all).toBe(0);
     expect(r.all).toMatch(/nothing was written/);
     expect(r.all).toContain(`sfdisk --wipe always --wipe-partitions always ${loop.dev}`);
@@ -229,29 +216,10 @@ describe("install, interrupted and resumed", () => {
 
   it("stops cleanly when killed during the copy, leaving nothing mounted", async () => {
     seedPath = await answer("seed");
-    const child = execa(
-      process.execPath,
-      [
-        CLI,
-        "install",
-        "--answer",
-        seedPath,
-        "--node",
-        "node-a",
-        "--disk",
-        loop.dev,
-        "--source",
-        ROOTFS,
-        "--target",
-        TARGET,
-        "--tool",
-        RUNTIME,
-      ],
-      {
-        reject: false,
-        all: true,
-      },
-    );
+    const child = execa(process.execPath, installArgs(seedPath), {
+      reject: false,
+      all: true,
+    });
     let seen = "";
     child.all?.on("data", (d: Buffer) => {
       seen += d.toString();
@@ -269,17 +237,7 @@ describe("install, interrupted and resumed", () => {
   });
 
   it("resumes at the copy step when run again, and completes", async () => {
-    const r = await cli([
-      "install",
-      "--answer",
-      seedPath,
-      "--node",
-      "node-a",
-      "--disk",
-      loop.dev,
-      "--source",
-      ROOTFS,
-    ]);
+    const r = await install(seedPath);
     output = r.all ?? "";
     expect(r.exitCode, output).toBe(0);
     expect(output).toMatch(/resuming the interrupted install .* at step 'copy-root'/);
@@ -386,17 +344,7 @@ describe("install, interrupted and resumed", () => {
 
   it("refuses to run over the finished install without --restart", async () => {
     const before = await fingerprint();
-    const r = await cli([
-      "install",
-      "--answer",
-      seedPath,
-      "--node",
-      "node-a",
-      "--disk",
-      loop.dev,
-      "--source",
-      ROOTFS,
-    ]);
+    const r = await install(seedPath);
     expect(r.exitCode).toBe(1);
     expect(r.all).toMatch(/already holds a finished pairboot install of node-a.*--restart/s);
     expect(await fingerprint()).toBe(before);
@@ -407,17 +355,7 @@ describe("install, interrupted and resumed", () => {
     const bigger = await answer("bigger-os", (doc) => {
       (doc.storage as Record<string, unknown>).os_size = "6GiB";
     });
-    const r = await cli([
-      "install",
-      "--answer",
-      bigger,
-      "--node",
-      "node-a",
-      "--disk",
-      loop.dev,
-      "--source",
-      ROOTFS,
-    ]);
+    const r = await install(bigger);
     expect(r.exitCode).toBe(1);
     expect(r.all).toMatch(/partition table differs from this plan.*--restart/s);
     expect(await fingerprint()).toBe(before);
