@@ -3,6 +3,9 @@
 #
 #   scripts/build-iso.sh [--out FILE] [--force]        (default FILE = build/pairboot.iso; needs root)
 #
+# Then scripts/build-stick.sh makes the stick image next to it (build/pairboot-stick.img: FILE without
+# .iso, plus -stick.img): the ISO followed by a FAT32 partition labelled PAIRBOOT.
+#
 # The image is three squashfs layers that live-boot stacks under a tmpfs overlay (live/filesystem.module
 # gives the order, bottom first):
 #   filesystem.squashfs  the target root filesystem, byte for byte .cache/rootfs.squashfs from
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --out=*) out="${1#--out=}"; shift ;;
     --force) force=1; shift ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "build-iso: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -180,3 +183,6 @@ grub-mkrescue --compress=xz --fonts= --locales= --themes= -o "$out.tmp" "$stage"
 mv "$out.tmp" "$out"
 echo "build-iso: grub-mkrescue took $(($(date +%s) - t0)) s"
 echo "build-iso: done in $(($(date +%s) - start)) s: $out ($(du -h "$out" | cut -f1))"
+
+# 8. The stick image: the ISO plus a FAT32 partition labelled PAIRBOOT (scripts/build-stick.sh).
+bash "$here/build-stick.sh" "$out" "${out%.iso}-stick.img"

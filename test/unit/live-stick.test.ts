@@ -1,0 +1,123 @@
+// findStickPartition on a machine booted from build/pairboot-stick.img written to a USB stick: the
+// probe's raw record as lsblk and blkid give it (with and without udev's database), the partition table
+// and signatures as build-stick.sh makes them (sfdisk -J and blkid -p on the image; see
+// test/system/stick.test.ts for the same check on the built image itself).
+import { describe, expect, it } from "vitest";
+import { findStickPartition } from "../../src/live/stick.js";
+import { parseHardware } from "../../src/probe/parse.js";
+import type { RawHardware } from "../../src/probe/raw.js";
+
+const MiB = 1024 * 1024;
+const BASIC_DATA = "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7";
+// grub-mkrescue's four partitions, then build-stick.sh's: start and size in sectors, GPT name, signature.
+const PARTS = [
+  { start: 64, size: 216, name: "Gap0", type: BASIC_DATA, fs: null, label: null },
+  {
+    start: 280,
+    size: 5760,
+    name: "EFI boot partition",
+    type: "c12a7328-f81f-11d2-ba4b-00a0c93ec93b",
+    fs: "vfat",
+    label: null,
+  },
+  {
+    start: 6040,
+    size: 734944,
+    name: "HFSPLUS",
+    type: "48465300-0000-11aa-aa11-00306543ecac",
+    fs: "hfsplus",
+    label: "PAIRBOOT_LIVE",
+  },
+  { start: 740984, size: 600, name: "Gap1", type: BASIC_DATA, fs: null, label: null },
+  { start: 743424, size: 2097152, name: "PAIRBOOT", type: BASIC_DATA, fs: "vfat", label: "PAIRBOOT" },
+];
+
+/** The stick as sdb (the live medium, mounted whole) beside a blank sda; `udev`: lsblk knows the signatures. */
+function stickMachine(udev: boolean): RawHardware {
+  const blkid: Record<string, string> = {
+    "/dev/sda": "",
+    "/dev/sdb": "DEVNAME=/dev/sdb\nLABEL=PAIRBOOT_LIVE\nTYPE=iso9660\nUSAGE=filesystem\nPTTYPE=gpt",
+  };
+  PARTS.forEach((p, i) => {
+    const dev = `/dev/sdb${i + 1}`;
+    const fs = p.fs ? [`TYPE=${p.fs}`, ...(p.label ? [`LABEL=${p.label}`] : [])] : [];
+    blkid[dev] = [
+      `DEVNAME=${dev}`,
+      ...fs,
+      "PART_ENTRY_SCHEME=gpt",
+      `PART_ENTRY_NAME=${p.name}`,
+      `PART_ENTRY_TYPE=${p.type}`,
+      `PART_ENTRY_NUMBER=${i + 1}`,
+      `PART_ENTRY_OFFSET=${p.start}`,
+      `PART_ENTRY_SIZE=${p.size}`,
+    ].join("\n");
+  });
+  const known = <T>(v: T) => (udev ? v : null);
+  return {
+    rawSchema: 1,
+    includeLoop: false,
+    lsblk: {
+      blockdevices: [
+        { name: "sda", type: "disk", size: 20 * 1024 * MiB, tran: "sata" },
+        {
+          name: "sdb",
+          type: "disk",
+          size: 15 * 1024 * MiB,
+          tran: "usb",
+          rm: true,
+          fstype: known("iso9660"),
+          label: known("PAIRBOOT_LIVE"),
+          pttype: known("gpt"),
+          mountpoints: ["/run/live/medium"],
+          children: PARTS.map((p, i) => ({
+            name: `sdb${i + 1}`,
+            type: "part",
+            size: p.size * 512,
+            fstype: known(p.fs),
+            label: known(p.label),
+            partlabel: known(p.name),
+            parttype: known(p.type),
+          })),
+        },
+      ],
+    },
+    blkid,
+    swaps: "Filename\tType\tSize\tUsed\tPriority\n",
+    byId: null,
+    holders: {},
+    liveMediumSource: "/dev/sdb",
+    rootSource: "overlay",
+    nics: [],
+    dmi: { si: null, sysfs: {} },
+    hostname: "pairboot-live",
+    cmdline: "BOOT_IMAGE=/live/vmlinuz boot=live",
+  };
+}
+
+describe("the PAIRBOOT partition of the stick image", () => {
+  it.each([
+    ["without udev (blkid names the filesystems)", false],
+    ["with udev (lsblk names them)", true],
+  ])("is partition 5, found on the boot medium %s", (_, udev) => {
+    const facts = parseHardware(stickMachine(udev));
+    expect(facts.bootMedium?.disk).toBe("/dev/sdb");
+    expect(facts.disks.find((d) => d.path === "/dev/sdb")?.partitions).toHaveLength(5);
+    expect(findStickPartition(facts)).toEqual({
+      path: "/dev/sdb5",
+      sizeBytes: 1024 * MiB,
+      fstype: "vfat",
+      label: "PAIRBOOT",
+      partLabel: "PAIRBOOT",
+      partType: BASIC_DATA,
+      mountpoints: [],
+    });
+  });
+
+  it("is not the ISO's own volume (PAIRBOOT_LIVE on the whole disk and on the HFS+ partition)", () => {
+    const raw = stickMachine(false);
+    const lsblk = raw.lsblk as { blockdevices: { children?: unknown[] }[] };
+    lsblk.blockdevices[1]?.children?.pop();
+    delete raw.blkid["/dev/sdb5"];
+    expect(findStickPartition(parseHardware(raw))).toBeNull();
+  });
+});
