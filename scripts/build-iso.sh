@@ -150,6 +150,9 @@ done
 # pairboot takes the place of the login prompts on its consoles.
 ln -s /dev/null "$pb/etc/systemd/system/getty@tty1.service"
 ln -s /dev/null "$pb/etc/systemd/system/serial-getty@ttyS0.service"
+# The image's root has no SSH host keys (each node gets its own at install), so sshd would fail at every
+# live boot with a red [FAILED] line; nobody logs into the live system over the network.
+ln -s /dev/null "$pb/etc/systemd/system/ssh.service"
 echo pairboot-live >"$pb/etc/hostname"
 printf 'node %s\ncommit %s\nbuilt %s\n' "$node_version" \
   "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

@@ -1,7 +1,9 @@
 // The command line's view of an install: listr2 task lines in ASCII only (the Linux console and serial
-// terminals have no glyphs for listr2's Unicode icons and braille spinner). On a terminal the list is
-// redrawn in place; without one (a pipe, a log, a serial capture) it prints plain lines, and the copy
-// step's progress only every 10 % or 30 s so a long copy does not flood the output.
+// terminals have no glyphs for listr2's Unicode icons and braille spinner). On a local terminal the list
+// is redrawn in place; on a serial line and without a terminal (a pipe, a log) it prints plain lines, and
+// the copy step's progress only every 10 % or 30 s so a long copy does not flood the output. A serial
+// line cannot carry the redrawn list: at 115200 baud the ~1.5 KB repainted ten times a second is more than
+// the line moves (seen on the live ISO's ttyS0: garbled, and the emulated UART ate the guest's CPU).
 import {
   Listr,
   ListrDefaultRendererLogLevels as D,
@@ -9,6 +11,7 @@ import {
   Spinner,
   type ListrTaskWrapper,
 } from "listr2";
+import { readlinkSync } from "node:fs";
 import type { PlanStep } from "../plan/types.js";
 import type { InstallEvent } from "./engine.js";
 
@@ -44,11 +47,26 @@ export interface Presenter {
   done: Promise<void>;
 }
 
+/** A serial port's device node (PC UARTs, USB serial adapters, ARM UARTs, hypervisor consoles). */
+export function isSerialDevice(path: string): boolean {
+  return /^\/dev\/(ttyS|ttyUSB|ttyACM|ttyAMA|hvc)\d+$/.test(path);
+}
+
+/** Whether the list may be redrawn in place on stdout: a terminal, but not a serial line. */
+export function redrawable(): boolean {
+  if (process.stdout.isTTY !== true) return false;
+  try {
+    return !isSerialDevice(readlinkSync("/proc/self/fd/1"));
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Draws the steps with listr2 while the engine runs them: each listr2 task waits for its step's events.
  * `tty` decides between the redrawing renderer and plain lines.
  */
-export function listrPresenter(steps: PlanStep[], tty = process.stdout.isTTY === true): Presenter {
+export function listrPresenter(steps: PlanStep[], tty = redrawable()): Presenter {
   const pending = new Map(steps.map((s) => [s.id, deferred()]));
   let lastPlainProgress = { at: 0, tenth: -1 };
 

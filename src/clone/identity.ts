@@ -6,8 +6,8 @@
 // Two phases, because of the "not bootable until verified" rule (target.ts):
 //   files      - before the final partition table: mount B's OS filesystem, write and remove files;
 //   bootloader - after it (grub-install needs the BIOS boot partition's real type): in a chroot, GRUB for
-//                BIOS on B's disk, the initramfs (it carries the .link files that pin NIC names to B's
-//                MACs) and, when B itself booted in UEFI mode, an NVRAM entry. The ESP travels as is:
+//                BIOS on B's disk, the initramfs rebuilt if it holds A's pinned NIC names (see
+//                INITRAMFS_REFRESH) and, when B itself booted in UEFI mode, an NVRAM entry. The ESP travels as is:
 //                its \EFI\BOOT\BOOTX64.EFI finds the OS filesystem by UUID, which the clone keeps.
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, realpath, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,7 +23,7 @@ import {
   grubBiosInstall,
   grubInstallDevicesSeed,
   inTarget,
-  INITRAMFS_REBUILD,
+  INITRAMFS_REFRESH,
   nvramEntryCommand,
   stableDiskPath,
 } from "../plan/chroot.js";
@@ -153,7 +153,7 @@ export interface BootTarget {
 /**
  * Phase 2 as the install engine does it (src/plan/chroot.ts): the root's /proc, /sys, /dev and /run and,
  * without udev, the /dev/disk links; then GRUB for BIOS on B's disk, grub-pc's install device in debconf,
- * the initramfs, an NVRAM entry when B runs UEFI. Exact text, so a user can read what runs.
+ * the initramfs when it holds A's pinned NIC names (chroot.ts), an NVRAM entry when B runs UEFI. Exact text, so a user can read what runs.
  */
 export function bootloaderCommands(root: string, b: BootTarget): { commands: string[]; release: string[] } {
   return {
@@ -161,7 +161,7 @@ export function bootloaderCommands(root: string, b: BootTarget): { commands: str
       ...chrootPrepareCommands(root, diskLinks(b.osDevice, b.osUuid, b.partitions)),
       inTarget(root, grubBiosInstall(b.disk)),
       inTarget(root, grubInstallDevicesSeed(b.installDevice)),
-      inTarget(root, INITRAMFS_REBUILD),
+      inTarget(root, INITRAMFS_REFRESH),
       // B's identity rewrote /etc/default/keyboard: without a fresh cache every boot rebuilds the keymap.
       inTarget(root, CONSOLE_CACHE_SAVE),
       nvramEntryCommand(b.disk, b.espNumber),
@@ -262,7 +262,7 @@ export function identityWriter(
         installDevice: stableDiskPath(disk, await byIdNames(disk)),
       };
       await installBootloader(boot, log);
-      log(`GRUB installed on ${disk} and the initramfs rebuilt`);
+      log(`GRUB installed on ${disk} and the initramfs checked`);
     },
   };
 }

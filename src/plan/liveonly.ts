@@ -38,6 +38,7 @@ export const LIVE_PATHS = [
   "/etc/systemd/system/multi-user.target.wants/pairboot@ttyS0.service",
   "/etc/systemd/system/getty@tty1.service",
   "/etc/systemd/system/serial-getty@ttyS0.service",
+  "/etc/systemd/system/ssh.service",
   // A grub.cfg inherited from the source would make a half-installed disk boot as if it were finished;
   // the bootloader step writes the real one as the install's last boot-relevant act.
   "/boot/grub/grub.cfg",

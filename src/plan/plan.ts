@@ -16,6 +16,7 @@ import {
   grubInstallDevicesSeed,
   inTarget,
   INITRAMFS_REBUILD,
+  INITRAMFS_REFRESH,
   nvramEntryCommand,
   shq,
   stableDiskPath,
@@ -351,8 +352,8 @@ export function planNode(
   step({
     id: "configure",
     title: "Run the configuration commands inside the installed root",
-    // The initramfs step below rebuilds it once, after every change (live-boot removed, .link files
-    // written); a family asking for the same rebuild here would only double the slowest step.
+    // The initramfs step below decides once, after every change, whether the initramfs needs a rebuild
+    // (chroot.ts); a family asking for an unconditional rebuild here would only add the slowest command.
     commands: [
       ...tree.chrootCommands.filter((c) => c !== INITRAMFS_REBUILD).map((c) => inTarget(T, c)),
       // Caches derived from the files just written must be newer than them (chroot.ts).
@@ -389,8 +390,8 @@ export function planNode(
 
   step({
     id: "initramfs",
-    title: "Rebuild the initramfs (pinned NIC names, no live-boot hooks)",
-    commands: [inTarget(T, INITRAMFS_REBUILD)],
+    title: "Check the initramfs (rebuilt only if it holds pinned NIC names or live-boot hooks)",
+    commands: [inTarget(T, INITRAMFS_REFRESH)],
   });
 
   // UEFI: GRUB's EFI image is built with grub-mkimage and copied onto the ESP with mtools, so the ESP is

@@ -328,6 +328,9 @@ describe("install, interrupted and resumed", () => {
           "utf8",
         );
         expect(log).toContain("$ rsync -aHAXx");
+        // The image's initramfs names no NICs: kept, not rebuilt (the boot below shows the names hold).
+        expect(log).toContain("initramfs: no pinned NIC names, no live-boot scripts: kept as it is");
+        expect(log).not.toContain("update-initramfs: Generating");
         for (const secret of [
           "SystemTestDrbdSecret0123456789",
           "SystemTestHeartbeatKey01234567",
