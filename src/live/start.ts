@@ -121,6 +121,9 @@ async function wizard(answer: string | null): Promise<number> {
   return runWizard(answer ? ["--answer", answer] : []);
 }
 
+/** How long a requested reboot may take before pairboot says it did not happen. */
+const REBOOT_GRACE_MS = 10 * 60_000;
+
 async function reboot(auto: boolean): Promise<number> {
   say("pairboot: rebooting from the installed disk.");
   if (!auto) {
@@ -130,7 +133,11 @@ async function reboot(auto: boolean): Promise<number> {
   }
   await run("sync").catch(() => undefined);
   await run("systemctl", ["reboot"]);
-  return 0;
+  // Never back to the console's menu: a key pressed while the system shuts down would start pairboot
+  // again, and with the same answer that means a second install (seen in the lab). Shutdown stops us.
+  await new Promise((resolve) => setTimeout(resolve, REBOOT_GRACE_MS));
+  say("pairboot: the reboot did not happen; reboot the machine by hand.");
+  return 1;
 }
 
 /**

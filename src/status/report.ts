@@ -110,12 +110,23 @@ function nfsLine(o: Observations["nfs"]): StatusLine {
   return { area, health: "ok", summary: `passive: ${o.serviceIp} is held by the peer` };
 }
 
+/** The reference id chronyc reports while chrony serves its own clock (`local` directive). */
+const LOCAL_REFERENCE = "7F7F0101";
+
 function timeLine(t: Observations["time"]): StatusLine {
   const area = "time";
   if (!t) return { area, health: "fail", summary: "chrony is not answering" };
   const ms = (t.offsetSeconds * 1000).toFixed(1);
   if (t.leap !== "Normal")
     return { area, health: "warn", summary: `not synchronised (${t.leap}), offset ${ms} ms` };
+  // chrony's local reference (127.127.1.1): orphan mode took over because no server or peer is usable.
+  // The clock then agrees with nothing but itself, which is not what "synchronised" promises.
+  if (t.refName === LOCAL_REFERENCE)
+    return {
+      area,
+      health: "warn",
+      summary: `on its own clock (chrony's local reference, stratum ${t.stratum}): no time server or peer usable; see chronyc sources`,
+    };
   if (Math.abs(t.offsetSeconds) > 0.1)
     return { area, health: "warn", summary: `offset ${ms} ms from ${t.refName}` };
   return {

@@ -121,6 +121,15 @@ describe("pairboot status verdicts", () => {
     expect(evaluate(o).find((l) => l.area === "nfs")).toMatchObject({ health: "warn" });
   });
 
+  it("warns when chrony runs on the node's own clock (orphan mode, as node-a did in a lab run)", () => {
+    const o = healthyActiveNode();
+    o.time = parseChronyTracking(fixture("chrony-local-reference.txt"));
+    expect(evaluate(o).find((l) => l.area === "time")).toMatchObject({
+      health: "warn",
+      summary: expect.stringContaining("on its own clock"),
+    });
+  });
+
   it("warns when the clock is not synchronised", () => {
     const o = healthyActiveNode();
     o.time = parseChronyTracking(fixture("chrony-unsynced.txt"));
