@@ -861,9 +861,15 @@ async function main(): Promise<void> {
   // Both nodes at once: each waits on its own console (chrony, then Node starting under TCG).
   await report.phase("pairboot status on both nodes", async () => {
     const one = async (vm: Vm) => {
+      // Seen: tracking still on chrony's local reference (orphan mode) while `chronyc sources` already
+      // showed the time server selected. Wait up to 4 min for tracking to follow a real source; if it
+      // never does, status says so and the check fails.
       await until(
-        async () => /^[\^=]\*/m.test(await sh(vm, "chronyc -n sources || true")) || null,
-        90_000,
+        async () => {
+          const f = (await sh(vm, "chronyc -c tracking || true")).trim().split(",");
+          return (f[0] ?? "").length === 8 && f[0] !== "7F7F0101" && f[13] === "Normal";
+        },
+        240_000,
         5000,
       );
       const r = await runStatus(vm, "steady");
