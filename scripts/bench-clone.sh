@@ -65,7 +65,7 @@ done
 # partclone and dd would create a regular file in /dev if the node were missing.
 [ -b "${B3}p3" ] || { echo "bench-clone: ${B3}p3 did not appear" >&2; exit 1; }
 T=$(now)
-nc -l 127.0.0.1 17792 | zstd -q -d -c | partclone.ext4 -q -r -f 1 -L "$DIR/r.log" -s - -o "${B3}p3" 2>"$DIR/r.err" & RP=$!; PIDS+=($RP)
+nc -l 127.0.0.1 17792 | zstd -q -d -c | partclone.ext4 -q -r -f 1 -L "$DIR/r.log" -s - -o "${B3}p3" 2>"$DIR/r.err" & RP=$!; PIDS+=("$RP")
 for _ in $(seq 100); do ss -ltn | grep -q '127.0.0.1:17792 ' && break; sleep 0.1; done
 partclone.ext4 -q -c -a0 -f 1 -L "$DIR/c.log" -s "$OS" -o - 2>"$DIR/c.err" | zstd -q -T0 -3 -c | tee >(wc -c > "$DIR/raw.bytes") | nc -N 127.0.0.1 17792
 wait $RP; sync; T4=$(now)

@@ -98,7 +98,7 @@ if [ "$force" -eq 1 ] || [ ! -f "$live_sq" ]; then
     if [ -d "$live_dir/$d" ] && [ ! -L "$live_dir/$d" ]; then
       mkdir -p "$live_dir/usr/$d"
       cp -a "$live_dir/$d/." "$live_dir/usr/$d/"
-      rm -rf "$live_dir/$d"
+      rm -rf "${live_dir:?}/$d"
     fi
   done
   squash "$live_dir" "$live_sq"

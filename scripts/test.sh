@@ -11,6 +11,10 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 npx eslint .
 npx prettier --check .
+# The shell scripts too (shellcheck comes with the host packages; a non-root run may not have it).
+if command -v shellcheck >/dev/null; then
+  shellcheck -x -S warning scripts/*.sh iso/live/console.sh
+fi
 npx tsc -p tsconfig.json --noEmit
 if [ "$(id -u)" -eq 0 ]; then
   # One project after the other: the system tests boot VMs that would starve the unit tests' timers.

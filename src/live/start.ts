@@ -121,6 +121,16 @@ async function wizard(answer: string | null): Promise<number> {
   return runWizard(answer ? ["--answer", answer] : []);
 }
 
+/** Copies the logs onto the stick's PAIRBOOT partition, or says why they stay on this machine only. */
+async function keepLogs(stick: string | null, why: string | null, what: string): Promise<void> {
+  const dir = stick ? await saveLogs(stick) : null;
+  if (dir) say(`pairboot: ${what} saved to ${dir}`);
+  else
+    say(
+      `pairboot: ${what} not saved on a stick: ${why ?? "nothing to copy"} (/var/log/pairboot here, and on the installed disk)`,
+    );
+}
+
 /** How long a requested reboot may take before pairboot says it did not happen. */
 const REBOOT_GRACE_MS = 10 * 60_000;
 
@@ -170,7 +180,8 @@ export async function startLive(o: StartOptions): Promise<number> {
   say("pairboot: looking at this machine and for an answer file...");
   const { probeHardware } = await import("../probe/index.js");
   let facts = await probeHardware();
-  const stick = await mountStick(facts);
+  const mount = await mountStick(facts);
+  const stick = mount.dir;
   if (stick) facts = await probeHardware();
   const medium = (await isDir(MEDIUM_DIR)) ? MEDIUM_DIR : null;
   const candidates = answerCandidates(args, { medium, stick });
@@ -212,6 +223,7 @@ export async function startLive(o: StartOptions): Promise<number> {
         peer: role.peer,
         facts,
         stick,
+        stickWhy: mount.why,
         wizard: async () => wizard(await workingAnswer(candidate, text)),
       });
     }
@@ -223,12 +235,13 @@ export async function startLive(o: StartOptions): Promise<number> {
     const r = await ensureSecrets(answerPath);
     spec = r.spec;
     if (r.generated.length > 0) say(`pairboot: generated ${r.generated.join(" and ")} (mode 0600)`);
-    if (r.generated.length > 0 && stick && answerPath !== `${stick}/${STICK_ANSWER}`) {
-      // Node B must get the same secrets: keep the completed answer on the stick for its install.
+    if (stick && answerPath !== `${stick}/${STICK_ANSWER}`) {
+      // The answer this machine installs from stays on the stick with the logs, and node B (booted from
+      // the same stick) gets the same secrets from it.
       const saved = `${stick}/${STICK_ANSWER}`;
       if ((await readIfFile(saved)) === null) {
         await copyFile(answerPath, saved);
-        say(`pairboot: saved the answer with its secrets as ${saved} for the other node`);
+        say(`pairboot: saved the answer with its secrets as ${saved}`);
       }
     }
   } catch (err) {
@@ -289,10 +302,7 @@ export async function startLive(o: StartOptions): Promise<number> {
 
   const { run: install } = await import("../cli/install.js");
   const rc = await install(["--answer", answerPath, "--node", id.node.name, "--disk", plan.disk.path]);
-  if (stick) {
-    const dir = await saveLogs(stick);
-    if (dir) say(`pairboot: install log saved to ${dir}`);
-  }
+  await keepLogs(stick, mount.why, "install log");
   if (rc !== 0) {
     say(`pairboot: the install of ${id.node.name} failed (status ${rc}); nothing reboots.`);
     return rc;
@@ -445,6 +455,7 @@ async function receiveClone(o: {
   peer: NodeSpec;
   facts: HardwareFacts;
   stick: string | null;
+  stickWhy: string | null;
   wizard: () => Promise<number>;
 }): Promise<number> {
   const target = receiveTarget(o.spec, o.node, o.facts);
@@ -538,9 +549,6 @@ async function receiveClone(o: {
   }
   stopKeys();
   say(`pairboot: ${o.node.name} received ${o.peer.name}'s clone on ${target.disk}`);
-  if (o.stick) {
-    const dir = await saveLogs(o.stick);
-    if (dir) say(`pairboot: logs saved to ${dir}`);
-  }
+  await keepLogs(o.stick, o.stickWhy, "logs");
   return reboot(o.args.auto);
 }

@@ -1,8 +1,8 @@
 // The stick's writable partition (filesystem label PAIRBOOT): answer files, install logs, clone images.
 // The live system mounts it read-write at /run/pairboot/stick when it is there and not mounted yet.
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import type { HardwareFacts, PartitionFacts } from "../probe/facts.js";
 
@@ -21,19 +21,48 @@ export function findStickPartition(facts: HardwareFacts): PartitionFacts | null 
   return null;
 }
 
-/** Mounts the PAIRBOOT partition (if any) and returns its directory, or null. */
-export async function mountStick(facts: HardwareFacts): Promise<string | null> {
+export type StickMount = { dir: string; why: null } | { dir: null; why: string };
+
+/**
+ * Mounts the PAIRBOOT partition (if any) read-write. The live system mounts its boot stick whole (the ISO
+ * 9660 filesystem starts at the disk's first byte, not in a partition), and the kernel then refuses to
+ * mount a partition of that disk (EBUSY); a loop device over the partition's bytes is not refused, so that
+ * is the way in when the plain mount fails on a disk in use.
+ */
+export async function mountStick(facts: HardwareFacts): Promise<StickMount> {
   const p = findStickPartition(facts);
-  if (!p) return null;
+  if (!p) return { dir: null, why: `no partition labelled ${STICK_LABEL} on any disk` };
   const mounted = p.mountpoints.find((m) => m.startsWith("/"));
-  if (mounted) return mounted;
+  if (mounted) return { dir: mounted, why: null };
   await mkdir(STICK_MOUNT, { recursive: true });
+  let failure: string;
   try {
     await run("mount", ["-o", "rw", p.path, STICK_MOUNT]);
-    return STICK_MOUNT;
-  } catch {
-    return null;
+    return { dir: STICK_MOUNT, why: null };
+  } catch (err) {
+    failure = firstLine(err);
   }
+  const disk = facts.disks.find((d) => d.partitions.some((q) => q.path === p.path));
+  if (!disk || disk.mountpoints.length === 0) {
+    return { dir: null, why: `mounting ${p.path} failed: ${failure}` };
+  }
+  try {
+    const start = Number((await readFile(`/sys/class/block/${basename(p.path)}/start`, "utf8")).trim());
+    if (!Number.isInteger(start) || start <= 0) throw new Error(`no start sector for ${p.path} in sysfs`);
+    const range = `offset=${start * 512},sizelimit=${p.sizeBytes}`;
+    await run("mount", ["-o", `rw,${range}`, disk.path, STICK_MOUNT]);
+    return { dir: STICK_MOUNT, why: null };
+  } catch (err) {
+    return {
+      dir: null,
+      why: `mounting ${p.path} failed (${failure}), and through a loop device on ${disk.path} too: ${firstLine(err)}`,
+    };
+  }
+}
+
+function firstLine(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  return (e.stderr || e.message || String(err)).trim().split("\n")[0] ?? "";
 }
 
 /** Copies the install logs onto the stick (logs/), so they survive the reboot. Returns the directory. */

@@ -9,7 +9,7 @@ import type {
   NicFacts,
   PartitionFacts,
 } from "./facts.js";
-import type { RawDmi, RawHardware, RawNic } from "./raw.js";
+import type { RawDmi, RawHardware, RawLoop, RawNic } from "./raw.js";
 
 export const LIVE_MEDIUM_MOUNTPOINT = "/run/live/medium";
 
@@ -50,6 +50,8 @@ export interface LsblkNode {
   label: string | null;
   partlabel: string | null;
   parttype: string | null;
+  /** A partition's first sector (512 bytes each), null for whole devices and old lsblk releases. */
+  start: number | null;
   mountpoints: string[];
   children: LsblkNode[];
 }
@@ -76,6 +78,7 @@ const lsblkNode: z.ZodType<LsblkNode, unknown> = z.lazy(() =>
       label: text,
       partlabel: text,
       parttype: text,
+      start: z.union([z.number(), z.string(), z.null()]).optional(),
       mountpoint: text,
       mountpoints: z.array(z.string().nullable()).optional(),
       children: z.array(lsblkNode).optional(),
@@ -100,6 +103,7 @@ const lsblkNode: z.ZodType<LsblkNode, unknown> = z.lazy(() =>
       label: n.label,
       partlabel: n.partlabel,
       parttype: n.parttype,
+      start: n.start === null || n.start === undefined || n.start === "" ? null : Number(n.start),
       mountpoints: unique(
         (n.mountpoints ?? [n.mountpoint]).filter((m): m is string => typeof m === "string" && m !== ""),
       ),
@@ -185,7 +189,12 @@ export function diskHolding(tree: LsblkNode[], source: string | null): LsblkNode
   return disksHolding(tree, source)[0] ?? null;
 }
 
-function partitionFacts(part: LsblkNode, blkid: Record<string, string>, swaps: Set<string>): PartitionFacts {
+function partitionFacts(
+  part: LsblkNode,
+  blkid: Record<string, string>,
+  swaps: Set<string>,
+  viaLoop: Map<string, string[]>,
+): PartitionFacts {
   const probed = parseBlkidExport(blkid[part.path] ?? "");
   const subtree = walk(part);
   return {
@@ -195,8 +204,35 @@ function partitionFacts(part: LsblkNode, blkid: Record<string, string>, swaps: S
     label: part.label ?? probed.LABEL ?? null,
     partLabel: part.partlabel ?? probed.PART_ENTRY_NAME ?? null,
     partType: (part.parttype ?? probed.PART_ENTRY_TYPE ?? null)?.toLowerCase() ?? null,
-    mountpoints: mountpointsOf(subtree, swaps),
+    mountpoints: unique([...mountpointsOf(subtree, swaps), ...(viaLoop.get(part.path) ?? [])]),
   };
+}
+
+/**
+ * Filesystems mounted through a loop device over a disk or one of its partitions, by the device they
+ * really sit on. The live system mounts its boot stick whole (ISO 9660), which keeps the kernel from
+ * mounting the stick's PAIRBOOT partition itself: that one is mounted through a loop device over the
+ * partition's bytes instead, and must still count as mounted (the wizard saves there; no install may
+ * touch a disk in use).
+ */
+export function loopMounts(tree: LsblkNode[], loops: RawLoop[] | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (device: string, mps: string[]) =>
+    out.set(device, unique([...(out.get(device) ?? []), ...mps]));
+  for (const loop of loops ?? []) {
+    const node = tree.find((n) => n.name === loop.name);
+    const mps = node ? unique(walk(node).flatMap((n) => n.mountpoints)) : [];
+    if (!loop.backingFile || mps.length === 0) continue;
+    for (const top of tree) {
+      const parts = top.children.filter((c) => c.type === "part");
+      const part = parts.find((p) => p.path === loop.backingFile);
+      if (part) add(part.path, mps);
+      if (top.path !== loop.backingFile) continue;
+      const over = parts.find((p) => p.start !== null && p.start * 512 === loop.offset);
+      add(over ? over.path : top.path, mps);
+    }
+  }
+  return out;
 }
 
 function mountpointsOf(nodes: LsblkNode[], swaps: Set<string>): string[] {
@@ -213,6 +249,7 @@ function diskFacts(
   byId: Map<string, string[]>,
   swaps: Set<string>,
   bootDisks: Set<string>,
+  viaLoop: Map<string, string[]>,
 ): DiskFacts {
   const probed = parseBlkidExport(raw.blkid[top.path] ?? "");
   const parts = top.children.filter((c) => c.type === "part");
@@ -238,8 +275,11 @@ function diskFacts(
     ptType: top.pttype ?? probed.PTTYPE ?? null,
     fstype: top.fstype ?? probed.TYPE ?? null,
     label: top.label ?? probed.LABEL ?? null,
-    partitions: parts.map((p) => partitionFacts(p, raw.blkid, swaps)),
-    mountpoints: mountpointsOf(walk(top), swaps),
+    partitions: parts.map((p) => partitionFacts(p, raw.blkid, swaps, viaLoop)),
+    mountpoints: unique([
+      ...mountpointsOf(walk(top), swaps),
+      ...[top, ...parts].flatMap((n) => viaLoop.get(n.path) ?? []),
+    ]),
     isBootMedium: bootDisks.has(top.path),
     holders: unique([...sysfs, ...stacked]).sort(),
   };
@@ -302,9 +342,10 @@ export function parseHardware(raw: RawHardware): HardwareFacts {
   const byId = byIdLinks(raw.byId);
   const boot = bootMedium(tree, raw);
   const bootDisks = new Set(disksHolding(tree, boot?.source ?? null).map((n) => n.path));
+  const viaLoop = loopMounts(tree, raw.loops);
   const disks = tree
     .filter((n) => isCandidateDevice(n, raw.includeLoop))
-    .map((n) => diskFacts(n, raw, byId, swaps, bootDisks));
+    .map((n) => diskFacts(n, raw, byId, swaps, bootDisks, viaLoop));
   return {
     schema: 1,
     hostname: raw.hostname.trim(),

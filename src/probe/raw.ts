@@ -19,6 +19,14 @@ export interface RawDmi {
   sysfs: Record<string, string | null>;
 }
 
+/** A loop device's backing, from /sys/block/loopN/loop/ (offset and sizelimit in bytes, 0: none). */
+export interface RawLoop {
+  name: string;
+  backingFile: string | null;
+  offset: number;
+  sizeLimit: number;
+}
+
 export interface RawHardware {
   rawSchema: 1;
   includeLoop: boolean;
@@ -34,6 +42,8 @@ export interface RawHardware {
   byId: { link: string; target: string }[] | null;
   /** Kernel name (sda, sda1) -> entries of its sysfs holders directory. */
   holders: Record<string, string[]>;
+  /** Every attached loop device's backing (absent in records made before it was read). */
+  loops?: RawLoop[];
   /** findmnt -n -o SOURCE output for the live medium and for /; null when nothing is mounted there. */
   liveMediumSource: string | null;
   rootSource: string | null;

@@ -3,7 +3,7 @@
 import { readdir, readFile, readlink, realpath } from "node:fs/promises";
 import { hostname } from "node:os";
 import { execa } from "execa";
-import type { RawDmi, RawHardware, RawNic } from "./raw.js";
+import type { RawDmi, RawHardware, RawLoop, RawNic } from "./raw.js";
 import { LIVE_MEDIUM_MOUNTPOINT, parseLsblk, type LsblkNode } from "./parse.js";
 
 export interface ProbeOptions {
@@ -65,6 +65,21 @@ async function readHolders(tree: LsblkNode[]): Promise<Record<string, string[]>>
     }
   }
   return holders;
+}
+
+async function readLoops(tree: LsblkNode[]): Promise<RawLoop[]> {
+  const loops: RawLoop[] = [];
+  for (const node of tree.filter((n) => n.type === "loop")) {
+    const dir = `/sys/block/${node.kname}/loop`;
+    const backing = (await readText(`${dir}/backing_file`))?.trim();
+    loops.push({
+      name: node.name,
+      backingFile: backing ? backing : null,
+      offset: Number((await readText(`${dir}/offset`))?.trim() ?? 0) || 0,
+      sizeLimit: Number((await readText(`${dir}/sizelimit`))?.trim() ?? 0) || 0,
+    });
+  }
+  return loops;
 }
 
 async function readBlkid(tree: LsblkNode[], includeLoop: boolean): Promise<Record<string, string>> {
@@ -135,6 +150,7 @@ export async function readRawHardware(options: ProbeOptions = {}): Promise<RawHa
     swaps: (await readText("/proc/swaps")) ?? "",
     byId: await readByIdLinks(),
     holders: await readHolders(tree),
+    loops: await readLoops(tree),
     liveMediumSource: await findmntSource(LIVE_MEDIUM_MOUNTPOINT),
     rootSource: await findmntSource("/"),
     nics: await Promise.all(nicNames.map(readNic)),

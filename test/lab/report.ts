@@ -72,14 +72,14 @@ export class Report {
       "|---|---|---|---|---|",
       ...this.checks.map(
         (c, i) =>
-          `| ${i + 1} | ${c.title} (${c.id}) | ${c.verdict.toUpperCase()} | ${c.seconds === undefined ? "" : `${c.seconds.toFixed(1)} s`} | ${c.detail.replace(/\|/g, "/").replace(/\n/g, " ")} |`,
+          `| ${i + 1} | ${cell(`${c.title} (${c.id})`)} | ${c.verdict.toUpperCase()} | ${c.seconds === undefined ? "" : `${c.seconds.toFixed(1)} s`} | ${cell(c.detail)} |`,
       ),
       "",
       "## Phases",
       "",
       "| phase | seconds |",
       "|---|---|",
-      ...this.phases.map((p) => `| ${p.name} | ${p.seconds.toFixed(1)} |`),
+      ...this.phases.map((p) => `| ${cell(p.name)} | ${p.seconds.toFixed(1)} |`),
       `| total | ${extra.totalSeconds.toFixed(1)} |`,
       "",
       ...(this.notes.length ? ["## Notes", "", ...this.notes.map((n) => `- ${n}`), ""] : []),
@@ -104,6 +104,11 @@ export class Report {
       ) + "\n",
     );
   }
+}
+
+/** One table cell: a "|" in the text (|offset|, status lines) would start a new column. */
+export function cell(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
 /** Printable ASCII only (tabs and newlines kept), for reports read on serial consoles and CI logs. */

@@ -1,18 +1,22 @@
 // The live ISO end to end, as root, in QEMU (TCG): build it (cached), embed an answer, boot it.
-//  - no answer, UEFI: the wizard's first screen appears on the serial console;
-//  - answer embedded with pairboot.auto=1, BIOS: the install runs unattended onto a blank SATA disk, the
-//    machine reboots from that disk (the firmware tries the disk first: blank, it falls through to the
-//    disc; installed, it boots) and comes up as node-a.
-// PAIRBOOT_ISO_FULL=1 also runs the unattended install under UEFI (another ~10 minutes).
+//  - no answer, UEFI, the ISO as a disc: the wizard's first screen appears on the serial console;
+//  - answer embedded with pairboot.auto=1, BIOS, the stick image (ISO + PAIRBOOT partition) as a USB stick:
+//    the install runs unattended onto a blank SATA disk and saves its log and the answer on the stick's
+//    PAIRBOOT partition; the machine reboots from that disk (the firmware tries the disk first: blank, it
+//    falls through to the stick; installed, it boots) and comes up as node-a, alone: network, DRBD and
+//    chrony up, first boot waiting for node B with Heartbeat held back, `pairboot status` on the node.
+// The unattended install under UEFI from a disc runs in every CI run in the cluster lab (node A).
+// PAIRBOOT_ISO_FULL=1 also runs the unattended install under UEFI here (another ~8 minutes).
 // PAIRBOOT_ISO_PAIR=1: both nodes boot the same ISO with the same answer (A BIOS, B UEFI): node A installs and sends
 // its disk over the replication link (a bridge of its own), node B receives it; both reboot from their disks.
 // Timings go to .cache/logs/iso/timings.txt.
 import { execa } from "execa";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDocument } from "yaml";
 import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Vm } from "../support/qemu.js";
 import { createSparseImage, GiB } from "../support/images.js";
@@ -23,10 +27,8 @@ const logDir = path.join(repo, ".cache/logs/iso");
 const isRoot = process.getuid?.() === 0;
 const haveQemu = existsSync("/usr/bin/qemu-system-x86_64");
 const full = process.env.PAIRBOOT_ISO_FULL === "1";
-// The unattended install from the ISO runs in every CI run inside the cluster lab (node A, UEFI, then its
-// clone to node B); on its own here (BIOS: 681 s idle, the install itself 404 s) it would cost CI another
-// 11 minutes, so these cases are opt-in.
-const installs = process.env.PAIRBOOT_ISO_BOOT === "1";
+// The console password of the installed node (the answer's root_password_hash), to log in and look.
+const ROOT_PASSWORD = "pairboot-iso";
 const SLOW_HOST = "systemd.default_timeout_start_sec=900";
 const pair = process.env.PAIRBOOT_ISO_PAIR === "1";
 // The seed answer's NICs: two LAN NICs on the switch, the replication NIC on a bridge of its own.
@@ -77,24 +79,43 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  async function boot(
-    name: string,
-    image: string,
-    firmware: "bios" | "uefi",
-    disk?: string,
-    node: "a" | "b" = "a",
-  ): Promise<Vm> {
+  interface Boot {
+    firmware: "bios" | "uefi";
+    /** The live image: a disc (ISO), or a USB stick (the stick image). Absent: the disk alone. */
+    medium?: { image: string; as: "cdrom" | "usb" };
+    disk?: string;
+    node?: "a" | "b";
+    noReboot?: boolean;
+  }
+
+  async function boot(name: string, o: Boot): Promise<Vm> {
+    const node = o.node ?? "a";
+    // The disk first in the boot order where the firmware tries the next device when it is blank (OVMF,
+    // SeaBIOS with a disc). SeaBIOS tries only its first hard disk, and a USB stick is one: there the stick
+    // goes first, as a BIOS machine at the rack boots a stick, and the sysadmin pulls it at the reboot.
+    const stickFirst = o.medium?.as === "usb" && o.firmware === "bios";
     const vm = await startVm({
       name,
-      firmware,
+      firmware: o.firmware,
       memoryMiB: 3072,
       logDir,
       netns: lab?.netns,
+      noReboot: o.noReboot,
       nics: NICS[node].map((mac, i) => ({ mac, tap: `${node}${i}` })),
       disks: [
-        // The disk first in the boot order: blank, the firmware falls through to the disc.
-        ...(disk ? [{ path: disk, interface: "sata" as const, bootIndex: 0 }] : []),
-        { path: image, interface: "cdrom" as const, bootIndex: 1 },
+        ...(o.disk ? [{ path: o.disk, interface: "sata" as const, bootIndex: stickFirst ? 1 : 0 }] : []),
+        ...(o.medium?.as === "usb"
+          ? [
+              {
+                path: o.medium.image,
+                format: "raw" as const,
+                interface: "usb" as const,
+                bootIndex: stickFirst ? 0 : 1,
+              },
+            ]
+          : o.medium
+            ? [{ path: o.medium.image, interface: "cdrom" as const, bootIndex: 1 }]
+            : []),
       ],
     });
     vms.push(vm);
@@ -152,16 +173,20 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       iso,
       image,
     ]);
-    const vm = await boot("iso-wizard-uefi", image, "uefi");
+    const vm = await boot("iso-wizard-uefi", { firmware: "uefi", medium: { image, as: "cdrom" } });
     await vm.console.waitFor(/pairboot wizard - start/, 15 * 60_000);
     timing("UEFI power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
     await vm.console.waitFor(/Install node A on this machine/, 60_000);
     await vm.powerOff();
   });
 
+  /** The seed answer with a console password, embedded with pairboot.auto=1; the serial entry boots. */
   async function autoImage(name: string): Promise<string> {
     const answer = path.join(tmp, `answer-${name}.yaml`);
-    copyFileSync(path.join(repo, "examples/seed.yaml"), answer);
+    const doc = parseDocument(readFileSync(path.join(repo, "examples/seed.yaml"), "utf8"));
+    const hash = (await execa("openssl", ["passwd", "-6", ROOT_PASSWORD])).stdout.trim();
+    doc.setIn(["access", "root_password_hash"], hash);
+    writeFileSync(answer, doc.toString(), { mode: 0o600 });
     const image = path.join(tmp, `auto-${name}.iso`);
     const out = await pairboot([
       "iso",
@@ -183,46 +208,161 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     return image;
   }
 
-  async function unattended(firmware: "bios" | "uefi"): Promise<void> {
-    const image = await autoImage(firmware);
+  /** The stick image of an ISO (scripts/build-stick.sh): the ISO plus a FAT32 partition labelled PAIRBOOT. */
+  async function stickImage(isoPath: string): Promise<{ image: string; offset: number }> {
+    const image = isoPath.replace(/\.iso$/, "-stick.img");
+    await execa("bash", [path.join(repo, "scripts/build-stick.sh"), isoPath, image], {
+      env: { PAIRBOOT_STICK_MIB: "128" },
+    });
+    const table = JSON.parse((await execa("sfdisk", ["--json", image])).stdout) as {
+      partitiontable: { partitions: { node: string; start: number; name?: string }[] };
+    };
+    const part = table.partitiontable.partitions.find((p) => p.name === "PAIRBOOT");
+    if (!part) throw new Error(`no partition named PAIRBOOT in ${image}`);
+    return { image, offset: part.start * 512 };
+  }
+
+  /** Reads a file from the FAT filesystem at offset in image (mtools, no mount, no loop device). */
+  async function readFat(image: string, offset: number, file: string): Promise<string> {
+    return (await execa("mtype", ["-i", `${image}@@${offset}`, `::${file}`])).stdout;
+  }
+
+  async function listFat(image: string, offset: number, dir: string): Promise<string[]> {
+    const r = await execa("mdir", ["-b", "-i", `${image}@@${offset}`, `::${dir}`], { reject: false });
+    return r.exitCode === 0 ? r.stdout.split("\n").filter((l) => l.trim() !== "") : [];
+  }
+
+  /** Boots the embedded answer onto a blank disk: summary, install, node A's wait for B, reboot to login. */
+  async function unattended(
+    firmware: "bios" | "uefi",
+    medium: "cdrom" | "usb",
+  ): Promise<{ node: Vm; stick: { image: string; offset: number } | null }> {
+    const embedded = await autoImage(`${firmware}-${medium}`);
+    const stick = medium === "usb" ? await stickImage(embedded) : null;
+    const image = stick?.image ?? embedded;
     const disk = path.join(tmp, `disk-${firmware}.raw`);
     await createSparseImage(disk, 12 * GiB);
-    const vm = await boot(`iso-auto-${firmware}`, image, firmware, disk);
+    const pullStick = medium === "usb" && firmware === "bios";
+    const vm = await boot(`iso-auto-${firmware}-${medium}`, {
+      firmware,
+      medium: { image, as: medium },
+      disk,
+      noReboot: pullStick,
+    });
     await vm.console.waitFor(/unattended install/, 15 * 60_000);
-    timing(`${firmware}: power-on to the install summary`, Date.now() - vm.startedAt);
+    timing(`${firmware} (${medium}): power-on to the install summary`, Date.now() - vm.startedAt);
     await vm.console.waitFor(/this node +node-a/, 30_000);
     await vm.console.waitFor(/installing: pairboot\.auto=1 is on the kernel command line/, 60_000);
     const t1 = Date.now();
     await vm.console.waitFor(/node-a installed on \/dev\/sd[a-z]/, 40 * 60_000);
-    timing(`${firmware}: unattended install`, Date.now() - t1);
+    timing(`${firmware} (${medium}): unattended install`, Date.now() - t1);
+    if (medium === "usb") {
+      // The stick's PAIRBOOT partition sits on the disk the live system runs from (its ISO 9660 mounted
+      // whole): the log and the answer must still land there.
+      const saved = await vm.console.waitFor(
+        /install log saved to (\S+)|install log not saved on a stick: (.*)/,
+        60_000,
+      );
+      expect(saved[2], "the install log was not saved on the stick").toBeUndefined();
+    }
     // Alone, node A waits for node B to take its clone: Enter at the console reboots at once.
     await vm.console.waitFor(/Waiting for node-b: rebooting without a clone in/, 120_000);
     vm.console.write("\r");
     await vm.console.waitFor(/Enter pressed: rebooting without a clone/, 60_000);
     await vm.console.waitFor(/rebooting from the installed disk/, 60_000);
     const t2 = Date.now();
-    await vm.console.waitFor(/node-a login:/, 10 * 60_000);
-    timing(`${firmware}: reboot to the installed node's login prompt`, Date.now() - t2);
-    await vm.powerOff();
+    let node = vm;
+    if (pullStick) {
+      // The stick is pulled while the machine restarts: QEMU stops at the reset, the disk boots alone.
+      await vm.waitExit(5 * 60_000);
+      node = await boot(`iso-auto-${firmware}-${medium}-disk`, { firmware, disk });
+    }
+    await node.console.waitFor(/node-a login:/, 10 * 60_000);
+    timing(`${firmware} (${medium}): reboot to the installed node's login prompt`, Date.now() - t2);
+    return { node, stick };
   }
 
-  it.skipIf(!installs)(
-    "with an embedded answer and pairboot.auto=1, installs node-a unattended and boots it (BIOS)",
+  /** The installed node A, booted alone from its disk: what a sysadmin sees before node B exists. */
+  async function checkAlone(vm: Vm, firmware: "bios" | "uefi"): Promise<void> {
+    await vm.console.shell({ user: "root", password: ROOT_PASSWORD, timeoutMs: 420_000 });
+    const run = (cmd: string, timeoutMs = 60_000) => vm.console.run(cmd, timeoutMs);
+    // DRBD waits wfc-timeout (120 s) for the absent peer, and everything runs slowly under TCG.
+    const up = await run(
+      "for i in $(seq 1 240); do systemctl is-active -q networking chrony drbd && break; sleep 2; done; systemctl is-active networking chrony drbd",
+      540_000,
+    );
+    timing(`${firmware}: network, chrony and drbd up after power-on`, Date.now() - vm.startedAt);
+    expect(up.out.split(/\s+/)).toEqual(["active", "active", "active"]);
+    expect((await run("hostname")).out).toBe("node-a");
+    expect((await run("test -d /sys/firmware/efi && echo uefi || echo bios")).out).toBe(firmware);
+    // Node B does not exist yet: first boot waits for it before seeding the replicated filesystem, and
+    // Heartbeat (ordered after it) must not start meanwhile; past its wait it goes ahead alone and says so.
+    const seed = (await run("systemctl is-active pairboot-firstboot-seed.service")).out;
+    if (seed === "activating") {
+      expect((await run("systemctl is-active heartbeat.service")).out).not.toBe("active");
+    } else {
+      expect((await run("journalctl -b -u pairboot-firstboot-seed.service --no-pager")).out).toContain(
+        "going ahead alone",
+      );
+    }
+    const bond = await run("cat /proc/net/bonding/bond0");
+    expect(bond.rc, bond.out).toBe(0);
+    expect(bond.out).toMatch(/Bonding Mode: fault-tolerance \(active-backup\)/);
+    expect(bond.out).toMatch(/Slave Interface: lan0/);
+    expect(bond.out).toMatch(/Slave Interface: lan1/);
+    expect((await run("ip -4 -o addr show dev bond0")).out).toContain("192.168.42.1/24");
+    expect((await run("ip -4 -o addr show dev repl0")).out).toContain("10.0.0.1/30");
+    const dump = await run("drbdadm dump r0");
+    expect(dump.rc, dump.out).toBe(0);
+    expect(dump.out).toMatch(/on node-a/);
+    const chrony = await run("chronyc -n sources");
+    expect(chrony.rc, chrony.out).toBe(0);
+    expect(chrony.out).toMatch(/192\.168\.42\.254|10\.0\.0\.2/);
+    expect((await run("systemctl is-active nfs-server")).out).not.toBe("active");
+    expect((await run("systemctl is-enabled nfs-server")).out).toBe("disabled");
+    expect((await run("cat /etc/machine-id")).out).toMatch(/^[0-9a-f]{32}$/);
+    // The node carries pairboot itself: status names what is wrong while node B is missing.
+    const status = await run("pairboot status", 180_000);
+    expect(status.out).toMatch(/^pairboot status on node-a: /m);
+    expect(status.out).toMatch(/\[ OK \] bond +bond0: fault-tolerance \(active-backup\)/);
+    for (const part of ["drbd", "heartbeat", "nfs", "time"])
+      expect(status.out).toMatch(new RegExp(`\\] ${part} `));
+  }
+
+  it(
+    "from a USB stick with an embedded answer and pairboot.auto=1 (BIOS): installs node-a unattended, keeps the log and the answer on the stick, boots node-a from its disk",
     async () => {
-      await unattended("bios");
+      const { node, stick } = await unattended("bios", "usb");
+      await checkAlone(node, "bios");
+      await node.shutdown(90_000).catch(() => undefined);
+      if (!stick) throw new Error("no stick image");
+      const logs = await listFat(stick.image, stick.offset, "/logs");
+      const log = logs.find((l) => /install-node-a-.*\.log$/.test(l));
+      expect(log, `logs on the stick: ${logs.join(", ")}`).toBeDefined();
+      const text = await readFat(stick.image, stick.offset, (log as string).replace(/^::/, ""));
+      expect(text).toMatch(/grub-install/);
+      const answer = await readFat(stick.image, stick.offset, "/pairboot.yaml");
+      const saved = parseDocument(answer).toJS() as {
+        cluster: { name: string };
+        drbd: { shared_secret?: string };
+      };
+      expect(saved.cluster.name).toBe("nfs1");
+      expect(saved.drbd.shared_secret).toMatch(/\S{16,}/);
     },
     60 * 60_000,
   );
 
-  it.skipIf(!installs || !full)(
-    "the same under UEFI (PAIRBOOT_ISO_FULL=1)",
+  it.skipIf(!full)(
+    "the same from a disc under UEFI (PAIRBOOT_ISO_FULL=1)",
     async () => {
-      await unattended("uefi");
+      const { node } = await unattended("uefi", "cdrom");
+      await checkAlone(node, "uefi");
+      await node.powerOff();
     },
     60 * 60_000,
   );
 
-  it.skipIf(!installs || !pair)(
+  it.skipIf(!pair)(
     "two machines, one ISO, one answer: node A installs and sends its disk, node B receives it (PAIRBOOT_ISO_PAIR=1)",
     async () => {
       const image = await autoImage("pair");
@@ -230,9 +370,14 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       const diskB = path.join(tmp, "disk-pair-b.raw");
       await createSparseImage(diskA, 12 * GiB);
       await createSparseImage(diskB, 12 * GiB);
-      const a = await boot("iso-pair-a", image, "bios", diskA, "a");
+      const a = await boot("iso-pair-a", { firmware: "bios", medium: { image, as: "cdrom" }, disk: diskA });
       // Node B under UEFI: the ISO's UEFI boot, and a received disk booting with UEFI firmware.
-      const b = await boot("iso-pair-b", image, "uefi", diskB, "b");
+      const b = await boot("iso-pair-b", {
+        firmware: "uefi",
+        medium: { image, as: "cdrom" },
+        disk: diskB,
+        node: "b",
+      });
       await b.console.waitFor(/unattended clone from node-a/, 15 * 60_000);
       timing("pair: node B power-on to its clone summary", Date.now() - b.startedAt);
       await b.console.waitFor(/this node +node-b/, 30_000);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { findStickPartition } from "../../src/live/stick.js";
 import { parseHardware } from "../../src/probe/parse.js";
+import { findStick } from "../../src/tui/model/stick.js";
 import type { RawHardware } from "../../src/probe/raw.js";
 
 const MiB = 1024 * 1024;
@@ -72,6 +73,7 @@ function stickMachine(udev: boolean): RawHardware {
           children: PARTS.map((p, i) => ({
             name: `sdb${i + 1}`,
             type: "part",
+            start: p.start,
             size: p.size * 512,
             fstype: known(p.fs),
             label: known(p.label),
@@ -119,5 +121,52 @@ describe("the PAIRBOOT partition of the stick image", () => {
     lsblk.blockdevices[1]?.children?.pop();
     delete raw.blkid["/dev/sdb5"];
     expect(findStickPartition(parseHardware(raw))).toBeNull();
+  });
+});
+
+describe("the PAIRBOOT partition mounted on the running stick", () => {
+  // The live system holds sdb whole (its ISO 9660 at /run/live/medium), so the kernel refuses to mount
+  // sdb5 itself; pairboot mounts the partition's bytes through a loop device on sdb instead.
+  function mountedThroughLoop(offsetSectors: number): RawHardware {
+    const raw = stickMachine(true);
+    const lsblk = raw.lsblk as { blockdevices: unknown[] };
+    lsblk.blockdevices.push({
+      name: "loop0",
+      type: "loop",
+      size: 1024 * MiB,
+      fstype: "vfat",
+      label: "PAIRBOOT",
+      mountpoints: ["/run/pairboot/stick"],
+    });
+    raw.loops = [
+      { name: "loop0", backingFile: "/dev/sdb", offset: offsetSectors * 512, sizeLimit: 1024 * MiB },
+    ];
+    return raw;
+  }
+
+  it("counts as mounted where the loop device is, for the wizard's save and the disk guards", () => {
+    const facts = parseHardware(mountedThroughLoop(743424));
+    expect(findStickPartition(facts)?.mountpoints).toEqual(["/run/pairboot/stick"]);
+    expect(findStick(facts)).toEqual({ device: "/dev/sdb5", mountpoint: "/run/pairboot/stick" });
+    expect(facts.disks.find((d) => d.path === "/dev/sdb")?.mountpoints).toEqual([
+      "/run/live/medium",
+      "/run/pairboot/stick",
+    ]);
+    // The loop device itself is not offered as a disk.
+    expect(facts.disks.map((d) => d.path)).toEqual(["/dev/sda", "/dev/sdb"]);
+  });
+
+  it("a loop device over other bytes of the disk makes the disk mounted, not the partition", () => {
+    const facts = parseHardware(mountedThroughLoop(2048));
+    expect(findStickPartition(facts)?.mountpoints).toEqual([]);
+    expect(facts.disks.find((d) => d.path === "/dev/sdb")?.mountpoints).toContain("/run/pairboot/stick");
+  });
+
+  it("a loop device on another disk's file changes nothing here", () => {
+    const raw = mountedThroughLoop(743424);
+    raw.loops = [{ name: "loop0", backingFile: "/var/tmp/disk.img", offset: 0, sizeLimit: 0 }];
+    const facts = parseHardware(raw);
+    expect(findStickPartition(facts)?.mountpoints).toEqual([]);
+    expect(facts.disks.find((d) => d.path === "/dev/sda")?.mountpoints).toEqual([]);
   });
 });
