@@ -7,7 +7,7 @@ PKGS=(
   drbd-utils heartbeat nfs-kernel-server chrony ifupdown ifenslave
   partclone gdisk fdisk dosfstools e2fsprogs xfsprogs squashfs-tools zstd
   grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools cpio
-  shellcheck iproute2 bridge-utils socat netcat-openbsd tmux rsync acl attr kmod openssl util-linux
+  shellcheck iproute2 bridge-utils dnsmasq-base socat netcat-openbsd tmux rsync acl attr kmod openssl util-linux
 )
 missing=()
 for p in "${PKGS[@]}"; do

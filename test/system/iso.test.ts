@@ -15,7 +15,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writ
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Vm } from "../support/qemu.js";
@@ -37,6 +37,19 @@ const NICS = {
   b: ["52:54:00:00:0b:01", "52:54:00:00:0b:02", "52:54:00:00:0b:03"],
 };
 const BRIDGES = ["sw", "sw", "repl"];
+
+// A web server for one directory, run by Node inside the test's namespace: logs "GET PATH STATUS from ADDR".
+const HTTP_SERVER = `
+const [dir, log] = process.argv.slice(1);
+const fs = require("node:fs"), path = require("node:path");
+require("node:http").createServer((req, res) => {
+  const file = path.join(dir, path.basename(req.url));
+  const ok = fs.existsSync(file);
+  fs.appendFileSync(log, "GET " + req.url + " " + (ok ? 200 : 404) + " from " + req.socket.remoteAddress + "\\n");
+  res.writeHead(ok ? 200 : 404, { "content-type": "text/yaml" });
+  res.end(ok ? fs.readFileSync(file) : "not found\\n");
+}).listen(8080, "192.168.42.254");
+`;
 
 function timing(what: string, ms: number): void {
   mkdirSync(logDir, { recursive: true });
@@ -72,6 +85,11 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     for (const n of ["a", "b"] as const)
       for (let i = 0; i < BRIDGES.length; i++) await lab.addTap(`${n}${i}`, BRIDGES[i] as string);
   }, 50 * 60_000);
+
+  // A test that failed half way leaves its VM running on the taps the next test needs.
+  afterEach(async () => {
+    for (const vm of vms) if (vm.running) await vm.powerOff();
+  });
 
   afterAll(async () => {
     for (const vm of vms) await vm.cleanup();
@@ -178,6 +196,94 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     timing("UEFI power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
     await vm.console.waitFor(/Install node A on this machine/, 60_000);
     await vm.powerOff();
+  });
+
+  it("finds its answer at an http URL (pairboot.answer=, DHCP first), shows what it will do and counts down; Esc stops it, nothing written, the wizard opens with it (BIOS)", async () => {
+    if (!lab) throw new Error("no lab");
+    // The LAN switch gets a DHCP server and a web server holding the answer, both in the test's namespace.
+    const www = path.join(tmp, "www");
+    mkdirSync(www);
+    copyFileSync(path.join(repo, "examples/seed.yaml"), path.join(www, "nfs1.yaml"));
+    await lab.addAddress("sw", "192.168.42.254/24");
+    const served = path.join(tmp, "http.log");
+    const dhcp = execa(
+      "ip",
+      [
+        "netns",
+        "exec",
+        lab.netns,
+        "dnsmasq",
+        "--keep-in-foreground",
+        "--port=0",
+        "--interface=sw",
+        "--bind-interfaces",
+        "--dhcp-range=192.168.42.100,192.168.42.150,1h",
+        `--dhcp-leasefile=${path.join(tmp, "leases")}`,
+        "--pid-file",
+        "--log-facility=-",
+        "--log-dhcp",
+      ],
+      { reject: false, all: true },
+    );
+    const web = execa("ip", ["netns", "exec", lab.netns, process.execPath, "-e", HTTP_SERVER, www, served], {
+      reject: false,
+      all: true,
+    });
+    try {
+      const image = path.join(tmp, "url.iso");
+      const url = "http://192.168.42.254:8080/nfs1.yaml";
+      await pairboot([
+        "iso",
+        "embed",
+        "--args",
+        `pairboot.answer=${url} ${SLOW_HOST}`,
+        "--default",
+        "serial",
+        "--timeout",
+        "1",
+        iso,
+        image,
+      ]);
+      const disk = path.join(tmp, "disk-url.raw");
+      await createSparseImage(disk, 12 * GiB);
+      const vm = await boot("iso-url-bios", { firmware: "bios", medium: { image, as: "cdrom" }, disk });
+      await vm.console.waitFor(
+        /asking DHCP for an address on .* to fetch http:\/\/192\.168\.42\.254:8080\/nfs1\.yaml/,
+        15 * 60_000,
+      );
+      await vm.console.waitFor(
+        /answer file http:\/\/192\.168\.42\.254:8080\/nfs1\.yaml \(from the kernel command line\)/,
+        120_000,
+      );
+      await vm.console.waitFor(/unattended install/, 120_000);
+      timing(
+        "BIOS: power-on to the install summary of an answer fetched over http",
+        Date.now() - vm.startedAt,
+      );
+      await vm.console.waitFor(/this node +node-a \(.*52:54:00:00:0a:0[12]/, 30_000);
+      await vm.console.waitFor(/destroys +nothing: the disk is blank/, 30_000);
+      // A visible countdown: the line is rewritten every second.
+      await vm.console.waitFor(
+        /Installing in 10 seconds\. Enter: install now {3}Esc: stop and open the wizard/,
+        60_000,
+      );
+      await vm.console.waitFor(/Installing in 8 seconds/, 30_000);
+      vm.console.write("\x1b");
+      await vm.console.waitFor(/not installing: stopped at the console/, 30_000);
+      await vm.console.waitFor(/pairboot wizard - start/, 120_000);
+      // blessed moves the cursor over a single blank (CSI 1 C) instead of printing it.
+      const blank = String.raw`(?: |\x1b\[1C)`;
+      await vm.console.waitFor(new RegExp(`Answer${blank}file:${blank}/run/pairboot/answer\\.yaml`), 60_000);
+      await vm.powerOff();
+      expect(readFileSync(served, "utf8")).toMatch(/^GET \/nfs1\.yaml 200 from 192\.168\.42\.1\d\d$/m);
+      // Nothing was written: the blank disk is still all holes.
+      const used = (await execa("du", ["--block-size=1", disk])).stdout.split(/\s/)[0];
+      expect(Number(used)).toBe(0);
+    } finally {
+      dhcp.kill();
+      web.kill();
+      await Promise.all([dhcp, web]);
+    }
   });
 
   /** The seed answer with a console password, embedded with pairboot.auto=1; the serial entry boots. */
