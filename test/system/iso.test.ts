@@ -59,6 +59,24 @@ function timing(what: string, ms: number): void {
   );
 }
 
+/** `pairboot iso embed`: kernel arguments and maybe an answer into a copy of the ISO; the serial entry boots. */
+function embed(image: string, args: string, answer?: string): Promise<string> {
+  const withAnswer = answer ? ["--answer", answer] : [];
+  return pairboot([
+    "iso",
+    "embed",
+    ...withAnswer,
+    "--args",
+    args,
+    "--default",
+    "serial",
+    "--timeout",
+    "1",
+    iso,
+    image,
+  ]);
+}
+
 async function pairboot(args: string[]): Promise<string> {
   const r = await execa("node", [path.join(repo, "bin/pairboot.js"), ...args], { all: true, reject: false });
   if (r.exitCode !== 0) throw new Error(`pairboot ${args.join(" ")} failed (${r.exitCode}):\n${r.all}`);
@@ -179,18 +197,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
 
   it("without an answer, the wizard's first screen appears on the serial console (UEFI)", async () => {
     const image = path.join(tmp, "serial.iso");
-    await pairboot([
-      "iso",
-      "embed",
-      "--args",
-      SLOW_HOST,
-      "--default",
-      "serial",
-      "--timeout",
-      "1",
-      iso,
-      image,
-    ]);
+    await embed(image, SLOW_HOST);
     const vm = await boot("iso-wizard-uefi", { firmware: "uefi", medium: { image, as: "cdrom" } });
     await vm.console.waitFor(/pairboot wizard - start/, 15 * 60_000);
     timing("UEFI power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
@@ -232,18 +239,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     try {
       const image = path.join(tmp, "url.iso");
       const url = "http://192.168.42.254:8080/nfs1.yaml";
-      await pairboot([
-        "iso",
-        "embed",
-        "--args",
-        `pairboot.answer=${url} ${SLOW_HOST}`,
-        "--default",
-        "serial",
-        "--timeout",
-        "1",
-        iso,
-        image,
-      ]);
+      await embed(image, `pairboot.answer=${url} ${SLOW_HOST}`);
       const disk = path.join(tmp, "disk-url.raw");
       await createSparseImage(disk, 12 * GiB);
       const vm = await boot("iso-url-bios", { firmware: "bios", medium: { image, as: "cdrom" }, disk });
@@ -294,22 +290,9 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     doc.setIn(["access", "root_password_hash"], hash);
     writeFileSync(answer, doc.toString(), { mode: 0o600 });
     const image = path.join(tmp, `auto-${name}.iso`);
-    const out = await pairboot([
-      "iso",
-      "embed",
-      "--answer",
-      answer,
-      "--args",
-      // Under TCG on a loaded host a unit can take minutes to start; systemd's 90 s default then sent
-      // the live system to emergency mode (measured), so the test gives every unit 15 minutes.
-      `pairboot.auto=1 ${SLOW_HOST}`,
-      "--default",
-      "serial",
-      "--timeout",
-      "1",
-      iso,
-      image,
-    ]);
+    // Under TCG on a loaded host a unit can take minutes to start; systemd's 90 s default then sent
+    // the live system to emergency mode (measured), so the test gives every unit 15 minutes.
+    const out = await embed(image, `pairboot.auto=1 ${SLOW_HOST}`, answer);
     expect(out).toContain("/pairboot/answer.yaml");
     return image;
   }
