@@ -554,6 +554,9 @@ async function sh(vm: Vm, cmd: string, timeoutMs = 60_000): Promise<string> {
 /** Boots a server from its disk; with `iso` the live ISO sits behind it in the boot order (a blank disk
  * falls through to the disc, an installed one boots itself, as at the rack after the install). */
 async function startServer(n: NodeDef, disk: string, iso?: string): Promise<Vm> {
+  // A restart (after the install, after a power cut) replaces the VM: its sockets go with it.
+  await vms.get(n.name)?.cleanup();
+  vms.delete(n.name);
   const vm = await startVm({
     name: n.name,
     disks: [
@@ -1086,7 +1089,6 @@ async function faults(a: Vm, b: Vm, c: Vm, disks: Disks): Promise<void> {
     async () => {
       const t0 = Date.now();
       const nA = NODES[0] as NodeDef;
-      vms.delete("node-a");
       const va = await startServer(nA, disks.a);
       await login(va);
       const synced = await until(

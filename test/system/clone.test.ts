@@ -55,7 +55,8 @@ function pairboot(ns: string | null, args: string[]): ResultPromise<{ reject: fa
     reject: false,
     all: true,
     cwd: ROOT,
-    env: { LC_ALL: "C" },
+    // The power-cut cases SIGKILL a sender mid-section: its work directory must land in the test's own.
+    env: { LC_ALL: "C", TMPDIR: disks.dir },
   });
 }
 
