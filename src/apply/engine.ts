@@ -13,6 +13,7 @@ import type { RenderedFile } from "../render/types.js";
 import { CommandAborted, runCommand } from "./exec.js";
 import {
   checkNotRunning,
+  AlreadyInstalled,
   InstallRefused,
   takeLock,
   readDiskRecord,
@@ -26,7 +27,7 @@ import { checkTool, runningTool } from "./source.js";
 import { CopyMeter, copyFraction, describeCopy, type CopyProgress } from "./progress.js";
 import { firstIncomplete, newState, stateFits, stepHash, writeState, type InstallState } from "./state.js";
 
-export { InstallRefused } from "./guards.js";
+export { AlreadyInstalled, InstallRefused } from "./guards.js";
 
 export type InstallEvent =
   | { type: "step-start"; id: string; title: string; index: number; total: number }
@@ -162,8 +163,10 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
     }
     const record = await readDiskRecord(plan);
     if (record.complete) {
-      throw new InstallRefused(
+      throw new AlreadyInstalled(
         `${disk.path} already holds a finished pairboot install${record.state ? ` of ${record.state.node}` : ""}; ${restartHint}`,
+        disk.path,
+        record.state?.node,
       );
     }
     if (!record.state || !stateFits(record.state, plan)) {

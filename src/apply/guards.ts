@@ -11,6 +11,17 @@ import type { InstallState } from "./state.js";
 /** A refusal: nothing has been written. The message is for the user as it stands. */
 export class InstallRefused extends Error {}
 
+/** The disk already holds a finished install: what a machine sees when it starts the stick again. */
+export class AlreadyInstalled extends InstallRefused {
+  constructor(
+    message: string,
+    readonly disk: string,
+    readonly node: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 export interface MountEntry {
   source: string;
   target: string;

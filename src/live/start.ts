@@ -27,7 +27,7 @@ import {
   type WaitState,
 } from "./pair.js";
 import { mountStick, saveLogs } from "./stick.js";
-import { installSummary } from "./summary.js";
+import { alreadyInstalledNotice, installSummary } from "./summary.js";
 
 const run = promisify(execFile);
 const WORK_DIR = "/run/pairboot";
@@ -135,7 +135,7 @@ async function keepLogs(stick: string | null, why: string | null, what: string):
 const REBOOT_GRACE_MS = 10 * 60_000;
 
 async function reboot(auto: boolean): Promise<number> {
-  say("pairboot: rebooting from the installed disk.");
+  say("pairboot: rebooting from the installed disk (remove the stick if this machine starts USB first).");
   if (!auto) {
     // The same gate: Esc keeps the live system running (to look at logs, or clone this node).
     const g = await runGate(false, 10);
@@ -266,7 +266,7 @@ export async function startLive(o: StartOptions): Promise<number> {
     say("pairboot: the live root filesystem (/run/live/rootfs/filesystem.squashfs) is not there.");
     return 1;
   }
-  const { installNode, InstallRefused } = await import("../apply/engine.js");
+  const { installNode, InstallRefused, AlreadyInstalled } = await import("../apply/engine.js");
   let planned;
   try {
     planned = await installNode({
@@ -281,6 +281,18 @@ export async function startLive(o: StartOptions): Promise<number> {
     });
   } catch (err) {
     if (!(err instanceof InstallRefused)) throw err;
+    if (err instanceof AlreadyInstalled) {
+      // Not the wizard: it would refuse the same disk. The console's menu offers the reboot.
+      say(
+        alreadyInstalledNotice({
+          disk: err.disk,
+          installed: err.node,
+          thisNode: id.node.name,
+          answerPath,
+        }),
+      );
+      return 0;
+    }
     say(`pairboot: the install of ${id.node.name} is refused: ${err.message}`);
     await pressEnter("Press Enter to open the wizard.");
     return wizard(answerPath);

@@ -39,3 +39,33 @@ export function installSummary(opts: {
   lines.push("");
   return lines.join("\n");
 }
+
+/**
+ * What the console shows when the disk already holds a finished install. Most often the firmware started
+ * the stick again after the install (USB before disk in the boot order): the way on is to pull the stick,
+ * not to install again, so that is what it says first. Reinstalling stays possible, from the shell.
+ */
+export function alreadyInstalledNotice(opts: {
+  disk: string;
+  installed: string | undefined;
+  thisNode: string;
+  answerPath: string;
+}): string {
+  const { disk, installed, thisNode } = opts;
+  const holds = installed ?? "a pairboot node";
+  const lines = [
+    installed === undefined || installed === thisNode
+      ? `pairboot: ${holds} is already installed on ${disk}. Nothing was changed.`
+      : `pairboot: ${disk} already holds ${installed}, but this machine is ${thisNode}. Nothing was changed.`,
+    "",
+    `  This machine started from the stick again instead of from ${disk}.`,
+    `  To run ${holds}: remove the stick (or choose ${disk} in the firmware's`,
+    "  boot menu), then reboot (r in the menu below).",
+    "",
+    `  To install ${thisNode} anew, which destroys everything on ${disk}:`,
+    "  open a shell (s) and run",
+    `    pairboot install --answer ${opts.answerPath} --node ${thisNode} --restart`,
+    "",
+  ];
+  return lines.join("\n");
+}

@@ -11,7 +11,15 @@
 // its disk over the replication link (a bridge of its own), node B receives it; both reboot from their disks.
 // Timings go to .cache/logs/iso/timings.txt.
 import { execa } from "execa";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -325,7 +333,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
   async function unattended(
     firmware: "bios" | "uefi",
     medium: "cdrom" | "usb",
-  ): Promise<{ node: Vm; stick: { image: string; offset: number } | null }> {
+  ): Promise<{ node: Vm; disk: string; stick: { image: string; offset: number } | null }> {
     const embedded = await autoImage(`${firmware}-${medium}`);
     const stick = medium === "usb" ? await stickImage(embedded) : null;
     const image = stick?.image ?? embedded;
@@ -368,7 +376,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     }
     await node.console.waitFor(/node-a login:/, 10 * 60_000);
     timing(`${firmware} (${medium}): reboot to the installed node's login prompt`, Date.now() - t2);
-    return { node, stick };
+    return { node, disk, stick };
   }
 
   /** The installed node A, booted alone from its disk: what a sysadmin sees before node B exists. */
@@ -421,7 +429,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
   it(
     "from a USB stick with an embedded answer and pairboot.auto=1 (BIOS): installs node-a unattended, keeps the log and the answer on the stick, boots node-a from its disk",
     async () => {
-      const { node, stick } = await unattended("bios", "usb");
+      const { node, disk, stick } = await unattended("bios", "usb");
       await checkAlone(node, "bios");
       await node.shutdown(90_000).catch(() => undefined);
       if (!stick) throw new Error("no stick image");
@@ -437,6 +445,27 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       };
       expect(saved.cluster.name).toBe("nfs1");
       expect(saved.drbd.shared_secret).toMatch(/\S{16,}/);
+
+      // Left in, the stick starts again (SeaBIOS boots USB first): the console says node-a is installed
+      // and to pull the stick, and leaves the disk alone; no wizard that would refuse the disk anyway.
+      const written = statSync(disk).mtimeMs;
+      const again = await boot("iso-auto-bios-usb-again", {
+        firmware: "bios",
+        medium: { image: stick.image, as: "usb" },
+        disk,
+      });
+      await again.console.waitFor(
+        /node-a is already installed on \/dev\/sd[a-z]\. Nothing was changed\./,
+        15 * 60_000,
+      );
+      timing(
+        "bios (usb): power-on to 'already installed' with the stick left in",
+        Date.now() - again.startedAt,
+      );
+      await again.console.waitFor(/remove the stick/, 30_000);
+      await again.console.waitFor(/pairboot exited \(status 0\)[\s\S]*r: reboot/, 60_000);
+      await again.powerOff();
+      expect(statSync(disk).mtimeMs, "the installed disk was written to").toBe(written);
     },
     60 * 60_000,
   );
