@@ -40,6 +40,9 @@ export function checkKernelArgs(args: string[]): string[] {
 export function grubSnippet(d: BootDefaults): string {
   const lines = ["# written by pairboot iso embed"];
   if (d.kernelArgs.length > 0) lines.push(`set pairboot_args="${d.kernelArgs.join(" ")}"`);
+  // Unattended, the stick may start again after the install (BIOS firmware often tries USB first) and the
+  // install would refuse the finished disk: the image's grub.cfg then boots the installed node instead.
+  if (d.kernelArgs.includes("pairboot.auto=1")) lines.push("set pairboot_installed_first=1");
   if (d.defaultEntry) lines.push(`set default=${d.defaultEntry}`);
   if (d.timeout !== undefined) lines.push(`set timeout=${d.timeout}`);
   return `${lines.join("\n")}\n`;

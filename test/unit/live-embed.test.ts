@@ -10,8 +10,9 @@ describe("iso embed", () => {
         timeout: 1,
       }),
     ).toBe(
-      '# written by pairboot iso embed\nset pairboot_args="pairboot.auto=1 pairboot.node=node-a"\nset default=serial\nset timeout=1\n',
+      '# written by pairboot iso embed\nset pairboot_args="pairboot.auto=1 pairboot.node=node-a"\nset pairboot_installed_first=1\nset default=serial\nset timeout=1\n',
     );
+    expect(grubSnippet({ kernelArgs: ["pairboot.node=node-a"] })).not.toContain("installed_first");
     expect(grubSnippet({ kernelArgs: [] })).toBe("# written by pairboot iso embed\n");
   });
 
