@@ -20,7 +20,7 @@ if [ "$(id -u)" -eq 0 ]; then
   # One project after the other: the system tests boot VMs that would starve the unit tests' timers.
   npx vitest run --project unit
   npx vitest run --project system
-  # Last, and alone: the cluster lab (two servers and a client in QEMU, the faults; about 15 minutes under
+  # Last, and alone: the cluster lab (two servers and a client in QEMU, the faults; 15-23 minutes under
   # TCG). Its report and serial logs stay in build/lab/. Another lab on this machine holds
   # .cache/lab.lock: wait for it rather than fail.
   PAIRBOOT_LAB_LOCK_WAIT=${PAIRBOOT_LAB_LOCK_WAIT:-3600} bash scripts/lab.sh
