@@ -2,7 +2,7 @@
 // image with the new files and replays the original's boot setup (El Torito for BIOS and UEFI, the hybrid
 // MBR/GPT for sticks, the same volume date, which GRUB uses to find its own filesystem). The original's
 // HFS+ tree (for Macs) is left out: replaying it makes overlapping GPT entries.
-import { isUrl } from "./cmdline.js";
+import { isUrl, parseCmdline } from "./cmdline.js";
 
 export const MENU_ENTRIES = ["console", "serial", "toram", "disk"] as const;
 export type MenuEntry = (typeof MENU_ENTRIES)[number];
@@ -42,7 +42,7 @@ export function grubSnippet(d: BootDefaults): string {
   if (d.kernelArgs.length > 0) lines.push(`set pairboot_args="${d.kernelArgs.join(" ")}"`);
   // Unattended, the stick may start again after the install (BIOS firmware often tries USB first) and the
   // install would refuse the finished disk: the image's grub.cfg then boots the installed node instead.
-  if (d.kernelArgs.includes("pairboot.auto=1")) lines.push("set pairboot_installed_first=1");
+  if (parseCmdline(d.kernelArgs.join(" ")).auto) lines.push("set pairboot_installed_first=1");
   if (d.defaultEntry) lines.push(`set default=${d.defaultEntry}`);
   if (d.timeout !== undefined) lines.push(`set timeout=${d.timeout}`);
   return `${lines.join("\n")}\n`;
