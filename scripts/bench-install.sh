@@ -26,16 +26,17 @@ cleanup() {
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
-attach() { # attach IMAGE -> prints the loop device
+# Sets LOOP to a fresh 12 GiB loop device on IMAGE. Not called inside $(...): a subshell's loops+=()
+# never reaches this shell, and the clean-up would leave the device attached.
+attach() {
   truncate -s 12G "$1"
-  local l
-  l="$(losetup -f --show -P "$1")"
-  loops+=("$l")
-  echo "$l"
+  LOOP="$(losetup -f --show -P "$1")"
+  loops+=("$LOOP")
 }
 
 # --- A: pairboot install -----------------------------------------------------------------------
-loopA="$(attach "$work/a.img")"
+attach "$work/a.img"
+loopA=$LOOP
 sed "s|disk: { model: \"QEMU HARDDISK\*\", min_size: 8GiB }|disk: { path: $loopA }|" \
   "$repo/examples/seed.yaml" >"$work/answer.yaml"
 echo "bench-install: A. pairboot install onto $loopA"
@@ -46,7 +47,8 @@ node "$repo/bin/pairboot.js" install --answer "$work/answer.yaml" --node node-a 
 tA=$(echo "$(date +%s.%N) - $t0" | bc)
 
 # --- B: debootstrap + apt-get, the way d-i and FAI install ---------------------------------------
-loopB="$(attach "$work/b.img")"
+attach "$work/b.img"
+loopB=$LOOP
 echo "bench-install: B. debootstrap + apt-get onto $loopB"
 mapfile -t packages < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$here/rootfs/packages.txt" | grep -v '^$')
 t0=$(date +%s.%N)
