@@ -1,4 +1,5 @@
 // `pairboot clone send|receive`: image node A onto node B over the network or through an image file.
+import { CLONE_PORT, parsePeer } from "../clone/peer.js";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { loadAnswerFile, formatAnswerError } from "../answer/load.js";
@@ -12,8 +13,6 @@ import {
 import { sendOverNetwork, sendToImage } from "../clone/send.js";
 import { findSourceDisk } from "../clone/source.js";
 import { CliError } from "./errors.js";
-
-export const DEFAULT_PORT = 7790;
 
 const HELP = `usage:
   pairboot clone send [--disk DEV] [--port N] [--code CODE]      on node A, booted from the pairboot stick
@@ -29,7 +28,7 @@ An image file carries its own checksums and is verified in full before anything 
 
 send options:
   --disk DEV        node A's disk (default: the one disk with a pairboot-os partition)
-  --port N          TCP port to listen on (default ${DEFAULT_PORT})
+  --port N          TCP port to listen on (default ${CLONE_PORT})
   --listen ADDR     address to listen on (default: all)
   --code CODE       use this pairing code instead of a random one (unattended installs)
   --to-image FILE   write an image file instead of listening
@@ -64,11 +63,14 @@ async function askCode(): Promise<string> {
 }
 
 function parseFrom(text: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(text);
-  if (!m?.[1]) throw new CliError(`--from wants HOST or HOST:PORT, not '${text}'`);
-  const port = m[2] === undefined ? DEFAULT_PORT : Number(m[2]);
-  if (!(port > 0 && port < 65536)) throw new CliError(`bad port in --from ${text}`);
-  return { host: m[1].replace(/^\[|\]$/g, ""), port };
+  const peer = parsePeer(text);
+  if (!peer) {
+    throw new CliError(
+      `--from wants HOST or HOST:PORT (a port from 1 to 65535), not ${JSON.stringify(text)}`,
+      2,
+    );
+  }
+  return peer;
 }
 
 function intOption(
@@ -109,7 +111,7 @@ async function send(argv: string[]): Promise<number> {
     await sendToImage(values["to-image"], { disk, level });
     return 0;
   }
-  const port = intOption(values.port, "port", DEFAULT_PORT, 1, 65535);
+  const port = intOption(values.port, "port", CLONE_PORT, 1, 65535);
   await sendOverNetwork({
     disk,
     level,

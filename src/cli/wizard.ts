@@ -9,7 +9,7 @@ import type { HardwareFacts } from "../probe/facts.js";
 import { startWizard, type WizardOutcome } from "../tui/app.js";
 import { answerSaver, findAnswerOnStick, readAnswerObject } from "../tui/answer-io.js";
 import { simulatedEngine, type Engine } from "../tui/engine.js";
-import { DEFAULT_CLONE_PORT } from "../tui/model/wizard.js";
+import { CLONE_PORT } from "../clone/peer.js";
 import { openTerminal } from "../tui/terminal.js";
 import { CliError } from "./errors.js";
 
@@ -106,7 +106,7 @@ async function makeEngine(args: Args, signal: AbortSignal): Promise<Engine> {
   }
   const { realEngine, realCloneEngine } = await import("../tui/real-engine.js");
   const target = args.target === undefined ? undefined : resolve(args.target);
-  return realCloneEngine(realEngine({ source, target, signal }), { port: DEFAULT_CLONE_PORT });
+  return realCloneEngine(realEngine({ source, target, signal }), { port: CLONE_PORT });
 }
 
 export async function run(argv: string[]): Promise<number> {

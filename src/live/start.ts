@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import { formatAnswerError, loadAnswerText } from "../answer/load.js";
 import type { HardwareFacts } from "../probe/facts.js";
+import { CLONE_PORT } from "../clone/peer.js";
 import { parseCmdline, type LiveArgs } from "./cmdline.js";
 import { answerCandidates, discoverAnswer, MEDIUM_DIR, STICK_ANSWER, type Candidate } from "./discover.js";
 import { countdownLine, gateStart, gateStep, INSTALL_WORDS, type GateState, type GateWords } from "./gate.js";
@@ -386,9 +387,8 @@ async function sendClone(o: {
   }
   const code = derivedPairingCode(o.spec) as string; // the install has written the secrets
   const { sendOverNetwork } = await import("../clone/send.js");
-  const { DEFAULT_PORT } = await import("../cli/clone.js");
   say(`pairboot: ${o.node.name} is ready to clone itself to ${o.peer.name} over the replication link`);
-  say(`  listening on  ${link.address}:${DEFAULT_PORT} (${link.ifname})`);
+  say(`  listening on  ${link.address}:${CLONE_PORT} (${link.ifname})`);
   say(`  pairing code  ${code} (${o.peer.name} derives it from the answer's shared secrets)`);
   say(`  ${o.peer.name}: boot it from the same stick with the same answer; it receives this disk by itself.`);
 
@@ -423,7 +423,7 @@ async function sendClone(o: {
   show();
   const sending = sendOverNetwork({
     disk: o.disk,
-    port: DEFAULT_PORT,
+    port: CLONE_PORT,
     host: link.address,
     code,
     reporter,
@@ -508,7 +508,6 @@ async function receiveClone(o: {
     code = await rl.question(`Pairing code shown on ${o.peer.name}'s console: `);
     rl.close();
   }
-  const { DEFAULT_PORT } = await import("../cli/clone.js");
   const { receiveFromNetwork, Unreachable } = await import("../clone/receive.js");
   const { identityWriter } = await import("../clone/identity.js");
   const reporter = await liveReporter(() => undefined);
@@ -522,7 +521,7 @@ async function receiveClone(o: {
   let lastSaid = 0;
   const { formatDuration } = await import("../clone/progress.js");
   say(
-    `pairboot: waiting for ${o.peer.name} at ${link.peerAddress}:${DEFAULT_PORT}: it sends its disk when its install is done. Esc: stop and open the wizard`,
+    `pairboot: waiting for ${o.peer.name} at ${link.peerAddress}:${CLONE_PORT}: it sends its disk when its install is done. Esc: stop and open the wizard`,
   );
   try {
     for (;;) {
@@ -535,7 +534,7 @@ async function receiveClone(o: {
         await receiveFromNetwork({
           disk: target.disk,
           host: link.peerAddress,
-          port: DEFAULT_PORT,
+          port: CLONE_PORT,
           code,
           reporter,
           identity: hooks.files,
@@ -547,7 +546,7 @@ async function receiveClone(o: {
         if (Date.now() - lastSaid >= 60_000) {
           lastSaid = Date.now();
           say(
-            `pairboot: still waiting for ${o.peer.name} at ${link.peerAddress}:${DEFAULT_PORT} (${formatDuration((Date.now() - started) / 1000)} so far). Esc: stop`,
+            `pairboot: still waiting for ${o.peer.name} at ${link.peerAddress}:${CLONE_PORT} (${formatDuration((Date.now() - started) / 1000)} so far). Esc: stop`,
           );
         }
         for (let i = 0; i < 5 && !stop; i++) await sleep(1000);

@@ -1,6 +1,7 @@
 // The boundary between the wizard and everything that changes a machine. The wizard only ever calls an
 // Engine; src/cli/wizard.ts wires the real install engine in, and demo mode a simulated one that touches
 // nothing. Progress comes back as small events the progress screen folds into its task list.
+import { CLONE_PORT } from "../clone/peer.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import type { HardwareFacts } from "../probe/facts.js";
 
@@ -111,7 +112,7 @@ export function simulatedEngine(opts: { stepMs?: number; ticks?: number } = {}):
     install: (_spec, _opts, onProgress) => walk(SIMULATED_TASKS, onProgress),
     cloneReceive: (_opts, onProgress) => walk(SIMULATED_CLONE, onProgress),
     async cloneSend(o, onProgress) {
-      o.onListening("DEMX-2345-ABCD", 7790);
+      o.onListening("DEMX-2345-ABCD", CLONE_PORT);
       await sleep(stepMs * 2);
       return walk(SIMULATED_CLONE, onProgress);
     },

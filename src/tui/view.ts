@@ -1,6 +1,7 @@
 // Pure views: wizard state -> the text of each part of the frame (title bar, body, status line, help
 // line, optional dialog), with blessed tags from the theme. app.ts only copies these strings into boxes,
 // so what the user sees is decided here and can be tested without a terminal.
+import { CLONE_PORT } from "../clone/peer.js";
 import {
   checkDraft,
   chosenDisk,
@@ -16,7 +17,6 @@ import { MARKS, etaSeconds, overallRatio } from "./model/progress.js";
 import { layoutLines, reviewData } from "./model/review.js";
 import { saveHint } from "./model/stick.js";
 import {
-  DEFAULT_CLONE_PORT,
   START_CHOICES,
   peerErrors,
   receivingNode,
@@ -289,7 +289,7 @@ function receiveBody(state: WizardState, theme: Theme, size: Size): string[] {
     "",
   ];
   const labels: Record<PeerField, [string, string]> = {
-    address: ["Node A's address", `10.0.0.1[:${DEFAULT_CLONE_PORT}]`],
+    address: ["Node A's address", `10.0.0.1[:${CLONE_PORT}]`],
     code: ["Pairing code", "XXXX-XXXX-XXXX"],
   };
   items.forEach((it, i) => {

@@ -4,6 +4,7 @@
 import type { ClusterSpec } from "../../answer/schema.js";
 import type { DiskFacts, HardwareFacts, NicFacts } from "../../probe/facts.js";
 import { normalizePairingCode } from "../../clone/code.js";
+import { CLONE_PORT, parsePeer } from "../../clone/peer.js";
 import { validateAnswer } from "../adapters.js";
 import { identifyNode } from "../../plan/identify.js";
 import { minimumDiskBytes } from "../../render/storage.js";
@@ -144,8 +145,6 @@ export interface WizardState {
   /** Send: the code and port node B needs, once node A listens. */
   sendInfo: { code: string; port: number } | null;
 }
-
-export const DEFAULT_CLONE_PORT = 7790;
 
 export type Effect =
   | { kind: "quit" }
@@ -558,19 +557,11 @@ export function peerErrors(state: WizardState): Partial<Record<PeerField, string
   const out: Partial<Record<PeerField, string>> = {};
   const address = state.peer.address.trim();
   if (!parsePeer(address)) {
-    out.address = `expected node A's address, like 10.0.0.1 or 10.0.0.1:${DEFAULT_CLONE_PORT}, got ${JSON.stringify(address)}`;
+    out.address = `expected node A's address, like 10.0.0.1 or 10.0.0.1:${CLONE_PORT}, got ${JSON.stringify(address)}`;
   }
   const code = normalizePairingCode(state.peer.code);
   if ("error" in code) out.code = code.error;
   return out;
-}
-
-export function parsePeer(text: string): { host: string; port: number } | null {
-  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(text.trim());
-  if (!m?.[1]) return null;
-  const port = m[2] === undefined ? DEFAULT_CLONE_PORT : Number(m[2]);
-  if (!(port > 0 && port < 65536)) return null;
-  return { host: m[1].replace(/^\[|\]$/g, ""), port };
 }
 
 function onReceiveForm(state: WizardState, key: Key): WizardState {
@@ -767,7 +758,7 @@ function onConfirm(state: WizardState, key: Key): Step {
     const typed = state.confirmText.trim();
     if (typed !== disk.name && typed !== disk.path)
       return { state: refuseConfirm(state, typed, disk.name), effects: [] };
-    const peer = parsePeer(state.peer.address) ?? { host: "", port: DEFAULT_CLONE_PORT };
+    const peer = parsePeer(state.peer.address) ?? { host: "", port: CLONE_PORT };
     const nodeName = r.spec ? receivingNode(state, r.spec) : undefined;
     return {
       state: { ...state, installing: { spec: r.spec, disk }, screen: "progress", progress: null },
