@@ -7,12 +7,9 @@ import { parseArgs } from "node:util";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import { formatAnswerError } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
-import { InstallFailed, InstallRefused, installNode, prepareInstall, runInstall } from "../apply/engine.js";
-import { listrPresenter } from "../apply/present.js";
-import { describeExisting } from "../plan/disk.js";
 import { identifyNode } from "../plan/identify.js";
-import { formatPlan } from "../plan/format.js";
 import { probeHardware } from "../probe/index.js";
+import { installSession } from "../session/install.js";
 import { CliError } from "./errors.js";
 import { resolveSource } from "./plan.js";
 
@@ -123,77 +120,35 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`pairboot: this machine is ${nodeName} (${id.why})\n`);
   }
 
-  const abort = new AbortController();
-  const base = {
-    spec,
-    answerPath,
-    nodeName,
-    facts,
-    diskPath: v.disk,
-    source,
-    confirmWipe: false,
-    dryRun,
-    resume: !v.restart,
-    signal: abort.signal,
-    target: v.target === undefined ? undefined : resolve(v.target),
-    tool: v.tool === undefined ? undefined : resolve(v.tool),
-  };
-
-  let prepared;
-  try {
-    prepared = await prepareInstall(base);
-  } catch (err) {
-    if (!(err instanceof InstallRefused)) throw err;
-    // The one refusal a person at the console may overrule: foreign data on the disk, with --yes and the
-    // disk's name typed in. Unattended runs never prompt.
-    const foreign = err.message.includes("Installing destroys all of it");
-    if (!(foreign && v.yes && process.stdin.isTTY === true)) throw new CliError(`refused: ${err.message}`);
-    const planned = await installNode({ ...base, dryRun: true, confirmWipe: true }).catch(() => null);
-    const disk = planned ? facts.disks.find((d) => d.path === planned.prepared.plan.disk.path) : undefined;
-    if (!disk || !(await typedConfirmation(disk.path, describeExisting(disk).summary))) {
-      throw new CliError("not confirmed; nothing was written");
-    }
-    prepared = await prepareInstall({ ...base, confirmWipe: true }).catch((e: unknown) => {
-      throw new CliError(`refused: ${(e as Error).message}`);
-    });
-  }
-
-  const { plan } = prepared;
-  process.stdout.write(`pairboot install: ${plan.node} onto ${plan.disk.path} (${plan.disk.why})\n`);
-  for (const n of prepared.notes) process.stdout.write(`  ${n}\n`);
-  if (dryRun) {
-    process.stdout.write(`\n--dry-run: nothing was written. This is what would run:\n\n${formatPlan(plan)}`);
-    plan.steps.forEach((s, i) => {
-      if (!s.always && i < prepared.startAt) process.stdout.write(`(skipped on resume: ${s.id})\n`);
-    });
-    return 0;
-  }
-
-  const onSignal = (sig: NodeJS.Signals) => {
-    process.stderr.write(`\npairboot: ${sig}: stopping the current command, then unmounting\n`);
-    abort.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const presenter = listrPresenter(plan.steps);
-  try {
-    const r = await runInstall(prepared, { ...base, onProgress: presenter.onProgress });
-    await presenter.done;
-    process.stdout.write(
-      `\npairboot install: ${plan.node} installed on ${plan.disk.path} in ${Math.round(r.ms / 1000)} s\nlog: ${r.logPath}\n`,
-    );
-    return 0;
-  } catch (err) {
-    await presenter.done;
-    if (err instanceof InstallFailed) {
-      process.stderr.write(`\npairboot install: ${err.message}\n`);
-      if (!err.aborted) process.stderr.write("Fix the cause and run the same command again: it resumes.\n");
-      return err.aborted ? 130 : 1;
-    }
-    throw err;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+  const outcome = await installSession(
+    {
+      spec,
+      answerPath,
+      nodeName,
+      facts,
+      diskPath: v.disk,
+      source,
+      dryRun,
+      restart: v.restart,
+      target: v.target === undefined ? undefined : resolve(v.target),
+      tool: v.tool === undefined ? undefined : resolve(v.tool),
+    },
+    {
+      say: (line) => process.stdout.write(line.endsWith("\n") ? line : `${line}\n`),
+      warn: (line) => process.stderr.write(`${line}\n`),
+      // The one refusal a person at the console may overrule: foreign data on the disk, with --yes and
+      // the disk's name typed in. Unattended runs never prompt.
+      confirmWipe: v.yes && process.stdin.isTTY === true ? typedConfirmation : undefined,
+    },
+  );
+  switch (outcome.kind) {
+    case "installed":
+    case "planned":
+      return 0;
+    case "refused":
+      throw new CliError(outcome.refusal ? `refused: ${outcome.message}` : outcome.message);
+    case "failed":
+      return outcome.aborted ? 130 : 1;
   }
 }
 

@@ -133,7 +133,8 @@ export async function run(argv: string[]): Promise<number> {
     const tty = i >= 0 ? rest[i + 1] : undefined;
     if (!tty) throw new CliError(`start needs --tty TTY\n\n${HELP}`, 2);
     const { startLive } = await import("../live/start.js");
-    return startLive({ tty });
+    const { run: runWizard } = await import("./wizard.js");
+    return startLive({ tty, openWizard: (answer) => runWizard(answer ? ["--answer", answer] : []) });
   }
   if (sub === "--help" || sub === "-h" || sub === undefined) {
     process.stdout.write(HELP);

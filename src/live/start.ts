@@ -117,11 +117,6 @@ async function pressEnter(prompt: string): Promise<void> {
   });
 }
 
-async function wizard(answer: string | null): Promise<number> {
-  const { run: runWizard } = await import("../cli/wizard.js");
-  return runWizard(answer ? ["--answer", answer] : []);
-}
-
 /** Copies the logs onto the stick's PAIRBOOT partition, or says why they stay on this machine only. */
 async function keepLogs(stick: string | null, why: string | null, what: string): Promise<void> {
   const dir = stick ? await saveLogs(stick) : null;
@@ -166,11 +161,14 @@ async function workingAnswer(c: Candidate, text: string): Promise<string> {
 export interface StartOptions {
   tty: string;
   cmdline?: string;
+  /** Opens the wizard (pre-filled from an answer file, or empty); resolves with its exit status. */
+  openWizard: (answer: string | null) => Promise<number>;
 }
 
 export async function startLive(o: StartOptions): Promise<number> {
   const cmdline = o.cmdline ?? (await readFile("/proc/cmdline", "utf8"));
   const args: LiveArgs = parseCmdline(cmdline);
+  const wizard = o.openWizard;
   if (o.tty !== args.primaryConsole) {
     say(`pairboot is running on ${args.primaryConsole}, the system console (the last console= on the kernel`);
     say("command line). Boot the other menu entry to use this console instead.");
@@ -313,12 +311,30 @@ export async function startLive(o: StartOptions): Promise<number> {
   say(`pairboot: ${gate.decision === "proceed" ? "installing" : "not installing"}: ${gate.reason}`);
   if (gate.decision === "abort") return wizard(answerPath);
 
-  const { run: install } = await import("../cli/install.js");
-  const rc = await install(["--answer", answerPath, "--node", id.node.name, "--disk", plan.disk.path]);
+  const { installSession } = await import("../session/install.js");
+  // The facts, the secrets and the node are the ones summarised above; the engine probes once more
+  // right before writing. An error thrown inside still ends here, with the logs kept.
+  const outcome = await installSession(
+    {
+      spec,
+      answerPath,
+      nodeName: id.node.name,
+      facts,
+      diskPath: plan.disk.path,
+      source,
+      dryRun: false,
+      restart: false,
+    },
+    { say, warn: say },
+  ).catch((err: unknown) => {
+    say(`pairboot install: ${(err as Error).message}`);
+    return { kind: "failed" as const };
+  });
   await keepLogs(stick, mount.why, "install log");
-  if (rc !== 0) {
-    say(`pairboot: the install of ${id.node.name} failed (status ${rc}); nothing reboots.`);
-    return rc;
+  if (outcome.kind !== "installed") {
+    if (outcome.kind === "refused") say(`pairboot: refused: ${outcome.message}`);
+    say(`pairboot: the install of ${id.node.name} did not finish; nothing reboots.`);
+    return 1;
   }
   const role = liveRole(spec, id.node.name, args.clone);
   say(`pairboot: ${role.why}`);
