@@ -7,37 +7,79 @@ import { messageMac, sameHex, type SessionKeys } from "./keys.js";
 
 export const CONTROL_GREETING = "PAIRBOOT-CONTROL 1";
 export const DATA_GREETING = "PAIRBOOT-DATA";
-const MAX_LINE = 4 * 1024 * 1024;
+/**
+ * How much a peer may have sent that nobody has read yet (the line being received plus lines waiting).
+ * Before pairing, every legitimate message is a greeting, a hello or a proof of about 150 characters;
+ * after it, the largest is the clone header (node A's partition table), a few kilobytes. Anything beyond
+ * is a flood or a line that is not ours, and the connection is closed instead of growing memory.
+ */
+export const UNAUTHENTICATED_LIMIT = 4096;
+export const AUTHENTICATED_LIMIT = 1024 * 1024;
 
 export type Message = { t: string } & Record<string, unknown>;
 
-/** Reads newline-terminated lines from a socket, one at a time, with a timeout. */
+/** A peer sent more than the reader's limit: its connection is closed. */
+export class LineLimitExceeded extends Error {}
+
+/** Reads newline-terminated lines from a socket, one at a time, with a timeout and a bound on what it holds. */
 export class LineReader {
   private buf = "";
   private lines: string[] = [];
+  /** Characters in `lines`, so the bound covers many short lines as well as one long one. */
+  private queued = 0;
   private waiters: { resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
   private ended: Error | null = null;
+  private limit: number;
+  private phase: string;
 
-  constructor(private readonly socket: Socket) {
+  constructor(
+    private readonly socket: Socket,
+    limit: { chars: number; phase: string } = { chars: UNAUTHENTICATED_LIMIT, phase: "before pairing" },
+  ) {
+    this.limit = limit.chars;
+    this.phase = limit.phase;
     socket.setEncoding("utf8");
     socket.on("data", (d: string) => {
+      if (this.ended) return;
       this.buf += d;
-      if (this.buf.length > MAX_LINE) this.fail(new Error("the peer sent an over-long line"));
       let nl: number;
       while ((nl = this.buf.indexOf("\n")) >= 0) {
-        this.lines.push(this.buf.slice(0, nl));
+        const line = this.buf.slice(0, nl);
+        this.lines.push(line);
+        this.queued += line.length;
         this.buf = this.buf.slice(nl + 1);
       }
       this.flush();
+      if (this.buf.length > this.limit) {
+        this.overflow(`it sent a line longer than ${this.limit} characters ${this.phase}`);
+      } else if (this.queued + this.buf.length > this.limit) {
+        this.overflow(`it sent more than ${this.limit} characters of unread lines ${this.phase}`);
+      }
     });
     socket.on("end", () => this.fail(new Error("the other node closed the connection")));
     socket.on("close", () => this.fail(new Error("the connection to the other node was lost")));
     socket.on("error", (e) => this.fail(new Error(`connection error: ${e.message}`)));
   }
 
+  /** Once the peer proved the code, its messages may be larger (the clone header). */
+  setLimit(chars: number, phase: string): void {
+    this.limit = chars;
+    this.phase = phase;
+  }
+
+  private overflow(why: string): void {
+    this.lines = [];
+    this.queued = 0;
+    this.buf = "";
+    this.fail(new LineLimitExceeded(why));
+    this.socket.destroy();
+  }
+
   private flush(): void {
     while (this.lines.length > 0 && this.waiters.length > 0) {
-      this.waiters.shift()?.resolve(this.lines.shift() as string);
+      const line = this.lines.shift() as string;
+      this.queued -= line.length;
+      this.waiters.shift()?.resolve(line);
     }
     if (this.ended && this.lines.length === 0) {
       for (const w of this.waiters.splice(0)) w.reject(this.ended);
@@ -86,11 +128,20 @@ export class Channel {
     private readonly role: "sender" | "receiver",
     reader?: LineReader,
   ) {
-    this.reader = reader ?? new LineReader(socket);
+    // Node B dialled node A itself and A's header may arrive in the same packet as its welcome, before
+    // B has checked the welcome: B holds up to the larger bound from the start. Node A's listener makes
+    // its readers, with the small bound, for connections nobody asked for.
+    this.reader =
+      reader ??
+      new LineReader(
+        socket,
+        role === "receiver" ? { chars: AUTHENTICATED_LIMIT, phase: "from node A" } : undefined,
+      );
   }
 
   authenticate(keys: SessionKeys): void {
     this.keys = keys;
+    this.reader.setLimit(AUTHENTICATED_LIMIT, "after pairing");
   }
 
   private get outDir(): "a2b" | "b2a" {

@@ -19,7 +19,8 @@ import {
   type SectionDigest,
   type Trailer,
 } from "./format.js";
-import { bindSession, dataToken, deriveSessionKeys, handshakeProof, randomHex, sameHex } from "./keys.js";
+import { receiverHandshake } from "./handshake.js";
+import { dataToken, sameHex } from "./keys.js";
 import { diskGeometry } from "./disk.js";
 import { hashRangeScript, runPipeline } from "./pipeline.js";
 import { consoleReporter, sectionSummary, type Reporter } from "./report.js";
@@ -239,29 +240,9 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
   const channel = new Channel(socket, "receiver");
   try {
     channel.writeLine(CONTROL_GREETING);
-    const hello = await channel.expect("hello", 30_000, "node A's greeting").catch((err: Error) => {
-      throw new NothingWritten(err.message);
-    });
-    const keys = await deriveSessionKeys(n.code, String(hello.salt));
-    const nonceA = String(hello.nonce);
-    const nonceB = randomHex(16);
-    channel.send({ t: "auth", nonce: nonceB, proof: handshakeProof(keys, "receiver", nonceA, nonceB) });
-    const reply = await channel.receive(60_000, "node A's answer to the pairing code").catch((err: Error) => {
-      throw new NothingWritten(err.message);
-    });
-    if (reply.t === "refused") {
-      throw new NothingWritten(
-        `node A refused the pairing code (${String(reply.reason)}); check the code shown on node A's screen`,
-      );
-    }
-    if (
-      reply.t !== "welcome" ||
-      !sameHex(handshakeProof(keys, "sender", nonceA, nonceB), String(reply.proof))
-    ) {
-      throw new NothingWritten("the other end could not prove it knows the pairing code; it is not node A");
-    }
-    const session = bindSession(keys, nonceA, nonceB);
-    channel.authenticate(session);
+    const paired = await receiverHandshake(channel, n.code);
+    if (!paired.ok) throw new NothingWritten(paired.message);
+    const session = paired.keys;
     reporter.info(`paired with node A at ${opts.host}:${opts.port}`);
     const hdr = await channel.expect("header", 60_000, "the clone header");
     const header = parseHeader(JSON.stringify(hdr.header));

@@ -1,11 +1,10 @@
 // Node A's side of a clone: to an image file, or to node B over TCP after pairing with a code.
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Channel, CONTROL_GREETING, DATA_GREETING, LineReader, PeerAbort } from "./channel.js";
+import { PeerAbort, type Channel } from "./channel.js";
 import { formatPairingCode, newPairingCode, normalizePairingCode } from "./code.js";
 import {
   footer,
@@ -16,15 +15,8 @@ import {
   type SectionDigest,
   type SectionInfo,
 } from "./format.js";
-import {
-  bindSession,
-  dataToken,
-  deriveSessionKeys,
-  handshakeProof,
-  randomHex,
-  sameHex,
-  type SessionKeys,
-} from "./keys.js";
+import { dataToken, type SessionKeys } from "./keys.js";
+import { PairingListener } from "./listen.js";
 import { runPipeline, sendSectionScript, type SendSink } from "./pipeline.js";
 import { consoleReporter, sectionSummary, type Reporter } from "./report.js";
 import { inspectSource, type Source } from "./source.js";
@@ -133,15 +125,12 @@ export interface NetworkSendOptions extends SendOptions {
   code?: string;
   /** Called once listening, with the code to show. */
   onListening?: (code: string, port: number) => void;
-  /** Give up after this many wrong codes, so the code cannot be guessed online. */
-  maxAttempts?: number;
   /** Called when node B proved the code, before anything is sent. */
   onPaired?: (peer: string) => void;
   /** Stops listening (rejects with the signal's reason) while no node B has paired yet. */
   signal?: AbortSignal;
 }
 
-const HANDSHAKE_MS = 60_000;
 const DATA_CONNECT_MS = 60_000;
 
 /**
@@ -161,98 +150,26 @@ export async function sendOverNetwork(
   } else {
     code = newPairingCode().replace(/-/g, "");
   }
-  const controls: { socket: Socket; reader: LineReader }[] = [];
-  const dataWaiters = new Map<string, (s: Socket) => void>();
-  let wakeControl: (() => void) | null = null;
-  const server: Server = createServer({ pauseOnConnect: true }, (socket) => {
-    const reader = new LineReader(socket);
-    socket.resume();
-    reader.next(10_000, "a greeting").then(
-      (line) => {
-        if (line === CONTROL_GREETING) {
-          controls.push({ socket, reader });
-          wakeControl?.();
-          return;
-        }
-        const token = line.startsWith(`${DATA_GREETING} `) ? line.slice(DATA_GREETING.length + 1) : "";
-        const waiter = [...dataWaiters.entries()].find(([t]) => sameHex(t, token));
-        if (!waiter) {
-          socket.destroy();
-          return;
-        }
-        dataWaiters.delete(waiter[0]);
-        // Node must not read another byte from this socket: it becomes the pipeline's stdout.
-        socket.removeAllListeners("data");
-        socket.pause();
-        waiter[1](socket);
-      },
-      () => socket.destroy(),
-    );
+  const listener = await PairingListener.open({
+    port: opts.port,
+    host: opts.host,
+    code,
+    reporter,
+    signal: opts.signal,
   });
-  server.listen(opts.port, opts.host);
-  await once(server, "listening");
-  const port = (server.address() as { port: number }).port;
-  opts.onListening?.(formatPairingCode(code), port);
-  reporter.info(`node A is ready to send ${describeSource(source)}`);
-
-  const stopped = () => new Error(String(opts.signal?.reason ?? "stopped"));
-  const onAbort = () => wakeControl?.();
-  opts.signal?.addEventListener("abort", onAbort);
-  const nextControl = async (): Promise<{ socket: Socket; reader: LineReader }> => {
-    while (controls.length === 0) {
-      if (opts.signal?.aborted) throw stopped();
-      await new Promise<void>((r) => (wakeControl = r));
-    }
-    if (opts.signal?.aborted) throw stopped();
-    return controls.shift() as { socket: Socket; reader: LineReader };
-  };
-
   try {
-    let failures = 0;
-    for (;;) {
-      const conn = await nextControl();
-      const channel = new Channel(conn.socket, "sender", conn.reader);
-      const peer = `${conn.socket.remoteAddress ?? "?"}:${conn.socket.remotePort ?? "?"}`;
-      let keys: SessionKeys;
-      try {
-        const salt = randomHex(16);
-        const nonceA = randomHex(16);
-        channel.send({ t: "hello", version: 1, salt, nonce: nonceA });
-        const auth = await channel.expect("auth", HANDSHAKE_MS, "node B's proof of the pairing code");
-        keys = await deriveSessionKeys(code, salt);
-        const nonceB = String(auth.nonce);
-        if (!sameHex(handshakeProof(keys, "receiver", nonceA, nonceB), String(auth.proof))) {
-          failures++;
-          channel.send({ t: "refused", reason: "wrong pairing code" });
-          channel.close();
-          const left = (opts.maxAttempts ?? 5) - failures;
-          reporter.info(
-            `refused ${peer}: wrong pairing code${left > 0 ? ` (${left} more attempts allowed)` : ""}`,
-          );
-          if (left <= 0) throw new Error(`too many wrong pairing codes; start again to get a new code`);
-          continue;
-        }
-        channel.send({ t: "welcome", proof: handshakeProof(keys, "sender", nonceA, nonceB) });
-        keys = bindSession(keys, nonceA, nonceB);
-        channel.authenticate(keys);
-      } catch (err) {
-        if ((err as Error).message.startsWith("too many")) throw err;
-        reporter.info(`pairing with ${peer} failed: ${(err as Error).message}`);
-        channel.close();
-        continue;
-      }
-      reporter.info(`paired with node B at ${peer}`);
-      opts.onPaired?.(peer);
-      try {
-        return await streamSession(channel, keys, source, opts, reporter, dataWaiters);
-      } finally {
-        channel.close();
-      }
+    opts.onListening?.(formatPairingCode(code), listener.port);
+    reporter.info(`node A is ready to send ${describeSource(source)}`);
+    const { channel, keys, peer } = await listener.paired();
+    reporter.info(`paired with node B at ${peer}`);
+    opts.onPaired?.(peer);
+    try {
+      return await streamSession(channel, keys, source, opts, reporter, listener.dataWaiters);
+    } finally {
+      channel.close();
     }
   } finally {
-    opts.signal?.removeEventListener("abort", onAbort);
-    server.close();
-    for (const c of controls) c.socket.destroy();
+    listener.close();
   }
 }
 
