@@ -20,8 +20,25 @@ export interface DiskCandidate {
   /** The selector fields that do not match, in words. */
   mismatches: string[];
   /** Why the disk cannot be installed onto whatever the selector says: boot medium, read-only, in use, too small. */
-  blockers: string[];
+  blockers: Blocker[];
 }
+
+/** Why a disk can never be a target, for code to decide on; `text` is the full reason for people. */
+export type BlockerKind = "boot-medium" | "iso-stick" | "read-only" | "in-use" | "held" | "too-small";
+export interface Blocker {
+  kind: BlockerKind;
+  text: string;
+}
+
+/** Each kind in a few words, for a one-line refusal ("sdb cannot be chosen: it is in use"). */
+export const BLOCKER_SHORT: Record<BlockerKind, string> = {
+  "boot-medium": "it is the boot medium",
+  "iso-stick": "it carries an ISO image written to the whole disk (iso9660)",
+  "read-only": "it is read-only (a write-protect switch or a read-only device)",
+  "in-use": "it is in use",
+  held: "the kernel holds it",
+  "too-small": "it is too small",
+};
 
 export type DiskSelection =
   | { ok: true; choice: DiskChoice; candidates: DiskCandidate[] }
@@ -130,28 +147,33 @@ export function describeMounts(d: DiskFacts): string {
   return parts.join("; ");
 }
 
-function blockersOf(d: DiskFacts, facts: HardwareFacts, minBytes: number): string[] {
-  const blockers: string[] = [];
+function blockersOf(d: DiskFacts, facts: HardwareFacts, minBytes: number): Blocker[] {
+  const blockers: Blocker[] = [];
+  const block = (kind: BlockerKind, text: string) => blockers.push({ kind, text });
   if (d.isBootMedium) {
     const how =
       facts.bootMedium && facts.bootMedium.disk === d.path
         ? ` (${facts.bootMedium.mountpoint} is mounted from ${facts.bootMedium.source})`
         : "";
-    blockers.push(`it is the boot medium pairboot is running from${how}`);
+    block("boot-medium", `it is the boot medium pairboot is running from${how}`);
   }
   // A live system booted with toram unmounts its medium, so the stick is no longer "the boot medium";
   // an ISO written with dd still shows iso9660 on the whole disk, and no server's target disk does.
   if (!d.isBootMedium && d.fstype === "iso9660")
-    blockers.push("it carries an ISO image written to the whole disk (iso9660): an installer or live stick");
-  if (d.readOnly) blockers.push("it is read-only (a write-protect switch or a read-only device)");
-  if (d.mountpoints.length > 0) blockers.push(`it is in use: ${describeMounts(d)}`);
+    block(
+      "iso-stick",
+      "it carries an ISO image written to the whole disk (iso9660): an installer or live stick",
+    );
+  if (d.readOnly) block("read-only", "it is read-only (a write-protect switch or a read-only device)");
+  if (d.mountpoints.length > 0) block("in-use", `it is in use: ${describeMounts(d)}`);
   if (d.holders.length > 0)
-    blockers.push(
+    block(
+      "held",
       `the kernel holds it: ${d.holders.join(", ")} (LVM, RAID or encryption is active on it; deactivate it first)`,
     );
   if (d.sizeBytes < minBytes) {
     const [have, need] = formatBytesPair(d.sizeBytes, minBytes);
-    blockers.push(`it is too small: ${have}, the partition layout needs at least ${need}`);
+    block("too-small", `it is too small: ${have}, the partition layout needs at least ${need}`);
   }
   return blockers;
 }
@@ -180,7 +202,7 @@ function candidateLine(c: DiskCandidate): string {
   if (c.isBootMedium) notes.push("skipped: the boot medium is never a target");
   else if (!c.matches) notes.push(`does not match: ${c.mismatches.join("; ")}`);
   else notes.push("matches");
-  const blockers = c.blockers.filter((b) => !b.startsWith("it is the boot medium"));
+  const blockers = c.blockers.filter((b) => b.kind !== "boot-medium").map((b) => b.text);
   if (!c.isBootMedium && blockers.length > 0) notes.push(`cannot be used: ${blockers.join("; ")}`);
   const ids = c.byId.length > 0 ? `, by_id ${c.byId[0]?.replace(/^.*\//, "")}` : "";
   return `  ${describeDisk(c)}${ids}: ${notes.join("; ")}`;
@@ -209,7 +231,9 @@ export function selectDisk(sel: DiskSelector, facts: HardwareFacts, minBytes: nu
 
   if (matching.length === 0) {
     if (bootMatches.length > 0) {
-      const boot = bootMatches.map((c) => `${c.path}, ${c.blockers[0] ?? "the boot medium"}`).join("; ");
+      const boot = bootMatches
+        .map((c) => `${c.path}, ${c.blockers[0]?.text ?? "the boot medium"}`)
+        .join("; ");
       return refuse(
         `the disk selector (${selText}) matches only ${boot}; ` +
           `pairboot never installs onto the boot medium. Select the target disk by serial or by_id instead.`,
@@ -226,7 +250,7 @@ export function selectDisk(sel: DiskSelector, facts: HardwareFacts, minBytes: nu
   const chosen = matching[0] as DiskCandidate;
   if (chosen.blockers.length > 0) {
     return refuse(
-      `the disk selector (${selText}) matches ${describeDisk(chosen)}, but it cannot be used: ${chosen.blockers.join("; ")}.`,
+      `the disk selector (${selText}) matches ${describeDisk(chosen)}, but it cannot be used: ${chosen.blockers.map((b) => b.text).join("; ")}.`,
     );
   }
   const disk = facts.disks.find((d) => d.path === chosen.path) as DiskFacts;

@@ -331,7 +331,7 @@ function diskBody(state: WizardState, theme: Theme, size: Size): string[] {
     const d = r.disk;
     const note = d.isBootMedium
       ? "boot medium"
-      : r.refusal?.includes("too small")
+      : r.blockers.some((b) => b.kind === "too-small")
         ? "too small"
         : r.refusal
           ? "unusable"

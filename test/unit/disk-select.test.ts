@@ -244,7 +244,8 @@ describe("evaluateDisks (for the wizard's disk list)", () => {
       ["/dev/sda", true],
       ["/dev/sdb", true],
     ]);
-    expect(c[1]?.blockers[0]).toMatch(/boot medium/);
+    expect(c[1]?.blockers[0]?.kind).toBe("boot-medium");
+    expect(c[1]?.blockers[0]?.text).toMatch(/boot medium/);
   });
 });
 

@@ -2,13 +2,15 @@
 // disks stay on the list (a disk that silently vanishes makes people think the probe missed it).
 import type { DiskFacts, HardwareFacts } from "../../probe/facts.js";
 import type { DiskSelector } from "../../answer/schema.js";
-import { evaluateDisks } from "../../plan/disk.js";
+import { evaluateDisks, type Blocker } from "../../plan/disk.js";
 import { formatBytes } from "./format.js";
 
 export interface DiskRow {
   disk: DiskFacts;
   /** null when the disk may be chosen; otherwise why not, as shown to the user. */
   refusal: string | null;
+  /** The same reasons, for the screen to decide on (empty when the disk may be chosen). */
+  blockers: Blocker[];
   /** Said about a choosable disk before it is chosen: what will be lost. */
   warning: string | null;
 }
@@ -22,7 +24,8 @@ export function diskRows(facts: HardwareFacts, minBytes: number): DiskRow[] {
   const candidates = evaluateDisks({}, facts, minBytes);
   return facts.disks.map((disk) => {
     const blockers = candidates.find((c) => c.path === disk.path)?.blockers ?? [];
-    return { disk, refusal: blockers.length > 0 ? blockers.join("; ") : null, warning: warning(disk) };
+    const refusal = blockers.length > 0 ? blockers.map((b) => b.text).join("; ") : null;
+    return { disk, refusal, blockers, warning: warning(disk) };
   });
 }
 

@@ -7,6 +7,7 @@ import { normalizePairingCode } from "../../clone/code.js";
 import { CLONE_PORT, parsePeer } from "../../clone/peer.js";
 import { validateAnswer } from "../adapters.js";
 import { identifyNode } from "../../plan/identify.js";
+import { BLOCKER_SHORT } from "../../plan/disk.js";
 import { minimumDiskBytes } from "../../render/storage.js";
 import type { InstallResult, ProgressEvent } from "../engine.js";
 import { diskRows, type DiskRow } from "./disks.js";
@@ -493,7 +494,8 @@ function onDisk(state: WizardState, key: Key): WizardState {
   const row = rows[cursorOf(state)];
   if (!row) return state;
   if (row.refusal) {
-    const why = row.disk.isBootMedium ? "it is the boot medium" : row.refusal.split(":")[0];
+    const first = row.blockers[0];
+    const why = row.disk.isBootMedium || !first ? BLOCKER_SHORT["boot-medium"] : BLOCKER_SHORT[first.kind];
     return {
       ...state,
       message: { kind: "error", text: `${row.disk.name} cannot be chosen: ${why} (see below).` },
