@@ -28,6 +28,7 @@ import { attachLoop, createSparseImage, makeExt4FromDir, GiB, type Loop } from "
 import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Vm } from "../support/qemu.js";
 import { buildRuntime } from "../support/runtime.js";
+import { bootFiles } from "../support/rootfs.js";
 import { Report } from "./report.js";
 import { judgeStream, largestGap, parseRecords } from "./stream.js";
 import { rejoinResync, takeoverSteps } from "./logs.js";
@@ -439,19 +440,6 @@ function redactAnswer(text: string): string {
 
 // ---------------------------------------------------------------------------------------------------------
 // The client VM: the same rootfs, booted directly, with its own hostname and address and no cluster services.
-
-function bootFiles(dir: string): { kernel: string; initrd: string } {
-  const v = readdirSync(path.join(dir, "boot"))
-    .filter((f) => f.startsWith("vmlinuz-"))
-    .map((f) => f.slice("vmlinuz-".length))
-    .sort((x, y) => x.localeCompare(y, "en", { numeric: true }))
-    .at(-1);
-  if (!v) throw new Error(`no kernel in ${dir}/boot`);
-  return {
-    kernel: path.join(dir, "boot", `vmlinuz-${v}`),
-    initrd: path.join(dir, "boot", `initrd.img-${v}`),
-  };
-}
 
 async function clientDisk(): Promise<string> {
   const stamp = readFileSync(`${rootfsDir}.stamp`, "utf8");
