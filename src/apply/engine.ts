@@ -2,15 +2,16 @@
 // the live machine that writing is safe and consented to, then runs the steps in order, logging every
 // command and its output, recording completed steps on the disk so that a rerun resumes, and reporting
 // progress through plain events that any front end (listr2 lines, the wizard) can draw.
-import { chmod, mkdir, statfs, writeFile } from "node:fs/promises";
-import { dirname, join, normalize } from "node:path";
+import { statfs } from "node:fs/promises";
+import { join } from "node:path";
 import type { ClusterSpec } from "../answer/schema.js";
+import { commandLine, commandStdin, shownCommand } from "../plan/command.js";
 import { describeExisting } from "../plan/disk.js";
 import { chooseDisk, DEFAULT_LOG_DIR, DEFAULT_TARGET, planNode } from "../plan/plan.js";
 import type { InstallSource, NodePlan, PlanStep } from "../plan/types.js";
 import { probeHardware, type HardwareFacts, type ProbeOptions } from "../probe/index.js";
-import type { RenderedFile } from "../render/types.js";
 import { CommandAborted, runCommand } from "./exec.js";
+import { writeUnderRoot } from "./files.js";
 import {
   checkNotRunning,
   AlreadyInstalled,
@@ -198,16 +199,6 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
   return fromScratch(`${existing.summary}`);
 }
 
-async function writeTargetFile(root: string, f: RenderedFile): Promise<void> {
-  const rel = normalize(f.path);
-  if (!rel.startsWith("/") || rel.includes("/../"))
-    throw new Error(`refusing to write outside the target: ${f.path}`);
-  const path = join(root, rel);
-  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-  await writeFile(path, f.content, { mode: f.mode });
-  await chmod(path, f.mode); // an existing file keeps its old mode otherwise, and the umask narrows new ones
-}
-
 async function usedBytes(dir: string): Promise<number> {
   const s = await statfs(dir);
   return (s.blocks - s.bfree) * s.bsize;
@@ -239,10 +230,11 @@ export async function runInstall(
           f.secret ? ", secret: content not logged" : ""
         })`,
       );
-      await writeTargetFile(plan.target, f);
+      await writeUnderRoot(plan.target, f);
     }
     for (const command of step.commands) {
-      log.line(`$ ${command}`);
+      const shown = shownCommand(command, plan.target, plan.secrets);
+      log.line(`$ ${shown}`);
       let meter: CopyMeter | null = null;
       let lastEmit = 0;
       let lastLoggedTenth = -1;
@@ -274,11 +266,15 @@ export async function runInstall(
       };
       let result;
       try {
-        result = await runCommand(command, { onLine, signal });
+        result = await runCommand(commandLine(command, plan.target), {
+          onLine,
+          signal,
+          stdin: commandStdin(command),
+        });
       } catch (err) {
         if (err instanceof CommandAborted) {
-          log.line(`stopped by the user during: ${command}`);
-          throw new InstallFailed(step.id, step.title, redact(command, plan.secrets), [], plan.logPath, true);
+          log.line(`stopped by the user during: ${shown}`);
+          throw new InstallFailed(step.id, step.title, shown, [], plan.logPath, true);
         }
         throw err;
       }
@@ -287,7 +283,7 @@ export async function runInstall(
         throw new InstallFailed(
           step.id,
           step.title,
-          redact(command, plan.secrets),
+          shown,
           result.tail.map((l) => redact(l, plan.secrets)),
           plan.logPath,
           false,

@@ -13,6 +13,8 @@ export interface RunOptions {
   /** Called for each line of stdout or stderr; carriage returns (progress bars) also end a line. */
   onLine: (line: string) => void;
   signal?: AbortSignal;
+  /** Fed to the command's standard input (a secret goes here, never onto a command line); else none. */
+  stdin?: string;
 }
 
 const TAIL_LINES = 20;
@@ -35,7 +37,7 @@ export async function runCommand(command: string, options: RunOptions): Promise<
   const child = execa("bash", ["-euo", "pipefail", "-c", command], {
     env: ENV,
     extendEnv: false,
-    stdin: "ignore",
+    ...(options.stdin === undefined ? { stdin: "ignore" as const } : { input: options.stdin }),
     buffer: false,
     reject: false,
     detached: true, // its own process group: kill(-pid) reaches every descendant

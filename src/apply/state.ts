@@ -3,10 +3,10 @@
 // any other disk. A step counts as done only if the plan still asks for exactly the same step (its
 // commands and file contents hash the same); a changed answer file re-runs from the first changed step.
 import { createHash } from "node:crypto";
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { NodePlan, PlanStep } from "../plan/types.js";
 import { STATE_PATH } from "../plan/plan.js";
+import { writeUnderRoot } from "./files.js";
 
 export interface InstallState {
   version: 1;
@@ -22,7 +22,8 @@ export interface InstallState {
 export function stepHash(step: PlanStep): string {
   const h = createHash("sha256");
   h.update(step.id);
-  for (const c of step.commands) h.update(`\0c${c}`);
+  // A plain string hashes as before, so a resumed install of an older plan still fits.
+  for (const c of step.commands) h.update(`\0c${typeof c === "string" ? c : JSON.stringify(c)}`);
   for (const f of step.files) h.update(`\0f${f.path}\0${f.mode}\0${f.content}`);
   return h.digest("hex").slice(0, 16);
 }
@@ -65,13 +66,8 @@ export function statePath(root: string): string {
   return join(root, STATE_PATH);
 }
 
-/** Written to a temporary name and renamed, so a power cut leaves the old state or the new one. */
+/** Written through the root writer (a temporary name renamed): a power cut leaves the old state or the new. */
 export async function writeState(root: string, state: InstallState): Promise<void> {
-  const path = statePath(root);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, `${JSON.stringify({ ...state, updated: new Date().toISOString() }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  await rename(tmp, path);
+  const content = `${JSON.stringify({ ...state, updated: new Date().toISOString() }, null, 2)}\n`;
+  await writeUnderRoot(root, { path: STATE_PATH, content, mode: 0o600 });
 }

@@ -1,7 +1,9 @@
 // Node B's identity, written into the restored OS filesystem. The clone is node A byte for byte; this
 // is what must differ. Files come from the same renderers as node A's ("render for node B and write the
 // result", never edits of A's text); per-machine state that would make the two nodes look alike is
-// removed so it is created fresh on B's first boot. Everything identity-related is listed here.
+// removed so it is created fresh on B's first boot (the list, src/plan/identity.ts, is node A's install's
+// too). Every file is written and removed through the root writer (src/apply/files.ts): the copy may come
+// from an image someone crafted, and no symlink in it may lead a write, a removal or a read out of it.
 //
 // Two phases, because of the "not bootable until verified" rule (target.ts):
 //   files      - before the final partition table: mount B's OS filesystem, write and remove files;
@@ -9,12 +11,13 @@
 //                BIOS on B's disk, the initramfs rebuilt if it holds A's pinned NIC names (see
 //                INITRAMFS_REFRESH) and, when B itself booted in UEFI mode, an NVRAM entry. The ESP travels as is:
 //                its \EFI\BOOT\BOOTX64.EFI finds the OS filesystem by UUID, which the clone keeps.
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, realpath, rm, rmdir } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
-import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
+import { basename, join } from "node:path";
+import { formatAnswerError, loadAnswerText } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { runCommand } from "../apply/exec.js";
+import { readUnderRoot, removeUnderRoot, writeUnderRoot } from "../apply/files.js";
 import {
   chrootPrepareCommands,
   chrootReleaseCommands,
@@ -27,34 +30,15 @@ import {
   nvramEntryCommand,
   stableDiskPath,
 } from "../plan/chroot.js";
+import { MACHINE_ID, IDENTITY_REMOVALS } from "../plan/identity.js";
 import { ANSWER_PATH } from "../plan/plan.js";
 import { byIdLinks } from "../probe/parse.js";
 import { readByIdLinks } from "../probe/read.js";
 import { findNode, renderNode } from "../render/index.js";
-import type { RenderedFile } from "../render/types.js";
 import type { CloneHeader } from "./format.js";
 import { run } from "./disk.js";
 
-/** Per-machine state removed from B's root (a trailing * matches any suffix in that directory). */
-export const IDENTITY_REMOVALS: { path: string; why: string }[] = [
-  { path: "/var/lib/dbus/machine-id", why: "systemd re-adopts node A's machine ID from it" },
-  { path: "/var/lib/systemd/random-seed", why: "both nodes would start from the same entropy" },
-  { path: "/var/lib/systemd/credential.secret", why: "node A's key for systemd credentials" },
-  { path: "/var/lib/heartbeat/hb_uuid", why: "heartbeat's node UUID, regenerated at first start" },
-  { path: "/var/lib/heartbeat/hostcache", why: "heartbeat's node-to-UUID map" },
-  { path: "/var/lib/heartbeat/delhostcache", why: "heartbeat's deleted-node map" },
-  { path: "/var/lib/heartbeat/hb_generation", why: "heartbeat's generation counter" },
-  { path: "/var/lib/drbd/node_id", why: "drbd-utils' per-machine id" },
-  { path: "/etc/ssh/ssh_host_*", why: "node A's SSH host keys; new ones are generated for B" },
-  { path: "/etc/systemd/network/10-pairboot-*", why: "NIC names pinned to node A's MACs; B's are rendered" },
-];
-
-/**
- * machine-id(5): an empty file makes systemd generate and save a fresh ID on B's first boot. Not
- * "uninitialized": that marks a first boot, and systemd then applies the preset policy to every unit,
- * which re-enabled nfs-server and heartbeat's siblings and enabled systemd-networkd (seen in the VM harness).
- */
-export const MACHINE_ID: RenderedFile = { path: "/etc/machine-id", content: "", mode: 0o444 };
+export { IDENTITY_REMOVALS, MACHINE_ID } from "../plan/identity.js";
 
 /** Which node of the answer file node B is: --node, or the one node that is not node A. */
 export function chooseNodeB(spec: ClusterSpec, header: CloneHeader, requested?: string): string {
@@ -77,58 +61,48 @@ export function chooseNodeB(spec: ClusterSpec, header: CloneHeader, requested?: 
   return (others[0] as { name: string }).name;
 }
 
-/** Writes one file under root without following a symlink that A's root might hold at that path. */
-async function writeUnder(root: string, f: RenderedFile): Promise<void> {
-  const path = join(root, f.path);
-  await mkdir(dirname(path), { recursive: true });
-  const st = await lstat(path).catch(() => null);
-  if (st && !st.isFile()) await rm(path, { recursive: true, force: true });
-  // An existing file keeps its owner (e.g. root:haclient on DRBD's secret); its mode is set below.
-  const fh = await open(path, "w", f.mode);
+/**
+ * Node B's fresh SSH host keys: made by ssh-keygen in a private temporary directory, then written into the
+ * root by the root writer, so a symlinked /etc or /etc/ssh in the copy cannot send them anywhere else.
+ */
+async function writeHostKeys(root: string): Promise<void> {
+  const tmp = await mkdtemp(join(tmpdir(), "pairboot-hostkeys-"));
   try {
-    await fh.writeFile(f.content);
+    await mkdir(join(tmp, "etc/ssh"), { recursive: true });
+    await run("ssh-keygen", ["-A", "-f", tmp]);
+    for (const name of (await readdir(join(tmp, "etc/ssh"))).sort()) {
+      const content = await readFile(join(tmp, "etc/ssh", name));
+      await writeUnderRoot(root, {
+        path: `/etc/ssh/${name}`,
+        content,
+        mode: name.endsWith(".pub") ? 0o644 : 0o600,
+      });
+    }
   } finally {
-    await fh.close();
+    await rm(tmp, { recursive: true, force: true });
   }
-  await chmod(path, f.mode);
-}
-
-async function removeUnder(root: string, pattern: string): Promise<string[]> {
-  if (!pattern.endsWith("*")) {
-    const had = await lstat(join(root, pattern)).then(
-      () => true,
-      () => false,
-    );
-    await rm(join(root, pattern), { force: true });
-    return had ? [pattern] : [];
-  }
-  const dir = dirname(pattern);
-  const prefix = pattern.slice(dir.length + 1, -1);
-  const names = await readdir(join(root, dir)).catch(() => [] as string[]);
-  const hits = names.filter((n) => n.startsWith(prefix));
-  for (const n of hits) await rm(join(root, dir, n), { force: true });
-  return hits.map((n) => `${dir}/${n}`);
 }
 
 /** Phase 1 on a mounted root: remove A's per-machine state, write B's rendered files and fresh keys. */
 export async function writeIdentityFiles(root: string, spec: ClusterSpec, nodeB: string): Promise<string[]> {
   const done: string[] = [];
   for (const r of IDENTITY_REMOVALS)
-    done.push(...(await removeUnder(root, r.path)).map((p) => `removed ${p}`));
+    done.push(...(await removeUnderRoot(root, r.path)).map((p) => `removed ${p}`));
   const tree = renderNode(spec, nodeB);
   for (const f of [...tree.files, MACHINE_ID]) {
-    await writeUnder(root, f);
+    await writeUnderRoot(root, f);
     done.push(`wrote ${f.path}`);
   }
-  await mkdir(join(root, "etc/ssh"), { recursive: true });
-  await run("ssh-keygen", ["-A", "-f", root]);
+  await writeHostKeys(root);
   done.push("generated new SSH host keys");
   return done;
 }
 
 async function mountOs(device: string): Promise<{ root: string; release: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), "pairboot-nodeb-"));
-  await run("mount", ["-t", "ext4", device, root]);
+  // nosuid,nodev: the copy may come from an image someone crafted; its set-uid files and device nodes
+  // must give nothing on B's live system while pairboot works in it.
+  await run("mount", ["-t", "ext4", "-o", "nosuid,nodev", device, root]);
   return {
     root,
     release: async () => {
@@ -206,8 +180,8 @@ export interface IdentityHooks {
 
 /** Node A's install saved its answer file (with the generated secrets) in its root; the copy has it too. */
 async function answerFromCopy(root: string): Promise<ClusterSpec> {
-  const path = join(root, ANSWER_PATH);
-  const loaded = await loadAnswerFile(path).catch(() => null);
+  const text = await readUnderRoot(root, ANSWER_PATH).catch(() => null);
+  const loaded = text === null ? null : loadAnswerText(text.toString("utf8"), ANSWER_PATH);
   if (!loaded) throw new Error(`node A's copy has no ${ANSWER_PATH}; give the answer file with --answer`);
   if (!loaded.ok)
     throw new Error(

@@ -2,7 +2,8 @@
 // full, except secrets, which appear only as their size.
 import { redact } from "../util/redact.js";
 import type { RenderedFile } from "../render/types.js";
-import type { NodePlan, PlanStep } from "./types.js";
+import { shownCommand } from "./command.js";
+import type { NodePlan, PlanStep, StepCommand } from "./types.js";
 
 const MiB = 1024 ** 2;
 
@@ -14,12 +15,26 @@ function shownContent(f: RenderedFile, secrets: readonly string[]): string {
   return f.secret ? `<secret, ${Buffer.byteLength(f.content)} bytes>` : redact(f.content, secrets);
 }
 
+function redactedCommand(c: StepCommand, secrets: readonly string[]): StepCommand {
+  if (typeof c === "string") return redact(c, secrets);
+  const stdin = c.stdin && {
+    text: c.stdin.secret
+      ? `<secret, ${Buffer.byteLength(c.stdin.text)} bytes>`
+      : redact(c.stdin.text, secrets),
+    secret: c.stdin.secret,
+  };
+  const rest = { ...(c.inTarget ? { inTarget: true } : {}), ...(stdin ? { stdin } : {}) };
+  return c.sh !== undefined
+    ? { sh: redact(c.sh, secrets), ...rest }
+    : { argv: c.argv.map((a) => redact(a, secrets)), ...rest };
+}
+
 /** The plan with secrets replaced, safe to print or save. */
 export function redactedPlan(plan: NodePlan): NodePlan {
   const s = plan.secrets;
   const step = (st: PlanStep): PlanStep => ({
     ...st,
-    commands: st.commands.map((c) => redact(c, s)),
+    commands: st.commands.map((c) => redactedCommand(c, s)),
     files: st.files.map((f) => ({ ...f, content: shownContent(f, s) })),
   });
   return {
@@ -71,7 +86,7 @@ export function formatPlan(plan: NodePlan): string {
       for (const line of text.replace(/\n$/, "").split("\n")) out.push(`    | ${line}`);
     }
     for (const c of step.commands) {
-      const lines = redact(c, plan.secrets).split("\n");
+      const lines = shownCommand(c, plan.target, plan.secrets).split("\n");
       out.push(`  $ ${lines[0] ?? ""}`);
       for (const l of lines.slice(1)) out.push(`    ${l}`);
     }

@@ -22,6 +22,7 @@ import {
   stableDiskPath,
 } from "./chroot.js";
 import { selectDisk } from "./disk.js";
+import { IDENTITY_REMOVALS, MACHINE_ID } from "./identity.js";
 import { LIVE_PACKAGES, LIVE_PATHS, LIVE_USERS } from "./liveonly.js";
 import { TOOL_COMMAND, TOOL_DIR, TOOL_PARTS, toolCommandFile } from "./tool.js";
 import type {
@@ -311,27 +312,23 @@ export function planNode(
   });
 
   step({
+    id: "identity",
+    title: "Give the node its own identity: machine id, SSH host keys, random seed",
+    // Before the configuration files: the list clears pinned NIC names (10-pairboot-*) that the image may
+    // carry, and this node's own are among the files written next. Run in the root, so its own symlinks
+    // resolve there; Debian's ssh.service does not create missing host keys, so they are made now.
+    files: [MACHINE_ID],
+    commands: [
+      inTarget(T, `rm -f ${IDENTITY_REMOVALS.map((r) => r.path).join(" ")}`),
+      inTarget(T, "ssh-keygen -A"),
+    ],
+  });
+
+  step({
     id: "write-files",
     title: `Write ${tree.files.length} configuration files for ${node.name}`,
     files: tree.files,
     commands: [],
-  });
-
-  step({
-    id: "identity",
-    title: "Give the node its own identity: machine id, SSH host keys, random seed",
-    commands: [
-      // Empty, not "uninitialized": systemd makes a fresh id on the first boot and saves it, without the
-      // first-boot preset run that "uninitialized" triggers, which would re-enable every service the
-      // services step disabled (nfs-server). dbus's copy must go too, or systemd adopts it.
-      `: > ${t("/etc/machine-id")}`,
-      `rm -f ${t("/var/lib/dbus/machine-id")}`,
-      `rm -f ${t("/var/lib/systemd/random-seed")} ${t("/var/lib/systemd/credential.secret")}`,
-      `rm -f ${t("/var/lib/heartbeat/hb_uuid")} ${t("/var/lib/heartbeat/hostcache")}`,
-      // Debian's ssh.service does not create missing host keys: make them now, for this node only.
-      `rm -f ${shq(T)}/etc/ssh/ssh_host_*`,
-      inTarget(T, "ssh-keygen -A"),
-    ],
   });
 
   const svc = tree.services;
@@ -369,7 +366,15 @@ export function planNode(
   step({
     id: "users",
     title: hash ? "Set root's password" : "Lock root's password (log in with an SSH key)",
-    commands: [inTarget(T, `usermod -p ${shq(hash ?? "*")} root`)],
+    // The hash goes on chpasswd's standard input, never on a command line (/proc/PID/cmdline is readable
+    // by every user), as Subiquity does it; "*" locks the password.
+    commands: [
+      {
+        inTarget: true,
+        argv: ["chpasswd", "--encrypted"],
+        stdin: { text: `root:${hash ?? "*"}\n`, secret: hash !== undefined },
+      },
+    ],
   });
 
   if (options.tool !== undefined) {

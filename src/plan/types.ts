@@ -10,11 +10,35 @@ export interface InstallSource {
   path: string;
 }
 
+/** What a command reads on its standard input; a secret is shown only as its size. */
+export interface CommandInput {
+  text: string;
+  secret: boolean;
+}
+
+/**
+ * A command as data: shell text or an argv, run inside the installed root or on the live system, with
+ * optional standard input. The plan prints it (src/plan/command.ts) and apply runs exactly that text.
+ * Steps still give most commands as plain strings (bash text on the live system); a command that needs
+ * more, such as a secret on stdin instead of argv, is given this way, and the rest can follow.
+ */
+export type Command = ({ sh: string; argv?: never } | { argv: string[]; sh?: never }) & {
+  /** In the installed root: chroot with a clean environment (src/plan/chroot.ts inTarget). */
+  inTarget?: boolean;
+  stdin?: CommandInput;
+};
+
+/** A plain string is bash text run on the live system. */
+export type StepCommand = string | Command;
+
 export interface PlanStep {
   id: string; // stable, used for resume state: "partition", "copy-root", ...
   title: string; // what the user sees in the progress list
-  /** Shell commands run in order with `bash -euo pipefail -c`; exact text, no variables left to fill. */
-  commands: string[];
+  /**
+   * Commands run in order, each as `bash -euo pipefail -c TEXT` (src/plan/command.ts commandLine gives
+   * TEXT); exact text, no variables left to fill.
+   */
+  commands: StepCommand[];
   /**
    * Files written before the commands run. Paths are absolute on the installed node; apply writes them
    * under the plan's target directory with their modes (and never logs a secret file's content).

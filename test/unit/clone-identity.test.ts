@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -92,6 +93,51 @@ describe("node B's identity", () => {
       await expect(stat(outside)).rejects.toThrow();
       expect(((await stat(join(root, "etc/ha.d/authkeys"))).mode & 0o777).toString(8)).toBe("600");
       expect(done).toContain("removed /var/lib/dbus/machine-id");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a copied root whose /etc and /var link outside (absolute and relative) changes nothing outside it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pairboot-identity-"));
+    const root = join(dir, "mnt", "root");
+    const outside = join(dir, "outside");
+    const list = () =>
+      execFileSync(
+        "sh",
+        [
+          "-c",
+          `cd "$1" && find . -printf '%y %m %p\\n' | sort && find . -type f -exec cat {} +`,
+          "-",
+          outside,
+        ],
+        {
+          encoding: "utf8",
+        },
+      );
+    try {
+      for (const d of ["etc/ssh", "etc/systemd/network", "var/lib/dbus", "var/lib/heartbeat"]) {
+        await mkdir(join(outside, d), { recursive: true });
+      }
+      await writeFile(join(outside, "etc/hostname"), "the live system\n");
+      await writeFile(join(outside, "etc/ssh/ssh_host_rsa_key"), "the live system's own key\n");
+      await writeFile(join(outside, "etc/systemd/network/10-pairboot-live.link"), "[Match]\n");
+      await writeFile(join(outside, "var/lib/dbus/machine-id"), "live machine id\n");
+      await writeFile(join(outside, "var/lib/heartbeat/hb_generation"), "7\n");
+      await mkdir(root, { recursive: true });
+      await symlink(join(outside, "etc"), join(root, "etc"));
+      await symlink("../../outside/var", join(root, "var"));
+      await mkdir(join(root, "root"));
+      const before = list();
+
+      await writeIdentityFiles(root, await seedSpec(), "node-b");
+
+      expect(list()).toBe(before);
+      // Resolved as B's kernel will resolve them once B boots with this root as /.
+      expect(await readFile(join(root, outside, "etc/hostname"), "utf8")).toBe("node-b\n");
+      expect(await readFile(join(root, outside, "etc/ssh/ssh_host_ed25519_key"), "utf8")).toMatch(
+        /BEGIN OPENSSH PRIVATE KEY/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
