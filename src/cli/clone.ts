@@ -1,8 +1,8 @@
 // `pairboot clone send|receive`: image node A onto node B over the network or through an image file.
 import { CLONE_PORT, parsePeer } from "../clone/peer.js";
-import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
+import { networkInterfaces } from "node:os";
 import { loadAnswerFile, formatAnswerError } from "../answer/load.js";
+import { checkListenAddress, listeningLines } from "../clone/addresses.js";
 import { identityWriter } from "../clone/identity.js";
 import {
   NothingWritten,
@@ -12,32 +12,37 @@ import {
 } from "../clone/receive.js";
 import { sendOverNetwork, sendToImage } from "../clone/send.js";
 import { findSourceDisk } from "../clone/source.js";
+import { parseCommandLine } from "./args.js";
 import { CliError } from "./errors.js";
+import { CODE_ON_ARGV, checkCode, readSecretFile, receiverCode } from "./pairing-code.js";
 
 const HELP = `usage:
-  pairboot clone send [--disk DEV] [--port N] [--code CODE]      on node A, booted from the pairboot stick
+  pairboot clone send [--disk DEV] [--port N] [--listen ADDR]   on node A, booted from the pairboot stick
   pairboot clone send [--disk DEV] --to-image FILE
-  pairboot clone receive --from HOST[:PORT] [--code CODE] --disk DEV [--answer FILE] [--node NAME]
+  pairboot clone receive --from HOST[:PORT] --disk DEV [--code-file FILE] [--answer FILE] [--node NAME]
   pairboot clone receive --from-image FILE --disk DEV [--answer FILE] [--node NAME]
 
 Copies node A's ESP and OS partitions (used blocks only, zstd-compressed) onto node B's disk. The
 partition table is laid out again for B's disk: the OS partition keeps its size, the data partition takes
 the rest of the disk and is never copied. Over the network node A shows a pairing code that node B must
-type; the stream is encrypted and every section is checked on both ends before B's disk is marked complete.
+type when asked (or give in a file of mode 0600 with --code-file FILE, or on standard input); the code is
+never accepted on the command line, where every user could read it. The stream is encrypted and every
+section is checked on both ends before B's disk is marked complete.
 An image file carries its own checksums and is verified in full before anything is written.
 
 send options:
   --disk DEV        node A's disk (default: the one disk with a pairboot-os partition)
   --port N          TCP port to listen on (default ${CLONE_PORT})
-  --listen ADDR     address to listen on (default: all)
-  --code CODE       use this pairing code instead of a random one (unattended installs)
+  --listen ADDR     listen on this address of the machine only (default: all; the addresses are shown)
+  --code-file FILE  use the pairing code in FILE (mode 0600) instead of a random one
   --to-image FILE   write an image file instead of listening
   --level N         zstd compression level 1-19 (default 3)
 
 receive options:
   --from HOST[:PORT]  node A's address
   --from-image FILE   restore from an image file
-  --code CODE         the pairing code shown on node A (asked for when missing)
+  --code-file FILE    read the pairing code shown on node A from FILE (mode 0600); without it the code
+                      is asked for at the terminal, or read from standard input when that is not one
   --disk DEV          node B's disk: everything on it is replaced
   --answer FILE       the cluster's answer file, to write node B's identity (default: the one node A's
                       install saved on its disk, which the copy carries)
@@ -51,16 +56,6 @@ node A's per-machine state removed (D-Bus machine-id, random seed, credential se
 host caches). Until every section verified, the disk carries temporary partition types and names
 (pairboot-incomplete-*), so firmware finds nothing to boot.
 `;
-
-async function askCode(): Promise<string> {
-  if (!process.stdin.isTTY) throw new CliError("no --code given and no terminal to ask for it");
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return await rl.question("Pairing code shown on node A: ");
-  } finally {
-    rl.close();
-  }
-}
 
 function parseFrom(text: string): { host: string; port: number } {
   const peer = parsePeer(text);
@@ -83,57 +78,84 @@ function intOption(
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max)
-    throw new CliError(`--${name} wants a whole number from ${min} to ${max}`);
+    throw new CliError(`--${name} wants a whole number from ${min} to ${max}, not '${value}'`, 2);
   return n;
 }
 
+/** Usage errors every subcommand shares: stray arguments, and a code on the command line. */
+function checkCommon(positionals: string[], code: string | undefined): void {
+  if (positionals.length > 0) {
+    throw new CliError(
+      `unexpected argument '${positionals[0]}': every value goes with an option\n\n${HELP}`,
+      2,
+    );
+  }
+  if (code !== undefined) throw new CliError(CODE_ON_ARGV, 2);
+}
+
 async function send(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
       disk: { type: "string" },
       port: { type: "string" },
       listen: { type: "string" },
       code: { type: "string" },
+      "code-file": { type: "string" },
       "to-image": { type: "string" },
       level: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
-    strict: true,
-  });
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const disk = values.disk ?? (await findSourceDisk());
+  checkCommon(positionals, values.code);
   const level = intOption(values.level, "level", 3, 1, 19);
+  const port = intOption(values.port, "port", CLONE_PORT, 1, 65535);
+  const ifaces = networkInterfaces();
+  if (values.listen !== undefined) {
+    const bad = checkListenAddress(values.listen, ifaces);
+    if (bad) throw new CliError(bad, 2);
+  }
+  if (values["to-image"] !== undefined) {
+    for (const o of ["listen", "port", "code-file"] as const) {
+      if (values[o] !== undefined)
+        throw new CliError(`--${o} is for sending over the network, not --to-image`, 2);
+    }
+  }
+  const codeFile = values["code-file"];
+  const code =
+    codeFile === undefined ? undefined : checkCode(await readSecretFile(codeFile, "the code file"), codeFile);
+  const disk = values.disk ?? (await findSourceDisk());
   if (values["to-image"] !== undefined) {
     await sendToImage(values["to-image"], { disk, level });
     return 0;
   }
-  const port = intOption(values.port, "port", CLONE_PORT, 1, 65535);
   await sendOverNetwork({
     disk,
     level,
     port,
     host: values.listen,
-    code: values.code,
-    onListening: (code, p) => {
-      process.stdout.write(
-        `\n  Pairing code:  ${code}\n\n  On node B run:  pairboot clone receive --from <this node's address>:${p} --disk DEV\n  and type the code when asked. Listening on port ${p}.\n\n`,
-      );
+    code,
+    onListening: (shown, p) => {
+      const lines = listeningLines(values.listen, p, ifaces).map((l) => `  ${l}\n`);
+      process.stdout.write(`\n  Pairing code:  ${shown}\n\n${lines.join("")}\n`);
     },
   });
   return 0;
 }
 
 async function receive(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
       from: { type: "string" },
       "from-image": { type: "string" },
       code: { type: "string" },
+      "code-file": { type: "string" },
       disk: { type: "string" },
       answer: { type: "string" },
       node: { type: "string" },
@@ -141,16 +163,23 @@ async function receive(argv: string[]): Promise<number> {
       "skip-bootloader": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
-    strict: true,
-  });
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  if (!values.disk) throw new CliError("--disk DEV is required: node B's disk, which will be overwritten");
+  checkCommon(positionals, values.code);
+  if (!values.disk) throw new CliError("--disk DEV is required: node B's disk, which will be overwritten", 2);
   if ((values.from === undefined) === (values["from-image"] === undefined)) {
-    throw new CliError("give either --from HOST[:PORT] or --from-image FILE");
+    throw new CliError("give either --from HOST[:PORT] or --from-image FILE", 2);
   }
+  if (values["code-file"] !== undefined && values.from === undefined) {
+    throw new CliError("--code-file is node A's pairing code: it goes with --from", 2);
+  }
+  const from = values.from === undefined ? undefined : parseFrom(values.from);
+  // Before anything else runs: a missing or malformed code is a usage error, and the prompt comes first.
+  const code = from === undefined ? undefined : await receiverCode(values["code-file"]);
   const opts: ReceiveOptions = { disk: values.disk };
   if (values.answer !== undefined) {
     const loaded = await loadAnswerFile(values.answer).catch((err: Error) => {
@@ -182,9 +211,8 @@ async function receive(argv: string[]): Promise<number> {
     if (values["from-image"] !== undefined) {
       await receiveFromImage(values["from-image"], opts);
     } else {
-      const { host, port } = parseFrom(values.from as string);
-      const code = values.code ?? (await askCode());
-      await receiveFromNetwork({ ...opts, host, port, code });
+      const { host, port } = from as { host: string; port: number };
+      await receiveFromNetwork({ ...opts, host, port, code: code as string });
     }
   } catch (err) {
     if (err instanceof NothingWritten)
