@@ -46,9 +46,10 @@ IMG_RECV=$(elapsed "$T" "$T2")
 
 # 2. pairboot over loopback TCP
 target net; B2=$TARGET
-"${PB[@]}" clone send --disk "$SRC" --port 17791 --code BENC-H2CK-XNE3 > "$DIR/send.log" 2>&1 & PIDS+=($!)
+(umask 077; echo BENC-H2CK-XNE3 > "$DIR/code") # the code never goes on argv
+"${PB[@]}" clone send --disk "$SRC" --port 17791 --code-file "$DIR/code" > "$DIR/send.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 100); do grep -q "Pairing code" "$DIR/send.log" 2>/dev/null && break; sleep 0.2; done
-T=$(now); "${PB[@]}" clone receive --from 127.0.0.1:17791 --code BENC-H2CK-XNE3 --disk "$B2" --keep-identity > "$DIR/recv.log"; T3=$(now)
+T=$(now); "${PB[@]}" clone receive --from 127.0.0.1:17791 --code-file "$DIR/code" --disk "$B2" --keep-identity > "$DIR/recv.log"; T3=$(now)
 wait "${PIDS[-1]}"
 NET=$(elapsed "$T" "$T3")
 WIRE=$(grep -o '[0-9.]* MiB compressed' "$DIR/send.log" | awk '{s+=$1} END {printf "%.1f MiB", s}')

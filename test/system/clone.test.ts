@@ -43,8 +43,15 @@ let nsB = "";
 const addrA = "10.231.1.1";
 let image = "";
 
-/** The CLI in a network namespace, in a private mount namespace ("private"), or plain (null). */
-function pairboot(ns: string | null, args: string[]): ResultPromise<{ reject: false; all: true }> {
+/**
+ * The CLI in a network namespace, in a private mount namespace ("private"), or plain (null). `code` goes
+ * to its standard input, where `clone receive` reads the pairing code (never argv).
+ */
+function pairboot(
+  ns: string | null,
+  args: string[],
+  code?: string,
+): ResultPromise<{ reject: false; all: true }> {
   const cmd =
     ns === "private"
       ? ["unshare", ["-m", "--propagation", "private", process.execPath, PAIRBOOT, ...args]]
@@ -57,6 +64,7 @@ function pairboot(ns: string | null, args: string[]): ResultPromise<{ reject: fa
     cwd: ROOT,
     // The power-cut cases SIGKILL a sender mid-section: its work directory must land in the test's own.
     env: { LC_ALL: "C", TMPDIR: disks.dir },
+    ...(code === undefined ? {} : { input: `${code}\n` }),
   });
 }
 
@@ -172,17 +180,11 @@ describe("pairboot clone", () => {
   it("clones node A onto a larger disk over TCP between two namespaces", async () => {
     const target = await disks.disk("net-target.img", 9 * GiB);
     const { proc, code } = await startSender();
-    const recv = await pairboot(nsB, [
-      "clone",
-      "receive",
-      "--from",
-      `${addrA}:${PORT}`,
-      "--code",
+    const recv = await pairboot(
+      nsB,
+      ["clone", "receive", "--from", `${addrA}:${PORT}`, "--disk", target, "--keep-identity"],
       code.toLowerCase(),
-      "--disk",
-      target,
-      "--keep-identity",
-    ]);
+    );
     const sent = await proc;
     expect(recv.exitCode, recv.all).toBe(0);
     expect(sent.exitCode, sent.all).toBe(0);
@@ -218,17 +220,11 @@ describe("pairboot clone", () => {
     const target = await disks.disk("wrong-code.img", 8 * GiB);
     const { proc, code } = await startSender();
     const wrong = code.startsWith("A") ? `B${code.slice(1)}` : `A${code.slice(1)}`;
-    const r = await pairboot(nsB, [
-      "clone",
-      "receive",
-      "--from",
-      `${addrA}:${PORT}`,
-      "--code",
+    const r = await pairboot(
+      nsB,
+      ["clone", "receive", "--from", `${addrA}:${PORT}`, "--disk", target, "--keep-identity"],
       wrong,
-      "--disk",
-      target,
-      "--keep-identity",
-    ]);
+    );
     expect(r.exitCode).not.toBe(0);
     expect(r.all).toMatch(/node A refused the pairing code/);
     expect(r.all).toMatch(/nothing was written to/);
@@ -241,17 +237,11 @@ describe("pairboot clone", () => {
   it("detects a sender that dies mid-way and leaves the target marked incomplete", async () => {
     const target = await disks.disk("truncated.img", 8 * GiB);
     const { proc, code } = await startSender(["--level", "19"]); // slow, so there is time to pull the plug
-    const recvP = pairboot(nsB, [
-      "clone",
-      "receive",
-      "--from",
-      `${addrA}:${PORT}`,
-      "--code",
+    const recvP = pairboot(
+      nsB,
+      ["clone", "receive", "--from", `${addrA}:${PORT}`, "--disk", target, "--keep-identity"],
       code,
-      "--disk",
-      target,
-      "--keep-identity",
-    ]);
+    );
     let seen = "";
     await new Promise<void>((resolve) => {
       recvP.all?.on("data", (d: Buffer) => {
@@ -298,17 +288,11 @@ describe("pairboot clone", () => {
     await new Promise((r) => setTimeout(r, 1000));
     const target = await disks.disk("flipped.img", 8 * GiB);
     const { proc, code } = await startSender();
-    const r = await pairboot(nsC, [
-      "clone",
-      "receive",
-      "--from",
-      `10.231.3.2:${PORT}`,
-      "--code",
+    const r = await pairboot(
+      nsC,
+      ["clone", "receive", "--from", `10.231.3.2:${PORT}`, "--disk", target, "--keep-identity"],
       code,
-      "--disk",
-      target,
-      "--keep-identity",
-    ]);
+    );
     const sent = await proc;
     await netns.killAll(nsM);
     const relayOut = await relayProc;
@@ -468,16 +452,11 @@ describe("node B from an installed node A", () => {
     t0 = Date.now();
     const { proc, code } = await startSender([], diskA);
     // No --answer: node B's identity comes from the answer file node A's install saved on its disk.
-    const recv = await pairboot(nsB, [
-      "clone",
-      "receive",
-      "--from",
-      `${addrA}:${PORT}`,
-      "--code",
+    const recv = await pairboot(
+      nsB,
+      ["clone", "receive", "--from", `${addrA}:${PORT}`, "--disk", diskB],
       code,
-      "--disk",
-      diskB,
-    ]);
+    );
     const sent = await proc;
     expect(recv.exitCode, recv.all).toBe(0);
     expect(sent.exitCode, sent.all).toBe(0);
