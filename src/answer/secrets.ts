@@ -2,7 +2,9 @@
 // written into the answer file itself, so both nodes get the same values whichever way they were installed.
 // They are never a built-in default and never printed.
 import { randomBytes } from "node:crypto";
-import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, open, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { isMap, parseDocument, type Document } from "yaml";
 import type { ClusterSpec } from "./schema.js";
@@ -93,14 +95,32 @@ function withSecrets(text: string, secrets: Map<SecretSlot, string>): string {
   return original.toString({ lineWidth: 0 });
 }
 
-/** Writes next to the target and renames over it, so a crash never leaves half a file; mode 0600 from birth. */
+/**
+ * Writes next to the target and renames over it, so a crash never leaves half a file; mode 0600 from birth.
+ * The temporary name is random and created exclusively, never through a symlink (O_CREAT | O_EXCL |
+ * O_NOFOLLOW): a link planted next to the answer cannot make root overwrite another file. On a filesystem
+ * without Unix permissions (the FAT PAIRBOOT partition) there is no mode to give: whoever holds the stick
+ * can read the file.
+ */
 export async function writePrivateFile(path: string, text: string): Promise<void> {
-  const tmp = `${path}.pairboot-tmp`;
+  const tmp = join(dirname(path), `.${basename(path)}.pairboot-${randomBytes(6).toString("hex")}`);
+  let created = false;
   try {
-    await writeFile(tmp, text, { mode: 0o600 });
+    const fh = await open(
+      tmp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    created = true;
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    if (created) await rm(tmp, { force: true }).catch(() => undefined);
     throw new Error(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
   await restrictMode(path);

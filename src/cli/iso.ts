@@ -1,14 +1,22 @@
 // `pairboot iso embed ...`: a copy of the live ISO with an answer file and boot defaults in it.
 // `pairboot iso start --tty TTY`: what the live system runs on its consoles (see src/live/start.ts).
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import { EMBEDDED_ANSWER } from "../live/discover.js";
-import { checkKernelArgs, grubSnippet, MENU_ENTRIES, xorrisoArgs, type MenuEntry } from "../live/embed.js";
+import {
+  checkKernelArgs,
+  embedOutputMode,
+  grubSnippet,
+  MENU_ENTRIES,
+  xorrisoArgs,
+  type MenuEntry,
+} from "../live/embed.js";
 import { parseCommandLine } from "./args.js";
 import { CliError } from "./errors.js";
 
@@ -106,8 +114,18 @@ async function embed(argv: string[]): Promise<number> {
       files["/pairboot/grub.cfg"] = cfg;
     }
     await rm(output, { force: true });
+    // Created with its mode before xorriso writes into it, so the secrets are never in a readable file.
+    const mode = embedOutputMode(v.answer !== undefined);
+    await (
+      await open(
+        output,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        mode,
+      )
+    ).close();
     try {
       await exec("xorriso", xorrisoArgs(input, output, files), { maxBuffer: 16 * 1024 * 1024 });
+      await chmod(output, mode);
     } catch (err) {
       await rm(output, { force: true });
       const e = err as { stderr?: string; message: string };
@@ -122,6 +140,12 @@ async function embed(argv: string[]): Promise<number> {
   }
   const what = Object.keys(files).join(", ");
   process.stdout.write(`pairboot iso: wrote ${output} with ${what}\n`);
+  if (v.answer !== undefined) {
+    process.stdout.write(
+      `pairboot iso: ${output} holds the cluster's secrets (DRBD and Heartbeat keys, the root password hash ` +
+        `if set): it is mode 0600; a disc or stick written from it gives them to whoever holds it\n`,
+    );
+  }
   return 0;
 }
 

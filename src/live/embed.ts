@@ -48,6 +48,14 @@ export function grubSnippet(d: BootDefaults): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * The output ISO's mode: an embedded answer carries the cluster's shared secrets (and the root password
+ * hash), and ISO 9660 keeps no modes, so the image file's own mode is the only lock on them here.
+ */
+export function embedOutputMode(withAnswer: boolean): number {
+  return withAnswer ? 0o600 : 0o644;
+}
+
 /** The xorriso command line; files maps a path inside the image to a local file. */
 export function xorrisoArgs(input: string, output: string, files: Record<string, string>): string[] {
   const args = ["-indev", input, "-outdev", output, "-boot_image", "any", "replay", "-hfsplus", "off"];

@@ -21,6 +21,15 @@ export function findStickPartition(facts: HardwareFacts): PartitionFacts | null 
   return null;
 }
 
+/**
+ * FAT keeps no owners or modes: the mount options give every file one mode. 0600 files and 0700
+ * directories for root, so on the live system only root reads the answer (cluster secrets) and the logs
+ * pairboot keeps there. Whoever holds the stick itself can read them all the same.
+ */
+export function stickMountOptions(p: PartitionFacts): string {
+  return p.fstype === "vfat" ? "rw,uid=0,gid=0,fmask=0177,dmask=0077" : "rw";
+}
+
 export type StickMount = { dir: string; why: null } | { dir: null; why: string };
 
 /**
@@ -37,7 +46,7 @@ export async function mountStick(facts: HardwareFacts): Promise<StickMount> {
   await mkdir(STICK_MOUNT, { recursive: true });
   let failure: string;
   try {
-    await run("mount", ["-o", "rw", p.path, STICK_MOUNT]);
+    await run("mount", ["-o", stickMountOptions(p), p.path, STICK_MOUNT]);
     return { dir: STICK_MOUNT, why: null };
   } catch (err) {
     failure = firstLine(err);
@@ -50,7 +59,7 @@ export async function mountStick(facts: HardwareFacts): Promise<StickMount> {
     const start = Number((await readFile(`/sys/class/block/${basename(p.path)}/start`, "utf8")).trim());
     if (!Number.isInteger(start) || start <= 0) throw new Error(`no start sector for ${p.path} in sysfs`);
     const range = `offset=${start * 512},sizelimit=${p.sizeBytes}`;
-    await run("mount", ["-o", `rw,${range}`, disk.path, STICK_MOUNT]);
+    await run("mount", ["-o", `${stickMountOptions(p)},${range}`, disk.path, STICK_MOUNT]);
     return { dir: STICK_MOUNT, why: null };
   } catch (err) {
     return {
