@@ -15,16 +15,13 @@ import {
   subnetText,
   type Cidr,
 } from "./ipv4.js";
+import { isWithin, nfsStateDirOf, systemDirUnder } from "./paths.js";
 
 export type CrossIssue = { path: PathKey[]; message: string };
 
 const GiB = 1024 ** 3;
 export const OS_SIZE_MIN = 2 * GiB;
 export const OS_SIZE_MAX = 64 * GiB;
-// Mounting the replicated filesystem over one of these would hide (or, on the passive node, lose) the system.
-const SYSTEM_DIRS = new Set(
-  "/ /bin /boot /dev /etc /home /lib /proc /root /run /sbin /sys /tmp /usr /var /var/lib/nfs".split(" "),
-);
 
 type Rule = (spec: ClusterSpec) => CrossIssue[];
 
@@ -319,11 +316,16 @@ const storageSizes: Rule = (spec) => {
       message: `expected between ${formatSize(OS_SIZE_MIN)} and ${formatSize(OS_SIZE_MAX)}, got ${formatSize(os)}`,
     });
   }
-  const mount = spec.storage.data_mount.replace(/(.)\/+$/, "$1");
-  if (SYSTEM_DIRS.has(mount)) {
+  // Paths are canonical here: the schema refused '.', '..', '//' and a trailing '/'.
+  const mount = spec.storage.data_mount;
+  const system = systemDirUnder(mount);
+  if (system !== undefined) {
     issues.push({
       path: ["storage", "data_mount"],
-      message: `expected a directory of its own like /data, got ${mount}, which the system needs`,
+      message:
+        system === mount
+          ? `expected a directory of its own like /data, got ${mount}, which the system needs`
+          : `expected a directory of its own like /data, got ${mount}, which lies in ${system}, where the system keeps its own files`,
     });
   }
   return issues;
@@ -350,18 +352,24 @@ const diskSelectors: Rule = (spec) =>
   });
 
 const exports: Rule = (spec) => {
-  const mount = spec.storage.data_mount.replace(/(.)\/+$/, "$1");
+  const mount = spec.storage.data_mount;
+  const state = nfsStateDirOf(mount);
   const issues: CrossIssue[] = [];
   const paths = new Map<string, number>();
   const fsids = new Map<number, number>();
   spec.nfs.exports.forEach((e, i) => {
-    const path = e.path.replace(/(.)\/+$/, "$1");
-    if (path === mount) {
+    const path = e.path;
+    if (isWithin(path, state)) {
+      issues.push({
+        path: ["nfs", "exports", i, "path"],
+        message: `expected a directory outside ${state}, where the NFS server keeps its state (locks, client records), got ${e.path}`,
+      });
+    } else if (path === mount) {
       issues.push({
         path: ["nfs", "exports", i, "path"],
         message: `expected a directory under storage.data_mount (${mount}), not the mount point itself, got ${e.path}`,
       });
-    } else if (!path.startsWith(mount === "/" ? "/" : `${mount}/`)) {
+    } else if (!isWithin(path, mount)) {
       issues.push({
         path: ["nfs", "exports", i, "path"],
         message: `expected a directory under storage.data_mount (${mount}), got ${e.path}`,

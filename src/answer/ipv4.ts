@@ -57,3 +57,19 @@ export function hostAddressProblem(c: Cidr): string | undefined {
   }
   return undefined;
 }
+
+// Addresses no host on a LAN or a crossover link can have; as a node, service, gateway, DNS, ping or time
+// server address each one renders a config that cannot work (a VIP of 127.0.0.5, a bond in 224.0.0.0/24).
+const SPECIAL: { from: string; prefix: number; what: string }[] = [
+  { from: "0.0.0.0", prefix: 8, what: "in 0.0.0.0/8 (this network)" },
+  { from: "127.0.0.0", prefix: 8, what: "a loopback address (127.0.0.0/8)" },
+  { from: "169.254.0.0", prefix: 16, what: "a link-local address (169.254.0.0/16)" },
+  { from: "224.0.0.0", prefix: 4, what: "a multicast address (224.0.0.0/4)" },
+  { from: "255.255.255.255", prefix: 32, what: "the broadcast address" },
+  { from: "240.0.0.0", prefix: 4, what: "a reserved address (240.0.0.0/4)" },
+];
+
+/** Why this address cannot be a host's unicast address, or undefined when it can. */
+export function specialAddress(address: number): string | undefined {
+  return SPECIAL.find((s) => subnetContains({ address: parseIpv4(s.from), prefix: s.prefix }, address))?.what;
+}

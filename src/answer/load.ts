@@ -1,11 +1,22 @@
 // Reads an answer file: YAML 1.2 syntax first, then the schema and cross-checks, every problem reported at
 // the file, line and column where the user has to change something.
 import { readFile } from "node:fs/promises";
-import { LineCounter, isScalar, parseDocument, visit, type Document, type YAMLError } from "yaml";
+import {
+  LineCounter,
+  isCollection,
+  isPair,
+  isScalar,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type YAMLError,
+} from "yaml";
 import { ClusterSpecBase, type ClusterSpec } from "./schema.js";
 import { checkSpec } from "./validate.js";
-import { formatPath } from "./messages.js";
+import { formatPath, quoteText, quotedKey } from "./messages.js";
 import { locate } from "./locate.js";
+import { unknownZoneOrLocale, type KnownZonesAndLocales } from "./zones.js";
 
 const REQUIRED_KEYS = Object.entries(ClusterSpecBase.shape)
   .filter(([, schema]) => !schema.safeParse(undefined).success)
@@ -14,7 +25,13 @@ const REQUIRED_KEYS = Object.entries(ClusterSpecBase.shape)
 export type AnswerError = { file: string; line: number; col: number; path: string; message: string };
 
 export type LoadResult =
-  { ok: true; spec: ClusterSpec; doc: Document } | { ok: false; errors: AnswerError[] };
+  | { ok: true; spec: ClusterSpec; doc: Document; lineCounter: LineCounter }
+  | { ok: false; errors: AnswerError[] };
+
+/** The largest answer file read: a cluster fits in a few KiB; 64 SSH keys of 16384-bit RSA in 200 KiB. */
+export const ANSWER_MAX_BYTES = 1024 * 1024;
+/** The deepest nesting accepted; the schema's deepest value (nodes[0].match.mac[0]) is 5 levels down. */
+export const NESTING_MAX = 16;
 
 /** `FILE:LINE:COL: path: message`, or `FILE:LINE:COL: message` for a syntax error, which has no path. */
 export function formatAnswerError(e: AnswerError): string {
@@ -46,11 +63,11 @@ function firstPerLine(errors: AnswerError[]): AnswerError[] {
 
 /** The text of the mapping key that starts at this offset. */
 function keyAt(doc: Document, offset: number): string {
-  let found = "?";
+  let found = "'?'";
   visit(doc, {
     Pair(_, pair) {
       if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
-        found = String(pair.key.value);
+        found = quotedKey(String(pair.key.value));
         return visit.BREAK;
       }
       return undefined;
@@ -104,16 +121,85 @@ function syntaxError(file: string, text: string, doc: Document, lc: LineCounter,
   if (unclosed) return { file, path: "", ...lc.linePos(unclosed.offset), message: unclosed.message };
   const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
   const firstLine = e.message.split("\n")[0] ?? e.message;
-  const message =
-    e.code === "DUPLICATE_KEY"
-      ? `duplicate key '${keyAt(doc, e.pos[0])}': a key may appear only once in a mapping`
-      : e.code === "TAG_RESOLVE_FAILED"
-        ? `${firstLine.replace(/^Unresolved tag: (\S+).*$/, "unknown YAML tag $1")}; answer files use plain values, no tags`
-        : firstLine.replace(/ at line \d+, column \d+:?$/, "");
-  return { file, line: pos.line, col: pos.col, path: "", message };
+  return { file, line: pos.line, col: pos.col, path: "", message: syntaxMessage(doc, e, firstLine) };
+}
+
+/** yaml's first line, or words for a person where yaml's are advice to a programmer; control-free. */
+function syntaxMessage(doc: Document, e: YAMLError, firstLine: string): string {
+  const text = firstLine.replace(/ at line \d+, column \d+:?$/, "");
+  switch (e.code) {
+    case "DUPLICATE_KEY":
+      return `duplicate key ${keyAt(doc, e.pos[0])}: a key may appear only once in a mapping`;
+    case "TAG_RESOLVE_FAILED": {
+      const tag = /^Unresolved tag: (.*)$/.exec(text)?.[1] ?? "";
+      const shown = /^[!-~]{1,48}$/.test(tag) ? tag : quoteText(tag);
+      return `unknown YAML tag ${shown}; answer files use plain values, no tags`;
+    }
+    case "MULTIPLE_DOCS":
+      return "an answer file holds one YAML document; a second one starts here (remove this '---' line or what follows it)";
+    case "MULTILINE_IMPLICIT_KEY":
+      return "expected 'key: value' on one line: this line continues the line above; indent it under a key that ends in ':', or add the missing ':'";
+    case "RESOURCE_EXHAUSTION":
+      return nestingMessage();
+    default:
+      // Parser messages can quote source characters; the terminal sees them escaped.
+      return quoteText(text).slice(1, -1);
+  }
+}
+
+function nestingMessage(): string {
+  return `the values here are nested too deeply: an answer file nests at most ${NESTING_MAX} levels`;
+}
+
+/** Where flow brackets open deeper than NESTING_MAX, before the parser recurses into them. */
+function deepFlow(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      if (/[\s[{,:]/.test(i === 0 ? "\n" : (text[i - 1] as string))) quote = c;
+    } else if (c === "#" && /\s/.test(i === 0 ? "\n" : (text[i - 1] as string))) {
+      const eol = text.indexOf("\n", i);
+      i = eol === -1 ? text.length : eol;
+    } else if (c === "[" || c === "{") {
+      if (++depth > NESTING_MAX) return i;
+    } else if (c === "]" || c === "}") {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
+/** The first collection nested deeper than NESTING_MAX, walked without recursion. */
+function deepNode(doc: Document): Node | undefined {
+  const stack: [unknown, number][] = [[doc.contents, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (!isCollection(node)) continue;
+    if (depth > NESTING_MAX) return node;
+    for (const item of [...node.items].reverse()) {
+      stack.push([isPair(item) ? item.value : item, depth + 1]);
+      if (isPair(item) && isCollection(item.key)) stack.push([item.key, depth + 1]);
+    }
+  }
+  return undefined;
 }
 
 export function loadAnswerText(text: string, file: string): LoadResult {
+  const refuse = (offset: number, message: string, lc?: LineCounter): LoadResult => {
+    const at = lc ? lc.linePos(offset) : positionIn(text, offset);
+    return { ok: false, errors: [{ file, path: "", ...at, message }] };
+  };
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > ANSWER_MAX_BYTES) {
+    return refuse(0, `the file has ${bytes} bytes; an answer file has at most ${ANSWER_MAX_BYTES} (1 MiB)`);
+  }
+  const deep = deepFlow(text);
+  if (deep !== undefined) return refuse(deep, nestingMessage());
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, version: "1.2" });
   // Warnings (an unknown !tag, say) change how a value is read, so they are refused like errors.
@@ -130,6 +216,8 @@ export function loadAnswerText(text: string, file: string): LoadResult {
     const message = `the file is empty; an answer file needs at least ${REQUIRED_KEYS.join(", ")}`;
     return { ok: false, errors: [{ file, line: 1, col: 1, path: "", message }] };
   }
+  const tooDeep = deepNode(doc);
+  if (tooDeep?.range) return refuse(tooDeep.range[0], nestingMessage(), lineCounter);
   let obj: unknown;
   try {
     obj = doc.toJS({ maxAliasCount: 100 });
@@ -138,7 +226,7 @@ export function loadAnswerText(text: string, file: string): LoadResult {
     return { ok: false, errors: [{ file, line: 1, col: 1, path: "", message: (err as Error).message }] };
   }
   const result = checkSpec(obj);
-  if (result.ok) return { ok: true, spec: result.spec, doc };
+  if (result.ok) return { ok: true, spec: result.spec, doc, lineCounter };
   const errors = result.issues.map((issue) => {
     const { line, col } = locate(doc, lineCounter, issue.path, issue.anchor);
     return { file, line, col, path: formatPath(issue.path), message: issue.message };
@@ -146,7 +234,32 @@ export function loadAnswerText(text: string, file: string): LoadResult {
   return { ok: false, errors: distinct(errors).sort(byPosition) };
 }
 
+/** Line and column (1-based) of an offset, for problems found before the parser ran. */
+function positionIn(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, col: offset - before.lastIndexOf("\n") };
+}
+
 /** Reads and checks an answer file; a file that cannot be read throws (the caller words that for its user). */
 export async function loadAnswerFile(path: string): Promise<LoadResult> {
   return loadAnswerText(await readFile(path, "utf8"), path);
+}
+
+/**
+ * Warnings for a valid file whose time zone or locale the given system does not know (see zones.ts), at
+ * the value's place in the file. `pairboot validate` asks the machine it runs on, which may be another
+ * release than the one installed, so these only warn; the install checks its source root and refuses.
+ */
+export function zoneLocaleWarnings(
+  result: Extract<LoadResult, { ok: true }>,
+  file: string,
+  known: KnownZonesAndLocales,
+): AnswerError[] {
+  return unknownZoneOrLocale(result.spec, known).map((p) => ({
+    file,
+    ...locate(result.doc, result.lineCounter, p.path, "value"),
+    path: formatPath(p.path),
+    message: `warning: ${p.message} (on this machine)`,
+  }));
 }

@@ -8,13 +8,37 @@ export type PathKey = string | number;
 
 const LONGEST_ECHO = 48;
 
+// JSON.stringify escapes C0 controls, but a terminal also acts on DEL and the C1 range (0x9b is CSI), and
+// line/paragraph separators and bidi overrides change how the rest of the line reads.
+const UNSAFE_FOR_TERMINAL = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** User text as a double-quoted string that cannot break a line or reach the terminal as a control. */
+export function quoteText(text: string): string {
+  return JSON.stringify(text).replace(
+    UNSAFE_FOR_TERMINAL,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** A key name as it reads in a message: bare when it is a plain word, quoted and escaped otherwise. */
+export function keyText(key: string): string {
+  if (/^[A-Za-z0-9_.-]{1,48}$/.test(key)) return key;
+  return key.length > LONGEST_ECHO ? `${quoteText(key.slice(0, LONGEST_ECHO))}...` : quoteText(key);
+}
+
+/** A key name in single quotes when it is a plain word ('deadtim'), else escaped and double-quoted. */
+export function quotedKey(key: string): string {
+  const text = keyText(key);
+  return text === key ? `'${key}'` : text;
+}
+
 /** How a value the user wrote reads inside a message. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "an empty value";
   if (typeof value === "string") {
     const shown = value.length > LONGEST_ECHO ? `${value.slice(0, LONGEST_ECHO)}...` : value;
-    return JSON.stringify(shown);
+    return quoteText(shown);
   }
   if (Array.isArray(value)) {
     if (value.length === 0) return "an empty list";
@@ -39,14 +63,17 @@ export function expected(allowed: string): { error: (issue: RawIssue) => string 
   return { error: (issue) => `expected ${allowed}, got ${describeValue(issue.input)}` };
 }
 
-/** Like expected(), for secrets: never echoes the value, only its length. */
+/** A secret's shape without its value: its length when it is text, its kind otherwise. */
+export function describeSecret(value: unknown): string {
+  if (typeof value === "string") return `${value.length} characters (value not shown)`;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return `a ${typeof value} (value not shown)`;
+  return describeValue(value);
+}
+
+/** Like expected(), for secrets: never echoes the value, only its length or kind. */
 export function expectedSecret(allowed: string): { error: (issue: RawIssue) => string } {
-  return {
-    error: (issue) =>
-      typeof issue.input === "string"
-        ? `expected ${allowed}, got ${issue.input.length} characters (value not shown)`
-        : `expected ${allowed}, got ${describeValue(issue.input)}`,
-  };
+  return { error: (issue) => `expected ${allowed}, got ${describeSecret(issue.input)}` };
 }
 
 const YAML11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i;
@@ -111,7 +138,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const key of path) {
     if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
+    else out += out === "" ? keyText(String(key)) : `.${keyText(String(key))}`;
   }
   return out;
 }

@@ -1,19 +1,42 @@
 // The answer file's shape: one YAML file for the whole two-node cluster.
 // Every object is strict (an unknown or misspelt key is an error, never silently dropped), and every
 // default is filled here so the rest of the engine sees one fully specified ClusterSpec.
-// Cross-field rules (unique names, subnets, timings) live in crosscheck.ts, not here.
+// Every value that reaches a config file or a script is bounded here to what its consuming tool accepts
+// (characters, length, range); cross-field rules (unique names, subnets, timings) live in crosscheck.ts.
+// No pattern here has a nested quantifier: a hostile value must be refused in linear time.
 import { z } from "zod";
-import { expected, expectedSecret } from "./messages.js";
+import { describeSecret, describeValue, expected, expectedSecret } from "./messages.js";
+import { parseIpv4, specialAddress } from "./ipv4.js";
+import { pathProblem } from "./paths.js";
+import { sshKeyProblem } from "./sshkey.js";
+import { exportOptionConflicts, exportOptionProblem } from "./exportopts.js";
+import { localeSyntaxOk, zoneSyntaxOk } from "./zones.js";
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const DOMAIN = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const IFNAME = /^[a-z][a-z0-9]{0,14}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const CIDR4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const SIZE = /^(\d+(\.\d+)?)\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)?$/;
-const DURATION = /^(\d+)(ms|s|m)?$/;
-const ABS_PATH = /^\/([A-Za-z0-9._-]+\/?)*$/;
+const SIZE = /^(\d{1,20}(\.\d{1,20})?)\s?(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)?$/;
+const DURATION = /^(\d{1,20})(ms|s|m)?$/;
+// Printable text without control characters, for values pairboot only compares and shows (disk serials).
+// eslint-disable-next-line no-control-regex
+const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]+$/;
+
+/** Interface names the kernel or ifupdown keep for themselves (lo; all and default in /proc/sys/net). */
+export const RESERVED_IFNAMES = ["lo", "all", "default"];
+/** glibc's resolver reads the first three nameserver lines (MAXNS) and ignores the rest. */
+export const DNS_MAX = 3;
+export const TIME_SERVERS_MAX = 8;
+/** The largest disk a selector can name: beyond any disk sold, and exact in a double. */
+export const SIZE_MAX_BYTES = 1024 ** 5;
+/** Upper bounds of heartbeat's timings: beyond these a failover would wait longer than anyone means. */
+export const HEARTBEAT_MAX_MS = {
+  keepalive: 60_000,
+  warntime: 300_000,
+  deadtime: 300_000,
+  initdead: 1_800_000,
+};
 
 const UNITS: Record<string, number> = {
   B: 1,
@@ -64,52 +87,150 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-const hostname = z
-  .string()
-  .regex(
-    HOSTNAME,
-    expected(
-      "a host name: lower-case letters, digits and '-', 1 to 63 characters, not starting or ending with '-'",
-    ),
-  );
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+// zod runs a length check on any value with a .length, so a string where a list belongs would also get
+// "at most 3 items"; these run a bound only on the type it is meant for.
+const onList = { when: (p: { value: unknown }) => Array.isArray(p.value) };
+const onText = { when: (p: { value: unknown }) => typeof p.value === "string" };
+/** A bound's message, run only on a list. */
+function listBound(allowed: string) {
+  return { ...expected(allowed), ...onList };
+}
+/** A bound's message, run only on text. */
+function textBound(allowed: string) {
+  return { ...expected(allowed), ...onText };
+}
+
+/** Adds the schema's usual "expected ..., got ..." issue from a check that returns what is allowed. */
+function refuse(ctx: Ctx, value: unknown, allowed: string | undefined, suffix = ""): void {
+  if (allowed !== undefined)
+    ctx.addIssue({
+      code: "custom",
+      message: `expected ${allowed}, got ${describeValue(value)}${suffix}`,
+      input: value,
+    });
+}
+
+const HOSTNAME_PHRASE =
+  "a host name: lower-case letters, digits and '-', 1 to 63 characters, not starting or ending with '-'";
+const hostname = z.string().regex(HOSTNAME, expected(HOSTNAME_PHRASE));
+
+/** A DNS name checked label by label: each label a host name (any case), the whole at most `max` characters. */
+function dnsNameOk(name: string, max: number): boolean {
+  return name.length <= max && name.split(".").every((label) => HOSTNAME.test(label.toLowerCase()));
+}
+
+const MAC_PHRASE = "a MAC address like 52:54:00:12:34:56";
 const mac = z
   .string()
-  .regex(MAC, expected("a MAC address like 52:54:00:12:34:56"))
+  .regex(MAC, expected(MAC_PHRASE))
+  .superRefine((text, ctx) => {
+    const first = Number.parseInt(text.slice(0, 2), 16);
+    if (/^(00:){5}00$/.test(text)) refuse(ctx, text, "the MAC address of a NIC", ", the all-zero address");
+    else if (first % 2 === 1)
+      refuse(ctx, text, "the MAC address of a NIC", ", a multicast address (its first byte is odd)");
+  })
   .transform((s) => s.toLowerCase());
+const IFNAME_PHRASE = "an interface name: a lower-case letter, then letters or digits, at most 15 characters";
 const ifname = z
   .string()
-  .regex(
-    IFNAME,
-    expected("an interface name: a lower-case letter, then letters or digits, at most 15 characters"),
-  );
-const ipv4 = z.string().regex(IPV4, expected("an IPv4 address like 192.168.42.254"));
-const cidr4 = z.string().regex(CIDR4, expected("an IPv4 address with prefix length, like 192.168.42.1/24"));
-const absPath = z.string().regex(ABS_PATH, expected("an absolute path like /data/export"));
+  .regex(IFNAME, expected(IFNAME_PHRASE))
+  .superRefine((name, ctx) => {
+    if (RESERVED_IFNAMES.includes(name))
+      refuse(
+        ctx,
+        name,
+        `${IFNAME_PHRASE}, not ${RESERVED_IFNAMES.join(", ")}`,
+        ", which the kernel reserves",
+      );
+  });
+
+/** A node, service, gateway, DNS or ping address must be one a host can have. */
+function unicast(address: string, text: string, ctx: Ctx): void {
+  const what = specialAddress(parseIpv4(address));
+  if (what) refuse(ctx, text, "a unicast host address", `, which is ${what}`);
+}
+const ipv4 = z
+  .string()
+  .regex(IPV4, expected("an IPv4 address like 192.168.42.254"))
+  .superRefine((text, ctx) => unicast(text, text, ctx));
+const cidr4 = z
+  .string()
+  .regex(CIDR4, expected("an IPv4 address with prefix length, like 192.168.42.1/24"))
+  .superRefine((text, ctx) => unicast(text.split("/")[0] ?? text, text, ctx));
+const absPath = z.string().superRefine((text, ctx) => refuse(ctx, text, pathProblem(text)));
+
+/** Text pairboot only compares and shows (disk serial, model, DMI serial): printable, bounded. */
+function label(what: string, max: number) {
+  return z
+    .string()
+    .min(1, textBound(`${what} of at least 1 character`))
+    .max(max, textBound(`${what} of at most ${max} characters`))
+    .regex(PRINTABLE, expected(`${what} without control characters`));
+}
+
 const SIZE_PHRASE = "a size like 5GiB, 512MiB or 20GB, or a number of bytes";
 const size = z
   .union(
     [z.number().int().positive(expected(SIZE_PHRASE)), z.string().regex(SIZE, expected(SIZE_PHRASE))],
     expected(SIZE_PHRASE),
   )
+  .superRefine((v, ctx) => {
+    if (typeof v === "string" ? !SIZE.test(v.trim()) : !(Number.isInteger(v) && v > 0)) return; // the union said it
+    const bytes = parseSize(v);
+    if (bytes < 1) refuse(ctx, v, `${SIZE_PHRASE}, above 0`);
+    else if (bytes > SIZE_MAX_BYTES) refuse(ctx, v, `a size of at most ${formatSize(SIZE_MAX_BYTES)}`);
+  })
   .transform((v) => parseSize(v));
 const DURATION_PHRASE = "a duration like 500ms, 10s or 2m, or a number of seconds";
-const duration = z
-  .union(
-    [
-      z.number().int().positive(expected(DURATION_PHRASE)),
-      z.string().regex(DURATION, expected(DURATION_PHRASE)),
-    ],
-    expected(DURATION_PHRASE),
-  )
-  .transform((v) => parseDuration(v));
+/** A duration above 0 and at most `maxMs`: heartbeat takes 0 for "never" and a huge value verbatim. */
+function duration(maxMs: number) {
+  return z
+    .union(
+      [
+        z.number().int().positive(expected(DURATION_PHRASE)),
+        z.string().regex(DURATION, expected(DURATION_PHRASE)),
+      ],
+      expected(DURATION_PHRASE),
+    )
+    .superRefine((v, ctx) => {
+      if (typeof v === "string" ? !DURATION.test(v.trim()) : !(Number.isInteger(v) && v > 0)) return; // the union said it
+      const ms = parseDuration(v);
+      if (ms < 1) refuse(ctx, v, `${DURATION_PHRASE}, above 0`);
+      else if (ms > maxMs) refuse(ctx, v, `at most ${formatDuration(maxMs)}`);
+    })
+    .transform((v) => parseDuration(v));
+}
+
+/** A secret: a string of the given length and alphabet; its value never appears in a message. */
+function secret(min: number, max: number) {
+  return z
+    .string({ error: (issue) => `expected a string, got ${describeSecret(issue.input)}` })
+    .min(min, { ...expectedSecret(`at least ${min} characters`), ...onText })
+    .max(max, { ...expectedSecret(`at most ${max} characters`), ...onText })
+    .regex(/^[A-Za-z0-9+/=_-]+$/, expectedSecret("letters, digits and + / = _ - only"));
+}
+
+// DRBD 8.4 limits: minors below 2^20, resync-rate in KiB/s from 1 to 4 GiB/s.
+const DRBD_MINOR_MAX = 1_048_575;
+const RESYNC_MAX_KIB = 4 * 1024 * 1024;
+/** "100M" -> 102400: DRBD reads a bare number as KiB/s. */
+function resyncKiB(rate: string): number {
+  const factor = { K: 1, M: 1024, G: 1024 * 1024 }[rate.slice(-1)];
+  return factor === undefined ? Number(rate) : Number(rate.slice(0, -1)) * factor;
+}
+/** So that node-a.DOMAIN stays within DNS's 253 characters with a 63-character host name. */
+const DOMAIN_MAX = 189;
 
 export const DiskSelector = z
   .strictObject({
-    serial: z.string().min(1).optional().describe("the disk's serial number, as lsblk shows it"),
-    by_id: z.string().min(1).optional().describe("a /dev/disk/by-id/ name or path"),
-    model: z.string().min(1).optional().describe("the disk model; a trailing * matches any suffix"),
+    serial: label("a disk serial", 128).optional().describe("the disk's serial number, as lsblk shows it"),
+    by_id: label("a /dev/disk/by-id/ name", 255).optional().describe("a /dev/disk/by-id/ name or path"),
+    model: label("a disk model", 128).optional().describe("the disk model; a trailing * matches any suffix"),
     path: z
       .string()
+      .max(64, textBound("a device path of at most 64 characters"))
       .regex(/^\/dev\/[a-z0-9/_-]+$/, expected("a device path like /dev/sda"))
       .optional()
       .describe("a kernel device path; unstable across boots, prefer serial or by_id"),
@@ -122,9 +243,10 @@ export const NodeMatch = z
   .strictObject({
     mac: z
       .array(mac)
+      .max(16, listBound("at most 16 MACs"))
       .default([])
       .describe("a machine is this node when any of its NICs has one of these MACs"),
-    dmi_serial: z.string().min(1).optional().describe("or when its DMI system serial equals this"),
+    dmi_serial: label("a DMI serial", 128).optional().describe("or when its DMI system serial equals this"),
   })
   .describe("How a booted machine recognises itself as this node; defaults to the MACs of its NICs.");
 
@@ -136,6 +258,7 @@ export const NodeSpec = z.strictObject({
   ),
   nics: z
     .record(ifname, mac)
+    .refine((nics) => Object.keys(nics).length <= 16, expected("at most 16 NICs"))
     .describe("the node's NICs: a name (used in every config file) and the MAC it is pinned to"),
   lan: cidr4.describe("the node's own address on the LAN (the bond), with prefix"),
   repl: cidr4.describe("the node's address on the replication link, with prefix"),
@@ -145,7 +268,7 @@ export const BondSpec = z.strictObject({
   name: ifname.default("bond0").describe("the bond interface's name"),
   slaves: z
     .array(ifname)
-    .length(2, expected("a list of exactly two NIC names"))
+    .length(2, listBound("a list of exactly two NIC names"))
     .describe("the two NICs of the bond"),
   mode: z
     .enum([
@@ -169,7 +292,11 @@ export const NetworkSpec = z.strictObject({
     .strictObject({ nic: ifname.describe("the NIC of the dedicated replication (crossover) link") })
     .describe("the dedicated link for DRBD and the second heartbeat path"),
   gateway: ipv4.optional().describe("the default gateway on the LAN"),
-  dns: z.array(ipv4).default([]).describe("DNS resolvers"),
+  dns: z
+    .array(ipv4)
+    .max(DNS_MAX, listBound(`at most ${DNS_MAX} resolvers (glibc reads only the first ${DNS_MAX})`))
+    .default([])
+    .describe(`DNS resolvers, at most ${DNS_MAX}`),
   mtu: z.number().int().min(576).max(9216).optional().describe("MTU of the bond and the replication link"),
 });
 
@@ -195,44 +322,48 @@ export const DrbdSpec = z.strictObject({
     .describe("the DRBD resource name"),
   device: z
     .string()
-    .regex(/^\/dev\/drbd\d+$/, expected("a device like /dev/drbd0"))
+    .regex(/^\/dev\/drbd\d{1,7}$/, expected("a device like /dev/drbd0"))
+    .refine(
+      (dev) => Number(dev.slice("/dev/drbd".length)) <= DRBD_MINOR_MAX,
+      expected(`a device from /dev/drbd0 to /dev/drbd${DRBD_MINOR_MAX}`),
+    )
     .default("/dev/drbd0")
     .describe("the DRBD block device"),
   port: z.number().int().min(1024).max(65535).default(7789).describe("the TCP port DRBD replicates over"),
   resync_rate: z
     .string()
-    .regex(/^\d+[KMG]?$/, expected("a rate like 100M"))
+    .regex(/^\d{1,10}[KMG]?$/, expected("a rate like 100M"))
+    .refine(
+      (rate) => resyncKiB(rate) >= 1 && resyncKiB(rate) <= RESYNC_MAX_KIB,
+      expected("a rate from 1K to 4G"),
+    )
     .default("100M")
     .describe("the resync rate limit in bytes per second (K, M, G suffixes)"),
-  shared_secret: z
-    .string()
-    .min(16, expectedSecret("at least 16 characters"))
-    .max(64, expectedSecret("at most 64 characters"))
-    .regex(/^[A-Za-z0-9+/=_-]+$/, expectedSecret("letters, digits and + / = _ - only"))
+  shared_secret: secret(16, 64)
     .optional()
     .describe("peer authentication secret; generated once and written back into this file when absent"),
 });
 
 export const HeartbeatSpec = z.strictObject({
-  keepalive: duration.prefault("1s").describe("how often heartbeats are sent"),
-  warntime: duration
+  keepalive: duration(HEARTBEAT_MAX_MS.keepalive).prefault("1s").describe("how often heartbeats are sent"),
+  warntime: duration(HEARTBEAT_MAX_MS.warntime)
     .optional()
     .describe(
       "when a late heartbeat is logged; defaults to half of deadtime (between keepalive and deadtime)",
     ),
-  deadtime: duration.prefault("10s").describe("how long without heartbeats before the peer is declared dead"),
-  initdead: duration.optional().describe("defaults to 2 x deadtime (at least 60s)"),
+  deadtime: duration(HEARTBEAT_MAX_MS.deadtime)
+    .prefault("10s")
+    .describe("how long without heartbeats before the peer is declared dead"),
+  initdead: duration(HEARTBEAT_MAX_MS.initdead)
+    .optional()
+    .describe("defaults to 2 x deadtime (at least 60s)"),
   udpport: z.number().int().min(1).max(65535).default(694).describe("the UDP port heartbeats use"),
   auto_failback: z
     .boolean()
     .default(false)
     .describe("move the resources back to the preferred node when it returns"),
   ping: ipv4.optional().describe("a ping node; defaults to the gateway; enables ipfail"),
-  authkey: z
-    .string()
-    .min(16, expectedSecret("at least 16 characters"))
-    .max(128, expectedSecret("at most 128 characters"))
-    .regex(/^[A-Za-z0-9+/=_-]+$/, expectedSecret("letters, digits and + / = _ - only"))
+  authkey: secret(16, 128)
     .optional()
     .describe("the sha1 key in authkeys; generated once and written back into this file when absent"),
 });
@@ -241,15 +372,25 @@ export const ExportSpec = z.strictObject({
   path: absPath.describe("a directory under storage.data_mount"),
   clients: z
     .string()
+    .max(255, textBound("a client of at most 255 characters"))
     .regex(
-      /^[A-Za-z0-9.*?/:_-]+$/,
+      /^(@[A-Za-z0-9._-]+|[A-Za-z0-9.*?/:_-]+)$/,
       expected("a host, network (192.168.42.0/24), wildcard or @netgroup, no spaces"),
     )
     .describe("who may mount the export (the exports(5) client field)"),
   options: z
     .array(
-      z.string().regex(/^[a-z_]+(=[A-Za-z0-9:_.-]+)?$/, expected("an export option like rw or anonuid=1000")),
+      z
+        .string()
+        .max(64, textBound("an export option of at most 64 characters"))
+        .regex(/^[a-z_]+(=[A-Za-z0-9:_.-]+)?$/, expected("an export option like rw or anonuid=1000"))
+        .superRefine((option, ctx) => refuse(ctx, option, exportOptionProblem(option))),
     )
+    .max(32, listBound("at most 32 options"))
+    .superRefine((options, ctx) => {
+      for (const [i, message] of exportOptionConflicts(options))
+        ctx.addIssue({ code: "custom", path: [i], message: `expected ${message}`, input: options[i] });
+    })
     .default(["rw", "sync", "no_subtree_check"])
     .describe("exports(5) options; fsid is added from the fsid key"),
   fsid: z
@@ -262,7 +403,11 @@ export const ExportSpec = z.strictObject({
 });
 
 export const NfsSpec = z.strictObject({
-  exports: z.array(ExportSpec).min(1, expected("at least one export")).describe("the exported directories"),
+  exports: z
+    .array(ExportSpec)
+    .min(1, listBound("at least one export"))
+    .max(64, listBound("at most 64 exports"))
+    .describe("the exported directories"),
   scope: z
     .string()
     .regex(HOSTNAME, expected("a host name"))
@@ -274,7 +419,15 @@ export const NfsSpec = z.strictObject({
 
 export const TimeSpec = z.strictObject({
   servers: z
-    .array(z.string().regex(/^[A-Za-z0-9.-]+$/, expected("a host name or IPv4 address")))
+    .array(
+      z.string().superRefine((server, ctx) => {
+        if (/^[0-9.]+$/.test(server)) {
+          if (!IPV4.test(server)) refuse(ctx, server, "a host name or IPv4 address");
+          else unicast(server, server, ctx);
+        } else if (!dnsNameOk(server, 253)) refuse(ctx, server, "a host name or IPv4 address");
+      }),
+    )
+    .max(TIME_SERVERS_MAX, listBound(`at most ${TIME_SERVERS_MAX} servers`))
     .default([])
     .describe("NTP servers; the two nodes also peer with each other over the replication link"),
 });
@@ -282,20 +435,20 @@ export const TimeSpec = z.strictObject({
 export const AccessSpec = z.strictObject({
   ssh_authorized_keys: z
     .array(
-      z
-        .string()
-        .regex(
-          /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-\S+) \S+/,
-          expected("an OpenSSH public key line"),
-        ),
+      z.string().superRefine((line, ctx) => {
+        const problem = sshKeyProblem(line);
+        if (problem) refuse(ctx, line, `an OpenSSH public key line with ${problem}`);
+      }),
     )
+    .max(64, listBound("at most 64 keys"))
     .default([])
     .describe("public keys allowed to log in as root"),
   root_password_hash: z
-    .string()
+    .string({ error: (issue) => `expected a string, got ${describeSecret(issue.input)}` })
+    .max(512, { ...expectedSecret("a crypt(3) hash of at most 512 characters"), ...onText })
     .regex(
-      /^\$(y|gy|7|6|5|2[abxy]?)\$\S+$/,
-      expected("a crypt(3) hash such as the output of mkpasswd (starts with $y$ or $6$)"),
+      /^\$(y|gy|7|6|5|2[abxy]?)\$[A-Za-z0-9./$=]+$/,
+      expectedSecret("a crypt(3) hash such as the output of mkpasswd (starts with $y$ or $6$)"),
     )
     .optional()
     .describe("root's password as a crypt(3) hash; without it root has no password login"),
@@ -304,16 +457,17 @@ export const AccessSpec = z.strictObject({
 export const LocaleSpec = z.strictObject({
   lang: z
     .string()
-    .regex(/^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, expected("a locale like en_US.UTF-8"))
+    .refine(localeSyntaxOk, expected("a locale like en_US.UTF-8: language[_TERRITORY][.codeset][@modifier]"))
     .default("C.UTF-8")
     .describe("the system locale (LANG)"),
   timezone: z
     .string()
-    .regex(/^[A-Za-z_+-]+(\/[A-Za-z0-9_+-]+)*$/, expected("a zone like Europe/Berlin or Etc/UTC"))
+    .refine(zoneSyntaxOk, expected("a zone like Europe/Berlin or Etc/UTC"))
     .default("Etc/UTC")
     .describe("the time zone"),
   keyboard: z
     .string()
+    .max(64, textBound("an XKB layout of at most 64 characters"))
     .regex(/^[a-z]{2,}(\([a-z0-9_-]+\))?$/, expected("an XKB layout like us or de"))
     .default("us")
     .describe("the console keyboard layout"),
@@ -327,14 +481,17 @@ const ClusterSpecBase = z
         name: hostname.describe("the cluster's name; also the NFS server's name clients see"),
         domain: z
           .string()
-          .regex(DOMAIN, expected("a DNS domain like example.org"))
+          .refine(
+            (domain) => domain === domain.toLowerCase() && dnsNameOk(domain, DOMAIN_MAX),
+            expected(`a DNS domain like example.org, at most ${DOMAIN_MAX} characters`),
+          )
           .optional()
           .describe("the DNS domain of both nodes"),
       })
       .describe("the cluster's name and domain"),
     nodes: z
       .array(NodeSpec)
-      .length(2, expected("exactly two nodes"))
+      .length(2, listBound("exactly two nodes"))
       .describe("the two nodes; the first is preferred"),
     network: NetworkSpec.describe("the LAN bond, the replication link, gateway and DNS"),
     service: z

@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { ClusterSpecSchema, type ClusterSpec } from "./schema.js";
 import { crossCheck } from "./crosscheck.js";
-import { answerErrorMap, formatPath, type PathKey } from "./messages.js";
+import { answerErrorMap, formatPath, quotedKey, type PathKey } from "./messages.js";
 
 /**
  * Where in the source an issue belongs: at the value, at the key itself (an unknown or invalid key), or at
@@ -20,7 +20,7 @@ function fromZodIssue(issue: z.core.$ZodIssue): SpecIssue[] {
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({
       path: [...path, key],
-      message: `unknown key '${key}'; ${issue.message}`,
+      message: `unknown key ${quotedKey(key)}; ${issue.message}`,
       anchor: "key",
     }));
   }

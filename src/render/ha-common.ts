@@ -1,5 +1,6 @@
 // Small helpers shared by the HA renderers (drbd, heartbeat, nfs). Pure functions only.
 import type { ClusterSpec } from "../answer/schema.js";
+import { nfsStateDirOf } from "../answer/paths.js";
 
 /** "192.168.42.1/24" -> "192.168.42.1" */
 export function hostPart(cidr: string): string {
@@ -43,5 +44,5 @@ export const DATA_PARTITION = "/dev/disk/by-partlabel/pairboot-data";
 
 /** Where the replicated NFS state lives on the data filesystem (seeded from /var/lib/nfs at first boot). */
 export function nfsStateDir(spec: ClusterSpec): string {
-  return `${spec.storage.data_mount.replace(/\/+$/, "")}/.nfs`;
+  return nfsStateDirOf(spec.storage.data_mount);
 }

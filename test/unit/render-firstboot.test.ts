@@ -47,7 +47,8 @@ describe("first boot bring-up", () => {
     // A whole-device discard puts every extent into the activity log; after a crash of the primary DRBD
     // then marks the whole device out of sync (seen in the lab: a full resync on rejoin).
     expect(file(FIRSTBOOT_SCRIPT).content).toContain("mkfs.ext4 -q -E nodiscard -L pairboot-data");
-    const xfs = ClusterSpecSchema.parse({ ...seed, storage: { ...seed.storage, data_fs: "xfs" } });
+    // seed is already parsed (durations in ms), so it is edited, not parsed again.
+    const xfs = { ...seed, storage: { ...seed.storage, data_fs: "xfs" as const } };
     const x = render(xfs, nodeA).files.find((f) => f.path === FIRSTBOOT_SCRIPT)?.content ?? "";
     expect(x).toContain("mkfs.xfs -q -K -L pairboot-data");
   });

@@ -100,7 +100,7 @@ describe("system renderer", () => {
     expect(files(seed()).byPath.has("/root/.ssh/authorized_keys")).toBe(false);
     const keys = [
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample one@host",
-      "ssh-rsa AAAAB3NzaExample two@host",
+      "ssh-rsa AAAAB3NzaC1yc2EAAAADAQAB two@host",
     ];
     const f = files(seed((d) => (d.access.ssh_authorized_keys = keys))).byPath.get(
       "/root/.ssh/authorized_keys",

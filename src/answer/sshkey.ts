@@ -1,0 +1,44 @@
+// One line of root's authorized_keys. sshd skips a line it cannot parse, so a garbled key only fails at the
+// first login; and a newline inside the value would add a second key nobody reviewed. So the line is parsed
+// the way sshd reads it: a key type, a base64 blob that starts with that same type, an optional comment.
+
+/** Key types OpenSSH 9.2 (Debian 12) accepts by default; ssh-dss is disabled there and so not offered. */
+export const SSH_KEY_TYPES = [
+  "ssh-ed25519",
+  "ssh-rsa",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "sk-ssh-ed25519@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+/** A 16384-bit RSA key is about 2.8 KB of base64; anything far longer is not a key. */
+export const SSH_KEY_MAX_CHARS = 8192;
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+// Control characters (C0, DEL, C1) would end the line for sshd or act on a terminal that shows the file.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The type string a key blob starts with (an SSH string: uint32 length, then the bytes). */
+function blobType(blob: Buffer): string | undefined {
+  if (blob.length < 4) return undefined;
+  const length = blob.readUInt32BE(0);
+  if (length === 0 || length > 64 || 4 + length > blob.length) return undefined;
+  return blob.subarray(4, 4 + length).toString("latin1");
+}
+
+/** What is wrong with an authorized_keys line, in words, or undefined when sshd would use it. */
+export function sshKeyProblem(line: string): string | undefined {
+  if (line.length > SSH_KEY_MAX_CHARS) return `at most ${SSH_KEY_MAX_CHARS} characters`;
+  if (CONTROL.test(line)) return "a single line without control characters (a newline or tab included)";
+  // The comment after the body is free text (user@host); only the control characters above are refused there.
+  const [type = "", body = ""] = line.split(" ");
+  if (!SSH_KEY_TYPES.includes(type)) return `a key type first, one of ${SSH_KEY_TYPES.join(", ")}`;
+  if (body === "") return "the key's base64 body after its type";
+  if (!BASE64.test(body) || body.length % 4 !== 0) return "a base64 key body after the type";
+  const inBlob = blobType(Buffer.from(body, "base64"));
+  if (inBlob !== type) return `a key body of type ${type}, as the line says`;
+  return undefined;
+}
