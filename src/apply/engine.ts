@@ -13,6 +13,7 @@ import { probeHardware, type HardwareFacts, type ProbeOptions } from "../probe/i
 import { CommandAborted, runCommand } from "./exec.js";
 import { writeUnderRoot } from "./files.js";
 import {
+  checkExclusive,
   checkNotRunning,
   AlreadyInstalled,
   InstallRefused,
@@ -143,6 +144,8 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
   }
   const disk = fresh.disks.find((d) => d.path === plan.disk.path);
   if (!disk) throw new InstallRefused(`${plan.disk.path} is gone`);
+  // lsblk sees only this mount namespace; the kernel's exclusive open sees every one.
+  await checkExclusive(disk.path);
 
   const existing = describeExisting(disk);
   const diffs = tableDifferences(await readTable(disk.path), plan.layout.partitions);

@@ -1,15 +1,33 @@
 // Safety checks made on the live machine right before anything is written. Planning chose the disk from
 // facts that may be minutes old (or recorded on another machine): here the machine is probed again and
 // every reason to refuse is checked against what is true now.
-import { readFile, mkdir, writeFile, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { constants } from "node:fs";
+import { open, readFile, readdir, readlink, realpath, mkdir, writeFile, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { execa } from "execa";
 import type { NodePlan, PlannedPartition } from "../plan/types.js";
 import { COMPLETE_PATH, STATE_PATH } from "../plan/plan.js";
 import type { InstallState } from "./state.js";
 
+/**
+ * Why an install was refused, for the code that decides what happens next (the message is for people):
+ * - foreign-data: the disk holds something else; a person may overrule it by typing the disk's name;
+ * - pairboot-disk: an earlier pairboot install (finished, or interrupted beyond resuming) needs --restart;
+ * - disk: the disk is unsuitable, in use, changed since planning or gone;
+ * - plan: the answer and this machine do not give a plan (no matching disk, NICs missing, ...);
+ * - environment: this machine cannot install now (another install running, no usable runtime to copy).
+ */
+export type RefusalReason = "foreign-data" | "pairboot-disk" | "disk" | "plan" | "environment";
+
 /** A refusal: nothing has been written. The message is for the user as it stands. */
-export class InstallRefused extends Error {}
+export class InstallRefused extends Error {
+  constructor(
+    message: string,
+    readonly reason: RefusalReason = "disk",
+  ) {
+    super(message);
+  }
+}
 
 /** The disk already holds a finished install: what a machine sees when it starts the stick again. */
 export class AlreadyInstalled extends InstallRefused {
@@ -18,7 +36,7 @@ export class AlreadyInstalled extends InstallRefused {
     readonly disk: string,
     readonly node: string | undefined,
   ) {
-    super(message);
+    super(message, "pairboot-disk");
   }
 }
 
@@ -179,6 +197,7 @@ export async function checkNotRunning(target: string): Promise<void> {
   if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
     throw new InstallRefused(
       `another pairboot install into ${target} is running (pid ${pid}); wait for it to finish`,
+      "environment",
     );
   }
 }
@@ -193,4 +212,85 @@ export async function takeLock(target: string): Promise<() => Promise<void>> {
     const text = await readFile(path, "utf8").catch(() => "");
     if (Number(text.trim()) === process.pid) await rm(path, { force: true });
   };
+}
+
+/** The disk and then each of its partitions, as the kernel lists them in sysfs. */
+async function diskAndPartitions(disk: string): Promise<string[]> {
+  const name = basename(await realpath(disk));
+  const dir = `/sys/class/block/${name}`;
+  const parts: string[] = [];
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if ((await readFile(join(dir, entry, "partition"), "utf8").catch(() => null)) !== null) {
+      parts.push(`/dev/${entry}`);
+    }
+  }
+  return [`/dev/${name}`, ...parts.sort()];
+}
+
+/**
+ * Processes in whose mount namespace a device is mounted, one per namespace ("pid 4242 (sleep)"): names
+ * the culprit lsblk cannot see. Reading other processes' mountinfo needs root; without it, nothing.
+ */
+async function namespacesMounting(device: string): Promise<string[]> {
+  const majMin = (await readFile(`/sys/class/block/${basename(device)}/dev`, "utf8").catch(() => "")).trim();
+  if (majMin === "") return [];
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const pid of (await readdir("/proc").catch(() => [] as string[])).filter((e) => /^\d+$/.test(e))) {
+    const ns = await readlink(`/proc/${pid}/ns/mnt`).catch(() => null);
+    if (ns === null || seen.has(ns)) continue;
+    seen.add(ns);
+    const info = await readFile(`/proc/${pid}/mountinfo`, "utf8").catch(() => "");
+    const at = info
+      .split("\n")
+      .map((l) => l.split(" "))
+      .find((f) => f[2] === majMin);
+    if (!at) continue;
+    const comm = (await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "?")).trim();
+    out.push(`on ${at[4] ?? "?"} in the mount namespace of pid ${pid} (${comm})`);
+  }
+  return out;
+}
+
+/**
+ * Asks the kernel whether anything uses the disk: an exclusive open (O_EXCL without O_CREAT) of a block
+ * device fails with EBUSY while it is mounted, active swap, held by device-mapper/md, or opened
+ * exclusively by another program, in any mount namespace or container. lsblk and /proc/self/mounts see
+ * only this namespace. Returns one line per busy device (the disk, then its partitions); empty when free.
+ * Each device is closed again at once: held, it would make pairboot's own wipefs and mkfs (which open
+ * exclusively too) fail with EBUSY.
+ */
+export async function exclusiveBusy(disk: string): Promise<string[]> {
+  const busy: string[] = [];
+  const devices = await diskAndPartitions(disk);
+  for (const device of devices) {
+    try {
+      const fh = await open(device, constants.O_RDONLY | constants.O_EXCL);
+      await fh.close();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EBUSY") {
+        busy.push(`${device} cannot be opened: ${(err as Error).message}`);
+        continue;
+      }
+      const where = await namespacesMounting(device);
+      busy.push(
+        `${device} is in use${where.length > 0 ? ` (mounted ${where.join("; ")})` : ""}: the kernel refuses ` +
+          `to open it exclusively (mounted, active swap, or held by another program, possibly in another ` +
+          `mount namespace or container, where lsblk does not see it)`,
+      );
+    }
+  }
+  // A busy partition makes the whole disk busy too; name only the partition then.
+  return busy.length > 1 && busy[0]?.startsWith(`${devices[0]} is in use`) ? busy.slice(1) : busy;
+}
+
+/** The install's last check before its first write: refuses a disk the kernel says is in use anywhere. */
+export async function checkExclusive(disk: string): Promise<void> {
+  const busy = await exclusiveBusy(disk);
+  if (busy.length > 0) {
+    throw new InstallRefused(
+      `${disk} cannot be used: ${busy.join("; ")}. Unmount it there or stop what holds it, then run again`,
+    );
+  }
 }

@@ -11,6 +11,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CloneHeader, SectionInfo } from "./format.js";
+import { exclusiveBusy } from "../apply/guards.js";
 import { diskGeometry, mountsOf, rereadPartitions, run, type DiskGeometry } from "./disk.js";
 import { parseSfdiskDump, planTarget, type TargetPlan } from "./layout.js";
 import { receiveSectionScript, runPipeline, type ReceiveSource, type RunOptions } from "./pipeline.js";
@@ -32,6 +33,9 @@ export async function checkTarget(disk: string, header: CloneHeader): Promise<Pr
       `${disk} is in use (${list}); is it the boot stick or node A's disk? Nothing was written`,
     );
   }
+  // Mounted in another mount namespace (a container, a VM's helper) does not show above; the kernel knows.
+  const busy = await exclusiveBusy(disk);
+  if (busy.length > 0) throw new Error(`${busy.join("; ")}; nothing was written`);
   const table = parseSfdiskDump(header.table);
   const r = planTarget(table, geometry.bytes, geometry.sectorSize);
   if ("error" in r) throw new Error(r.error);
