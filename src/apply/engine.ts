@@ -25,7 +25,7 @@ import {
   tableDifferences,
 } from "./guards.js";
 import { InstallLog, redact } from "./log.js";
-import { checkTool, runningTool } from "./source.js";
+import { checkTool, runningTool, unknownOnSource } from "./source.js";
 import { CopyMeter, copyFraction, describeCopy, type CopyProgress } from "./progress.js";
 import { firstIncomplete, newState, stateFits, stepHash, writeState, type InstallState } from "./state.js";
 
@@ -121,6 +121,14 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
   if (typeof o.tool === "string") {
     const why = await checkTool(o.tool);
     if (why !== null) throw new InstallRefused(`pairboot's runtime to put on the node: ${why}`);
+  }
+  const unknown = await unknownOnSource(o.spec, o.source);
+  if (unknown.length > 0) {
+    throw new InstallRefused(
+      `the system to install (${o.source.path}) does not have what the answer file names; nothing was written:\n` +
+        unknown.map((u) => `  ${u}`).join("\n"),
+      "plan",
+    );
   }
   const planned = planNode(o.spec, o.nodeName, facts, {
     source: o.source,

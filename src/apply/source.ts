@@ -6,9 +6,14 @@
 // (live-config's user, logs, pairboot's state) that an installed node must not inherit. If that mount is
 // missing (a "toram" boot copies the image to RAM and mounts it elsewhere) the image file on the medium is
 // unpacked instead.
-import { stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { formatPath } from "../answer/messages.js";
+import type { ClusterSpec } from "../answer/schema.js";
+import { knownOnRoot, unknownZoneOrLocale } from "../answer/zones.js";
 import { TOOL_BUNDLE, TOOL_NODE } from "../plan/tool.js";
 import type { InstallSource } from "../plan/types.js";
 
@@ -61,4 +66,35 @@ export async function checkTool(dir: string): Promise<string | null> {
       return `${dir} has no ${part} (a pairboot runtime holds ${TOOL_NODE} and ${TOOL_BUNDLE})`;
   }
   return null;
+}
+
+/**
+ * The answer's time zone and locale that the root filesystem to install does not have, one line each
+ * (`locale.timezone: expected ...`); empty when both are there or the source has no tzdata to ask. Asked
+ * before anything is written: the configure step would fail on them only after the disk was wiped. A
+ * squashfs image is asked through the zone database and locale list unpacked into a temporary directory
+ * (all of zoneinfo: many zone names are links to others).
+ */
+export async function unknownOnSource(spec: ClusterSpec, source: InstallSource): Promise<string[]> {
+  const ask = (root: string) => {
+    const known = knownOnRoot(root);
+    if (!known) return [];
+    return unknownZoneOrLocale(spec, known).map((p) => `${formatPath(p.path)}: ${p.message}`);
+  };
+  if (source.kind === "dir") return ask(source.path);
+  const tmp = await mkdtemp(join(tmpdir(), "pairboot-zones-"));
+  try {
+    const root = join(tmp, "root");
+    const r = await execa(
+      "unsquashfs",
+      ["-q", "-n", "-d", root, source.path, "usr/share/zoneinfo", "usr/share/i18n/SUPPORTED"],
+      { reject: false, stdin: "ignore" },
+    );
+    if (r.exitCode !== 0) {
+      throw new Error(`cannot read the time zones and locales of ${source.path}: ${r.stderr.trim()}`);
+    }
+    return ask(root);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
