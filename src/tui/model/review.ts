@@ -9,7 +9,7 @@ import { planNode } from "../../plan/plan.js";
 import type { InstallSource } from "../../plan/types.js";
 import { checkDraft, chosenDisk } from "./draft.js";
 import { formatBytes } from "./format.js";
-import type { ReviewItem, WizardState } from "./wizard.js";
+import type { ReviewItem, WizardState } from "./state.js";
 
 export interface ReviewData {
   spec: ClusterSpec | null;
