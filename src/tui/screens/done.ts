@@ -97,7 +97,7 @@ function savedLines(d: DoneInfo, size: Size): string[] {
   out.push(
     ...prose(
       saved?.onStick
-        ? "Mode 0600: it holds the cluster's secrets."
+        ? "Mode 0600 where the stick's filesystem keeps modes; FAT keeps none, so whoever holds the stick can read it: it holds the cluster's secrets."
         : "Mode 0600: it holds the cluster's secrets. It is not on the stick: copy it somewhere safe before you reboot.",
       size,
     ),
