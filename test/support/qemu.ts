@@ -6,6 +6,7 @@
 //     name: "node-a",                       // used for log file names
 //     disk: "/tmp/t/a.raw",                 // or disks: [{ path, format, interface, serial, bootIndex }]
 //     firmware: "bios",                     // "bios" (SeaBIOS) | "uefi" (OVMF, own copy of OVMF_VARS)
+//                                           // | "uefi-secure" (OVMF with Secure Boot enforced, see below)
 //     memoryMiB: 1024,
 //     nics: [{ mac: "52:54:00:00:0a:01", tap: "a-lan0" }, ...],   // taps made by netlab.ts
 //     netns: lab.netns,                     // QEMU runs inside the lab's network namespace
@@ -36,6 +37,10 @@
 //   net0, net1, ... in the order of `nics`.
 // - QEMU starts paused (-S); the harness connects the serial console and QMP first, then
 //   resumes, so not a byte of boot output is lost. Every console is drained continuously.
+// - "uefi-secure": OVMF_CODE_4M.secboot.fd (Secure Boot enforced; it needs SMM, so the machine is
+//   q35,smm=on and the flash is SMM-protected) with a private copy of OVMF_VARS_4M.ms.fd: Debian's PK and
+//   KEK, Microsoft's KEK and db (the UEFI CA 2011 that signs shim), Secure Boot on. Only signed binaries
+//   start: OVMF says "Access Denied" on the console for anything else (test/system/secureboot.test.ts).
 // - Files in logDir: NAME-serial.log (raw console transcript, appended across restarts),
 //   NAME-qemu.log (command line + QEMU's stderr), NAME-commands.log (what run() sent),
 //   NAME-OVMF_VARS.fd (UEFI NVRAM, unless opts.uefiVars names a file to keep across boots).
@@ -50,6 +55,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { SerialConsole } from "./serial.js";
+
+export type Firmware = "bios" | "uefi" | "uefi-secure";
 
 export type DiskInterface = "virtio" | "sata" | "scsi" | "usb" | "cdrom";
 
@@ -78,8 +85,8 @@ export interface VmOptions {
   disk?: string;
   format?: "raw" | "qcow2";
   disks?: DiskSpec[];
-  firmware?: "bios" | "uefi";
-  /** UEFI NVRAM file kept across starts; created from OVMF_VARS if missing. */
+  firmware?: Firmware;
+  /** UEFI NVRAM file kept across starts; created from the firmware's OVMF_VARS template if missing. */
   uefiVars?: string;
   memoryMiB?: number;
   cpus?: number;
@@ -103,8 +110,14 @@ export interface VmExit {
   signal: NodeJS.Signals | null;
 }
 
-const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
-const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+/** OVMF's code and NVRAM template for each UEFI firmware (Debian's ovmf package; 4M: trixie has no other). */
+const OVMF: Record<Exclude<Firmware, "bios">, { code: string; vars: string }> = {
+  uefi: { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: "/usr/share/OVMF/OVMF_VARS_4M.fd" },
+  "uefi-secure": {
+    code: "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+    vars: "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+  },
+};
 
 // Every QEMU this process started; killed when the process exits or is interrupted, whatever
 // the test did (the QEMUs run in their own process groups, so a ^C would not reach them).
@@ -331,11 +344,13 @@ export function qemuArgs(
   s: { serial: string; qmp: string; hmp: string; serialLog: string; uefiVars?: string },
 ): string[] {
   const accel = opts.accel ?? accelFromEnv();
+  const firmware = opts.firmware ?? "bios";
   const a: string[] = [
     "-name",
     opts.name,
     "-machine",
-    "q35",
+    // The Secure Boot build of OVMF keeps its variables behind SMM and stops if the machine has none.
+    firmware === "uefi-secure" ? "q35,smm=on" : "q35",
     "-accel",
     accel,
     "-cpu",
@@ -366,9 +381,11 @@ export function qemuArgs(
     "chardev=hmp0,mode=readline",
   ];
   if (opts.noReboot) a.push("-no-reboot");
-  if ((opts.firmware ?? "bios") === "uefi") {
-    if (!s.uefiVars) throw new Error("uefi needs a vars file");
-    a.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`);
+  if (firmware !== "bios") {
+    if (!s.uefiVars) throw new Error(`${firmware} needs a vars file`);
+    // Only SMM code may write the flash: the guest OS cannot change the Secure Boot variables behind it.
+    if (firmware === "uefi-secure") a.push("-global", "driver=cfi.pflash01,property=secure,value=on");
+    a.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF[firmware].code}`);
     a.push("-drive", `if=pflash,format=raw,unit=1,file=${s.uefiVars}`);
   }
   if (opts.kernel) a.push("-kernel", opts.kernel);
@@ -454,9 +471,10 @@ export async function startVm(opts: VmOptions): Promise<Vm> {
     commands: path.join(opts.logDir, `${opts.name}-commands.log`),
   };
   let uefiVars: string | undefined;
-  if ((opts.firmware ?? "bios") === "uefi") {
+  const firmware = opts.firmware ?? "bios";
+  if (firmware !== "bios") {
     uefiVars = opts.uefiVars ?? path.join(opts.logDir, `${opts.name}-OVMF_VARS.fd`);
-    if (!opts.uefiVars || !existsSync(uefiVars)) copyFileSync(OVMF_VARS, uefiVars);
+    if (!opts.uefiVars || !existsSync(uefiVars)) copyFileSync(OVMF[firmware].vars, uefiVars);
   }
   const args = qemuArgs(opts, { ...sockets, serialLog: logs.serial, uefiVars });
   const argv = opts.netns

@@ -44,6 +44,20 @@ describe("qemuArgs", () => {
     ).join(" ");
     expect(a).toMatch(/if=pflash,format=raw,unit=0,readonly=on,file=\S*OVMF_CODE/);
     expect(a).toContain("if=pflash,format=raw,unit=1,file=/l/b-vars.fd");
+    expect(a).not.toContain("secboot");
+  });
+
+  it("gives uefi-secure guests SMM, an SMM-protected flash and OVMF's Secure Boot build", () => {
+    const a = qemuArgs(
+      { name: "s", disk: "/d/s.raw", logDir: "/l", firmware: "uefi-secure" },
+      { ...socks, uefiVars: "/l/s-vars.fd" },
+    ).join(" ");
+    expect(a).toContain("-machine q35,smm=on");
+    expect(a).toContain("-global driver=cfi.pflash01,property=secure,value=on");
+    expect(a).toContain(
+      "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+    );
+    expect(a).toContain("if=pflash,format=raw,unit=1,file=/l/s-vars.fd");
   });
 
   it("puts SATA disks on the AHCI ports and a USB stick on xHCI, with serials and boot order", () => {
