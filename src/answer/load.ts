@@ -136,7 +136,7 @@ function syntaxMessage(doc: Document, e: YAMLError, firstLine: string): string {
       return `unknown YAML tag ${shown}; answer files use plain values, no tags`;
     }
     case "MULTIPLE_DOCS":
-      return "an answer file holds one YAML document; a second one starts here (remove this '---' line or what follows it)";
+      return "an answer file holds one YAML document; a second one starts here, after a '---' or '...' line: remove it and what follows, or merge the two";
     case "MULTILINE_IMPLICIT_KEY":
       return "expected 'key: value' on one line: this line continues the line above; indent it under a key that ends in ':', or add the missing ':'";
     case "RESOURCE_EXHAUSTION":

@@ -19,9 +19,12 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 const CIDR4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const SIZE = /^(\d{1,20}(\.\d{1,20})?)\s?(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)?$/;
 const DURATION = /^(\d{1,20})(ms|s|m)?$/;
+const EXPORT_OPTION = /^[a-z_]+(=[A-Za-z0-9:_.-]+)?$/;
+const RESYNC_RATE = /^\d{1,10}[KMG]?$/;
+const DRBD_DEVICE = /^\/dev\/drbd\d{1,7}$/;
 // Printable text without control characters, for values pairboot only compares and shows (disk serials).
 // eslint-disable-next-line no-control-regex
-const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]+$/;
+const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 
 /** Interface names the kernel or ifupdown keep for themselves (lo; all and default in /proc/sys/net). */
 export const RESERVED_IFNAMES = ["lo", "all", "default"];
@@ -141,7 +144,7 @@ const ifname = z
       refuse(
         ctx,
         name,
-        `${IFNAME_PHRASE}, not ${RESERVED_IFNAMES.join(", ")}`,
+        `an interface name other than ${RESERVED_IFNAMES.join(", ")}`,
         ", which the kernel reserves",
       );
   });
@@ -173,11 +176,11 @@ function label(what: string, max: number) {
 const SIZE_PHRASE = "a size like 5GiB, 512MiB or 20GB, or a number of bytes";
 const size = z
   .union(
-    [z.number().int().positive(expected(SIZE_PHRASE)), z.string().regex(SIZE, expected(SIZE_PHRASE))],
+    [z.number().int(expected(SIZE_PHRASE)).positive(expected(SIZE_PHRASE)), z.string().regex(SIZE, expected(SIZE_PHRASE))],
     expected(SIZE_PHRASE),
   )
   .superRefine((v, ctx) => {
-    if (typeof v === "string" ? !SIZE.test(v.trim()) : !(Number.isInteger(v) && v > 0)) return; // the union said it
+    if (typeof v === "string" ? !SIZE.test(v.trim()) : !(Number.isSafeInteger(v) && v > 0)) return; // the union said it
     const bytes = parseSize(v);
     if (bytes < 1) refuse(ctx, v, `${SIZE_PHRASE}, above 0`);
     else if (bytes > SIZE_MAX_BYTES) refuse(ctx, v, `a size of at most ${formatSize(SIZE_MAX_BYTES)}`);
@@ -189,13 +192,13 @@ function duration(maxMs: number) {
   return z
     .union(
       [
-        z.number().int().positive(expected(DURATION_PHRASE)),
+        z.number().int(expected(DURATION_PHRASE)).positive(expected(DURATION_PHRASE)),
         z.string().regex(DURATION, expected(DURATION_PHRASE)),
       ],
       expected(DURATION_PHRASE),
     )
     .superRefine((v, ctx) => {
-      if (typeof v === "string" ? !DURATION.test(v.trim()) : !(Number.isInteger(v) && v > 0)) return; // the union said it
+      if (typeof v === "string" ? !DURATION.test(v.trim()) : !(Number.isSafeInteger(v) && v > 0)) return; // the union said it
       const ms = parseDuration(v);
       if (ms < 1) refuse(ctx, v, `${DURATION_PHRASE}, above 0`);
       else if (ms > maxMs) refuse(ctx, v, `at most ${formatDuration(maxMs)}`);
@@ -322,9 +325,9 @@ export const DrbdSpec = z.strictObject({
     .describe("the DRBD resource name"),
   device: z
     .string()
-    .regex(/^\/dev\/drbd\d{1,7}$/, expected("a device like /dev/drbd0"))
+    .regex(DRBD_DEVICE, expected("a device like /dev/drbd0"))
     .refine(
-      (dev) => Number(dev.slice("/dev/drbd".length)) <= DRBD_MINOR_MAX,
+      (dev) => !DRBD_DEVICE.test(dev) || Number(dev.slice("/dev/drbd".length)) <= DRBD_MINOR_MAX,
       expected(`a device from /dev/drbd0 to /dev/drbd${DRBD_MINOR_MAX}`),
     )
     .default("/dev/drbd0")
@@ -332,9 +335,10 @@ export const DrbdSpec = z.strictObject({
   port: z.number().int().min(1024).max(65535).default(7789).describe("the TCP port DRBD replicates over"),
   resync_rate: z
     .string()
-    .regex(/^\d{1,10}[KMG]?$/, expected("a rate like 100M"))
+    .regex(RESYNC_RATE, expected("a rate like 100M"))
     .refine(
-      (rate) => resyncKiB(rate) >= 1 && resyncKiB(rate) <= RESYNC_MAX_KIB,
+      // A rate the pattern refused is reported once, by the pattern.
+      (rate) => !RESYNC_RATE.test(rate) || (resyncKiB(rate) >= 1 && resyncKiB(rate) <= RESYNC_MAX_KIB),
       expected("a rate from 1K to 4G"),
     )
     .default("100M")
@@ -383,8 +387,10 @@ export const ExportSpec = z.strictObject({
       z
         .string()
         .max(64, textBound("an export option of at most 64 characters"))
-        .regex(/^[a-z_]+(=[A-Za-z0-9:_.-]+)?$/, expected("an export option like rw or anonuid=1000"))
-        .superRefine((option, ctx) => refuse(ctx, option, exportOptionProblem(option))),
+        .regex(EXPORT_OPTION, expected("an export option like rw or anonuid=1000"))
+        .superRefine((option, ctx) => {
+          if (EXPORT_OPTION.test(option)) refuse(ctx, option, exportOptionProblem(option));
+        }),
     )
     .max(32, listBound("at most 32 options"))
     .superRefine((options, ctx) => {
@@ -437,7 +443,7 @@ export const AccessSpec = z.strictObject({
     .array(
       z.string().superRefine((line, ctx) => {
         const problem = sshKeyProblem(line);
-        if (problem) refuse(ctx, line, `an OpenSSH public key line with ${problem}`);
+        if (problem) refuse(ctx, line, `an OpenSSH public key line (TYPE BASE64 [COMMENT]): ${problem}`);
       }),
     )
     .max(64, listBound("at most 64 keys"))
@@ -462,7 +468,12 @@ export const LocaleSpec = z.strictObject({
     .describe("the system locale (LANG)"),
   timezone: z
     .string()
-    .refine(zoneSyntaxOk, expected("a zone like Europe/Berlin or Etc/UTC"))
+    .refine(
+      zoneSyntaxOk,
+      expected(
+        "a zone like Europe/Berlin or Etc/UTC: up to three parts, each a letter and then letters, digits, '_', '+' or '-', at most 14 characters",
+      ),
+    )
     .default("Etc/UTC")
     .describe("the time zone"),
   keyboard: z

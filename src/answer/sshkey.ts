@@ -1,3 +1,5 @@
+import { quoteText } from "./messages.js";
+
 // One line of root's authorized_keys. sshd skips a line it cannot parse, so a garbled key only fails at the
 // first login; and a newline inside the value would add a second key nobody reviewed. So the line is parsed
 // the way sshd reads it: a key type, a base64 blob that starts with that same type, an optional comment.
@@ -31,14 +33,16 @@ function blobType(blob: Buffer): string | undefined {
 
 /** What is wrong with an authorized_keys line, in words, or undefined when sshd would use it. */
 export function sshKeyProblem(line: string): string | undefined {
-  if (line.length > SSH_KEY_MAX_CHARS) return `at most ${SSH_KEY_MAX_CHARS} characters`;
-  if (CONTROL.test(line)) return "a single line without control characters (a newline or tab included)";
+  if (line.length > SSH_KEY_MAX_CHARS) return `this one is longer than ${SSH_KEY_MAX_CHARS} characters`;
+  if (CONTROL.test(line)) return "this one holds a control character (a newline or a tab)";
   // The comment after the body is free text (user@host); only the control characters above are refused there.
   const [type = "", body = ""] = line.split(" ");
-  if (!SSH_KEY_TYPES.includes(type)) return `a key type first, one of ${SSH_KEY_TYPES.join(", ")}`;
-  if (body === "") return "the key's base64 body after its type";
-  if (!BASE64.test(body) || body.length % 4 !== 0) return "a base64 key body after the type";
+  if (type === "ssh-dss") return "ssh-dss (DSA) keys are disabled in Debian 12's OpenSSH; use ssh-ed25519";
+  if (!SSH_KEY_TYPES.includes(type)) return `the type must come first, one of ${SSH_KEY_TYPES.join(", ")}`;
+  if (body === "") return "this one has no base64 body after its type";
+  if (!BASE64.test(body) || body.length % 4 !== 0) return "its body is not valid base64";
   const inBlob = blobType(Buffer.from(body, "base64"));
-  if (inBlob !== type) return `a key body of type ${type}, as the line says`;
+  if (inBlob === undefined) return "its body does not hold an SSH key";
+  if (inBlob !== type) return `its body holds a ${quoteText(inBlob)} key, but the line says ${type}`;
   return undefined;
 }
