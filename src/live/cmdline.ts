@@ -5,6 +5,10 @@
 export interface LiveArgs {
   /** pairboot.answer=: a path on the boot medium (or the PAIRBOOT partition), or an http(s) URL. */
   answer: string | null;
+  /** pairboot.answer.sha256=HEX: the digest the fetched answer must have (as typed; answer-trust.ts checks it). */
+  answerSha256: string | null;
+  /** pairboot.answer.fingerprint=sha256:HEX: the https server's certificate pin (as typed). */
+  answerFingerprint: string | null;
   /** pairboot.node=: which node of the answer file this machine is (identifyNode reads it too). */
   node: string | null;
   /** pairboot.auto=1: install an answer without the countdown. */
@@ -39,6 +43,8 @@ export function consoleDevice(value: string): string {
 
 export function parseCmdline(cmdline: string): LiveArgs {
   let answer: string | null = null;
+  let answerSha256: string | null = null;
+  let answerFingerprint: string | null = null;
   let node: string | null = null;
   let auto = false;
   let clone = true;
@@ -52,6 +58,12 @@ export function parseCmdline(cmdline: string): LiveArgs {
     switch (key) {
       case "pairboot.answer":
         answer = value === "" ? null : value;
+        break;
+      case "pairboot.answer.sha256":
+        answerSha256 = value === "" ? null : value;
+        break;
+      case "pairboot.answer.fingerprint":
+        answerFingerprint = value === "" ? null : value;
         break;
       case "pairboot.node":
         node = value === "" ? null : value;
@@ -74,6 +86,8 @@ export function parseCmdline(cmdline: string): LiveArgs {
   }
   return {
     answer,
+    answerSha256,
+    answerFingerprint,
     node,
     auto,
     clone,

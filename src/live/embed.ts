@@ -2,6 +2,7 @@
 // image with the new files and replays the original's boot setup (El Torito for BIOS and UEFI, the hybrid
 // MBR/GPT for sticks, the same volume date, which GRUB uses to find its own filesystem). The original's
 // HFS+ tree (for Macs) is left out: replaying it makes overlapping GPT entries.
+import { answerArgProblems } from "./answer-trust.js";
 import { isUrl, parseCmdline } from "./cmdline.js";
 
 export const MENU_ENTRIES = ["console", "serial", "toram", "disk"] as const;
@@ -33,6 +34,8 @@ export function checkKernelArgs(args: string[]): string[] {
       }
     }
   }
+  // Pins of the answer URL, and an unattended boot that the stick would refuse to install from.
+  if (problems.length === 0) problems.push(...answerArgProblems(parseCmdline(args.join(" "))));
   return problems;
 }
 

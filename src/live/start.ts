@@ -9,7 +9,9 @@ import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import { formatAnswerError, loadAnswerText } from "../answer/load.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { CLONE_PORT } from "../clone/peer.js";
+import { answerPins, describeTrust, unpinnedRefusal, urlTrust, type AnswerPins } from "./answer-trust.js";
 import { parseCmdline, type LiveArgs } from "./cmdline.js";
+import { fetchAnswer } from "./fetch-answer.js";
 import { answerCandidates, discoverAnswer, MEDIUM_DIR, STICK_ANSWER, type Candidate } from "./discover.js";
 import { countdownLine, gateStart, gateStep, INSTALL_WORDS, type GateState, type GateWords } from "./gate.js";
 import {
@@ -50,15 +52,13 @@ async function isDir(path: string): Promise<boolean> {
 }
 
 /** An answer URL needs the network, which the live system leaves down: one DHCP try on every NIC. */
-async function fetchText(url: string, facts: HardwareFacts): Promise<string> {
+async function fetchText(url: string, pins: AnswerPins, facts: HardwareFacts): Promise<string> {
   const nics = facts.nics.filter((n) => !n.virtual).map((n) => n.name);
   if (nics.length > 0) {
     say(`pairboot: asking DHCP for an address on ${nics.join(", ")} to fetch ${url}`);
     await run("timeout", ["60", "dhclient", "-1", ...nics]).catch(() => undefined);
   }
-  const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-  return res.text();
+  return fetchAnswer(url, pins);
 }
 
 /** Waits for one key: resolves true for Enter/space/y, false for anything that means no. */
@@ -184,9 +184,15 @@ export async function startLive(o: StartOptions): Promise<number> {
   if (stick) facts = await probeHardware();
   const medium = (await isDir(MEDIUM_DIR)) ? MEDIUM_DIR : null;
   const candidates = answerCandidates(args, { medium, stick });
+  const pinned = answerPins(args);
+  if (!pinned.ok) {
+    for (const p of pinned.problems) say(`pairboot: ${p}`);
+    await pressEnter("Press Enter to open the wizard.");
+    return wizard(null);
+  }
   const found = await discoverAnswer(candidates, {
     readFile: readIfFile,
-    fetchText: (url) => fetchText(url, facts),
+    fetchText: (url) => fetchText(url, pinned.pins, facts),
   });
 
   if (!found.found) {
@@ -199,6 +205,17 @@ export async function startLive(o: StartOptions): Promise<number> {
 
   const { candidate, text } = found;
   say(`pairboot: answer file ${candidate.location} (from the ${candidate.origin})`);
+  if (candidate.kind === "url") {
+    // A LAN could have swapped an unauthenticated answer: a person checks it in the wizard first.
+    const trust = urlTrust(candidate.location, pinned.pins);
+    say(`pairboot: how the answer is authenticated: ${describeTrust(trust)}`);
+    if (trust === "none") {
+      say(`pairboot: ${unpinnedRefusal(candidate.location)}`);
+      const working = await workingAnswer(candidate, text);
+      await pressEnter("Press Enter to open the wizard.");
+      return wizard(working);
+    }
+  }
   const loaded = loadAnswerText(text, candidate.location);
   if (!loaded.ok) {
     say("pairboot: the answer file is not valid:");

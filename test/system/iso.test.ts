@@ -11,6 +11,7 @@
 // its disk over the replication link (a bridge of its own), node B receives it; both reboot from their disks.
 // Timings go to .cache/logs/iso/timings.txt.
 import { execa } from "execa";
+import { createHash } from "node:crypto";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -239,7 +240,11 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     try {
       const image = path.join(tmp, "url.iso");
       const url = "http://192.168.42.254:8080/nfs1.yaml";
-      await embed(image, `pairboot.answer=${url} ${SLOW_HOST}`);
+      // Plain http is installed from only with the answer's digest on the kernel command line (sha256sum).
+      const digest = createHash("sha256")
+        .update(readFileSync(path.join(www, "nfs1.yaml")))
+        .digest("hex");
+      await embed(image, `pairboot.answer=${url} pairboot.answer.sha256=${digest} ${SLOW_HOST}`);
       const disk = path.join(tmp, "disk-url.raw");
       await createSparseImage(disk, 12 * GiB);
       const vm = await boot("iso-url-bios", { firmware: "bios", medium: { image, as: "cdrom" }, disk });

@@ -8,6 +8,8 @@ describe("live kernel command line", () => {
     );
     expect(a).toEqual({
       answer: "/answers/nfs1.yaml",
+      answerSha256: null,
+      answerFingerprint: null,
       node: "node-b",
       auto: true,
       clone: true,
@@ -20,6 +22,8 @@ describe("live kernel command line", () => {
   it("defaults: no answer, no node, countdown, tty1 as the system console", () => {
     expect(parseCmdline("boot=live quiet")).toEqual({
       answer: null,
+      answerSha256: null,
+      answerFingerprint: null,
       node: null,
       auto: false,
       clone: true,
@@ -81,5 +85,17 @@ describe("live kernel command line", () => {
     expect(isUrl("HTTPS://example.org/a.yaml")).toBe(true);
     expect(isUrl("/answers/a.yaml")).toBe(false);
     expect(isUrl("ftp://x/a.yaml")).toBe(false);
+  });
+});
+
+describe("the answer URL's pins on the kernel command line", () => {
+  it("reads pairboot.answer.sha256= and pairboot.answer.fingerprint= as typed (answer-trust.ts checks them)", () => {
+    const a = parseCmdline(
+      "pairboot.answer=https://10.0.0.1/a.yaml pairboot.answer.sha256=ABC pairboot.answer.fingerprint=sha256:AA:BB",
+    );
+    expect(a.answer).toBe("https://10.0.0.1/a.yaml");
+    expect(a.answerSha256).toBe("ABC");
+    expect(a.answerFingerprint).toBe("sha256:AA:BB");
+    expect(parseCmdline("pairboot.answer.sha256=").answerSha256).toBeNull();
   });
 });

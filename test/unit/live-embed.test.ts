@@ -30,6 +30,24 @@ describe("iso embed", () => {
     expect(checkKernelArgs(["pairboot.answer=https://h/a.yaml"])).toEqual([]);
   });
 
+  it("refuses an unattended image whose answer URL is plain http without a digest, and malformed pins", () => {
+    expect(checkKernelArgs(["pairboot.answer=http://h/a.yaml", "pairboot.auto=1"])).toEqual([
+      "pairboot.answer=http://h/a.yaml with pairboot.auto=1: a plain http answer without a digest is never installed unattended; add pairboot.answer.sha256=<sha256sum of the file>, or use https",
+    ]);
+    expect(
+      checkKernelArgs([
+        "pairboot.answer=http://h/a.yaml",
+        "pairboot.auto=1",
+        `pairboot.answer.sha256=${"0".repeat(64)}`,
+      ]),
+    ).toEqual([]);
+    expect(
+      checkKernelArgs(["pairboot.answer=https://h/a.yaml", "pairboot.answer.fingerprint=sha256:AB"])[0],
+    ).toMatch(
+      /^pairboot\.answer\.fingerprint=sha256:AB: give sha256: and the server certificate's SHA-256 fingerprint/,
+    );
+  });
+
   it("replays the original boot setup and leaves out HFS+", () => {
     expect(xorrisoArgs("in.iso", "out.iso", { "/pairboot/answer.yaml": "/tmp/a.yaml" })).toEqual([
       "-indev",
