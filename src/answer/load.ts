@@ -256,10 +256,12 @@ export function zoneLocaleWarnings(
   file: string,
   known: KnownZonesAndLocales,
 ): AnswerError[] {
-  return unknownZoneOrLocale(result.spec, known).map((p) => ({
-    file,
-    ...locate(result.doc, result.lineCounter, p.path, "value"),
-    path: formatPath(p.path),
-    message: `warning: ${p.message} (on this machine)`,
-  }));
+  return unknownZoneOrLocale(result.spec, known)
+    .map((p) => ({
+      file,
+      ...locate(result.doc, result.lineCounter, p.path, "value"),
+      path: formatPath(p.path),
+      message: `warning: ${p.message}; this machine does not know it (the release pairboot installs may)`,
+    }))
+    .sort(byPosition);
 }

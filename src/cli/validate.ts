@@ -1,6 +1,7 @@
 // `pairboot validate FILE...`: checks answer files without touching anything; one summary line per valid
 // file on stdout, every problem as FILE:LINE:COL: path: message on stderr.
-import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
+import { formatAnswerError, loadAnswerFile, zoneLocaleWarnings } from "../answer/load.js";
+import { knownOnRoot } from "../answer/zones.js";
 import { missingSecrets } from "../answer/secrets.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { CliError } from "./errors.js";
@@ -12,6 +13,9 @@ addresses, subnets, NIC names, timings). Changes nothing, needs no root.
 
 On success prints one summary line per file and exits 0. Otherwise prints every problem as
 FILE:LINE:COL: key.path: message and exits 1.
+
+A time zone or locale this machine's tzdata or glibc does not know is a warning on stderr, not an error:
+the installed release may differ.
 `;
 
 export function summarize(file: string, spec: ClusterSpec): string {
@@ -46,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   if (unknown) throw new CliError(`unknown option '${unknown}'\n\n${HELP}`, 2);
   if (argv.length === 0) throw new CliError(`no answer file given\n\n${HELP}`, 2);
   let failed = false;
+  const known = knownOnRoot("/");
   for (const file of argv) {
     let result;
     try {
@@ -57,6 +62,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (result.ok) {
       process.stdout.write(`${summarize(file, result.spec)}\n`);
+      const warnings = known ? zoneLocaleWarnings(result, file, known) : [];
+      process.stderr.write(warnings.map((w) => `${formatAnswerError(w)}\n`).join(""));
     } else {
       process.stderr.write(result.errors.map((e) => `${formatAnswerError(e)}\n`).join(""));
       failed = true;

@@ -1,6 +1,7 @@
 // `pairboot validate` and `pairboot schema` as a user runs them: the real binary, its exit code and output.
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -45,6 +46,33 @@ describe("pairboot validate", () => {
     const result = await pairboot("validate", "no/such/answers.yaml");
     expect(result).toMatchObject({ code: 1, stdout: "", stderr: "no/such/answers.yaml: no such file\n" });
   });
+
+  it.runIf(existsSync("/usr/share/zoneinfo"))(
+    "warns at the value's line:col about a zone and locale this machine does not know, and still exits 0",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "pairboot-validate-"));
+      try {
+        const file = join(dir, "mars.yaml");
+        const seed = readFileSync(join(root, "examples/seed.yaml"), "utf8");
+        writeFileSync(
+          file,
+          seed
+            .replace("lang: C.UTF-8", "lang: xx_YY.UTF-8")
+            .replace("timezone: Etc/UTC", "timezone: Mars/Olympus"),
+        );
+        const result = await pairboot("validate", file);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/: valid: cluster nfs1/);
+        expect(result.stderr.split("\n")).toEqual([
+          `${file}:69:9: locale.lang: warning: expected a locale listed in /usr/share/i18n/SUPPORTED, or C.UTF-8, got "xx_YY.UTF-8"; this machine does not know it (the release pairboot installs may)`,
+          `${file}:70:13: locale.timezone: warning: expected a time zone tzdata knows (a file under /usr/share/zoneinfo), got "Mars/Olympus"; this machine does not know it (the release pairboot installs may)`,
+          "",
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("explains its use with --help and when no file is given", async () => {
     const help = await pairboot("validate", "--help");
