@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { parse as parseYaml } from "yaml";
 import { ClusterSpecSchema, type ClusterSpec } from "../answer/schema.js";
+import { readBootSecurity } from "../probe/secureboot.js";
 import { parseBonding, parseChronyTracking, parseNodeStatus, parseProcDrbd } from "./parse.js";
 import type { Observations } from "./report.js";
 
@@ -62,5 +63,6 @@ export async function collect(spec: ClusterSpec, nodeName: string): Promise<Obse
       dataMount: spec.storage.data_mount,
     },
     time: tracking.ok ? parseChronyTracking(tracking.out) : null,
+    boot: await readBootSecurity(),
   };
 }

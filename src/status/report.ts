@@ -1,11 +1,12 @@
 // Turns what was observed on a node into health lines a sysadmin can act on. Pure: the observations come
 // from collect.ts (or from recorded output in tests).
+import { describeBootSecurity, type BootSecurity } from "../probe/secureboot.js";
 import type { BondState, ChronyTracking, DrbdResourceState } from "./parse.js";
 
 export type Health = "ok" | "warn" | "fail";
 
 export interface StatusLine {
-  area: "drbd" | "heartbeat" | "bond" | "nfs" | "time";
+  area: "drbd" | "heartbeat" | "bond" | "nfs" | "time" | "boot";
   health: Health;
   summary: string;
 }
@@ -24,6 +25,8 @@ export interface Observations {
     dataMount: string;
   };
   time: ChronyTracking | null;
+  /** How the node booted (Secure Boot or not): information, never a fault. */
+  boot?: BootSecurity;
 }
 
 function drbdLine(o: Observations["drbd"], peer: string): StatusLine {
@@ -136,6 +139,11 @@ function timeLine(t: Observations["time"]): StatusLine {
   };
 }
 
+/** How the node booted is information for the sysadmin, never a fault: Secure Boot off is a choice. */
+function bootLine(b: BootSecurity): StatusLine {
+  return { area: "boot", health: "ok", summary: describeBootSecurity(b) };
+}
+
 export function evaluate(o: Observations): StatusLine[] {
   return [
     drbdLine(o.drbd, o.peer),
@@ -143,6 +151,7 @@ export function evaluate(o: Observations): StatusLine[] {
     bondLine(o.bond),
     nfsLine(o.nfs),
     timeLine(o.time),
+    ...(o.boot ? [bootLine(o.boot)] : []),
   ];
 }
 
