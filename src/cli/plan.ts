@@ -11,6 +11,7 @@ import { planNode } from "../plan/plan.js";
 import type { InstallSource } from "../plan/types.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { probeHardware } from "../probe/index.js";
+import { safeFacts } from "../probe/parse.js";
 import { parseCommandLine } from "./args.js";
 import { CliError } from "./errors.js";
 
@@ -45,7 +46,8 @@ export async function loadSpecOrFail(path: string): Promise<ClusterSpec> {
 
 async function readFacts(path: string): Promise<HardwareFacts> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as HardwareFacts;
+    // Recorded facts are as untrusted as a live probe: the same display-safe strings.
+    return safeFacts(JSON.parse(await readFile(path, "utf8")) as HardwareFacts);
   } catch (err) {
     throw new CliError(`cannot read hardware facts from ${path}: ${(err as Error).message}`);
   }

@@ -8,7 +8,7 @@ import type { ClusterSpec } from "../answer/schema.js";
 import { describeExisting, selectNodeDisk } from "../plan/disk.js";
 import { identifyNode } from "../plan/identify.js";
 import type { HardwareFacts } from "../probe/facts.js";
-import { parseHardware } from "../probe/parse.js";
+import { parseHardware, safeFacts } from "../probe/parse.js";
 import { readRawHardware } from "../probe/read.js";
 import { CliError } from "./errors.js";
 
@@ -30,7 +30,8 @@ Exit status: 0; with --answer, 1 when the node or its disk cannot be determined 
 
 async function readFacts(path: string): Promise<HardwareFacts> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as HardwareFacts;
+    // Recorded facts are as untrusted as a live probe: the same display-safe strings.
+    return safeFacts(JSON.parse(await readFile(path, "utf8")) as HardwareFacts);
   } catch (err) {
     throw new CliError(`cannot read hardware facts from ${path}: ${(err as Error).message}`);
   }

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HardwareFacts } from "../probe/facts.js";
+import { safeFacts } from "../probe/parse.js";
 import { startWizard, type WizardOutcome } from "../tui/app.js";
 import { answerSaver, findAnswerOnStick, readAnswerObject } from "../tui/answer-io.js";
 import { simulatedEngine, type Engine } from "../tui/engine.js";
@@ -86,7 +87,7 @@ async function loadFacts(args: Args): Promise<HardwareFacts> {
   if (args.demo || args.hardware) {
     const path = args.hardware ?? DEMO_HARDWARE;
     try {
-      return JSON.parse(await readFile(path, "utf8")) as HardwareFacts;
+      return safeFacts(JSON.parse(await readFile(path, "utf8")) as HardwareFacts);
     } catch (err) {
       throw new CliError(`cannot read the hardware facts ${path}: ${(err as Error).message}`);
     }

@@ -335,8 +335,36 @@ export function parseDmi(raw: RawDmi): DmiFacts {
   };
 }
 
-/** The whole interpretation: raw record -> HardwareFacts. */
+// Hardware text comes from firmware, disk controllers and what is on the disks (partition names, labels):
+// a model "QEMU\x1b]0;X" would retitle the terminal, a newline would forge a line of output. Every string
+// of the facts is made safe here, once, for every display (plan, probe, the wizard, messages, logs): control
+// characters, line separators and bidirectional overrides become "?". Answer selectors are printable (the
+// schema refuses control characters), so matching them against the safe value matches what the raw value
+// could; and the wizard writes a selector from the safe value, which the next probe gives again.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** One hardware-sourced string, safe to print: control and direction characters replaced by "?". */
+export function displaySafe(text: string): string {
+  return text.replace(UNSAFE_TEXT, "?");
+}
+
+/** Every string in `value`, at any depth, made safe with displaySafe (idempotent). */
+export function safeFacts<T>(value: T): T {
+  if (typeof value === "string") return displaySafe(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => safeFacts(v)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, safeFacts(v)])) as T;
+  }
+  return value;
+}
+
+/** The whole interpretation: raw record -> HardwareFacts, every string safe to display. */
 export function parseHardware(raw: RawHardware): HardwareFacts {
+  return safeFacts(interpret(raw));
+}
+
+function interpret(raw: RawHardware): HardwareFacts {
   const tree = parseLsblk(raw.lsblk);
   const swaps = new Set(parseProcSwaps(raw.swaps));
   const byId = byIdLinks(raw.byId);

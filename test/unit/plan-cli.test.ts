@@ -67,3 +67,28 @@ describe("pairboot plan", () => {
     expect(r.stderr).toMatch(/cannot plan node-a/);
   });
 });
+
+describe("pairboot plan on recorded facts holding hostile hardware text (L8)", () => {
+  // As an old recording or a planted file might have it: raw control characters, never made safe.
+  const facts = JSON.parse(readFileSync("test/fixtures/hardware/node-a.json", "utf8")) as {
+    disks: { path: string; model: string | null; serial: string | null }[];
+    dmi: { serial: string | null };
+  };
+  const sda = facts.disks.find((d) => d.path === "/dev/sda");
+  if (sda) {
+    sda.model = "QEMU HARDDISK`reboot`\n\x1b]0;PWNED\x07";
+    sda.serial = "QM0\x1b[2J0001";
+  }
+  facts.dmi.serial = "SER\nIAL\x1b[31m";
+  const file = join(dir, "hostile-facts.json");
+  writeFileSync(file, JSON.stringify(facts));
+
+  it("the model's selector still picks the disk, and the model is shown with '?' for every escape and newline", async () => {
+    const r = await run("--node", "node-a", "--hardware", file, "--source", ".");
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('model "QEMU HARDDISK`reboot`??]0;PWNED?" matches "QEMU HARDDISK*"');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout + r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(r.stdout).not.toMatch(/^\]0;PWNED/m);
+  });
+});

@@ -6,6 +6,7 @@ import {
   bootMedium,
   cleanDmiValue,
   diskHolding,
+  displaySafe,
   parseBlkidExport,
   parseDmi,
   parseFindmntSource,
@@ -13,6 +14,7 @@ import {
   parseLsblk,
   parseNic,
   parseProcSwaps,
+  safeFacts,
   type LsblkNode,
 } from "../../src/probe/parse.js";
 import type { RawHardware } from "../../src/probe/raw.js";
@@ -368,5 +370,44 @@ describe("diskHolding and bootMedium", () => {
   });
   it("reports nothing when neither the live medium nor / has a source", () => {
     expect(bootMedium(tree, { ...raw, liveMediumSource: null, rootSource: null })).toBeNull();
+  });
+});
+
+describe("hardware strings are made safe to display (L8)", () => {
+  // The recorded QEMU guest with hostile text put where firmware, a disk and a partition table put theirs.
+  const hostile = JSON.parse(
+    readFileSync(
+      new URL("../fixtures/hardware/hostile/qemu-hostile-strings.raw.json", import.meta.url),
+      "utf8",
+    ),
+  ) as RawHardware;
+  const facts = parseHardware(hostile);
+  const strings = (v: unknown): string[] =>
+    typeof v === "string"
+      ? [v]
+      : Array.isArray(v)
+        ? v.flatMap(strings)
+        : v !== null && typeof v === "object"
+          ? Object.values(v).flatMap(strings)
+          : [];
+
+  it("no string of the facts holds a control character, a line separator or a direction override", () => {
+    // eslint-disable-next-line no-control-regex
+    const unsafe = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+    expect(strings(facts).filter((s) => unsafe.test(s))).toEqual([]);
+  });
+
+  it("disk model and serial, DMI serial, NIC name and partition name keep their text with '?' for each escape", () => {
+    const sda = facts.disks.find((d) => d.path === "/dev/sda");
+    expect(sda?.model).toBe("QEMU HARDDISK`reboot`??]0;PWNED?");
+    expect(sda?.serial).toBe("QM0?[2J0001");
+    expect(facts.dmi.serial).toBe("SER?IAL?[31m");
+    expect(facts.nics.map((n) => n.name)).toContain("enp0s3?[2J");
+    expect(strings(facts)).toContain("?evil??forged line");
+  });
+
+  it("making safe is idempotent: recorded facts loaded again stay the same", () => {
+    expect(safeFacts(facts)).toEqual(facts);
+    expect(displaySafe("plain text, ÄÖÜ and `backticks`")).toBe("plain text, ÄÖÜ and `backticks`");
   });
 });
