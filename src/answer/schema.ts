@@ -176,7 +176,10 @@ function label(what: string, max: number) {
 const SIZE_PHRASE = "a size like 5GiB, 512MiB or 20GB, or a number of bytes";
 const size = z
   .union(
-    [z.number().int(expected(SIZE_PHRASE)).positive(expected(SIZE_PHRASE)), z.string().regex(SIZE, expected(SIZE_PHRASE))],
+    [
+      z.number().int(expected(SIZE_PHRASE)).positive(expected(SIZE_PHRASE)),
+      z.string().regex(SIZE, expected(SIZE_PHRASE)),
+    ],
     expected(SIZE_PHRASE),
   )
   .superRefine((v, ctx) => {
