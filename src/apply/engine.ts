@@ -10,6 +10,7 @@ import { describeExisting } from "../plan/disk.js";
 import { chooseDisk, DEFAULT_LOG_DIR, DEFAULT_TARGET, planNode } from "../plan/plan.js";
 import type { InstallSource, NodePlan, PlanStep } from "../plan/types.js";
 import { probeHardware, type HardwareFacts, type ProbeOptions } from "../probe/index.js";
+import { describeBootSecurity, readBootSecurity } from "../probe/secureboot.js";
 import { CommandAborted, runCommand } from "./exec.js";
 import { writeUnderRoot } from "./files.js";
 import {
@@ -230,6 +231,7 @@ export async function runInstall(
   log.line(`pairboot install of ${plan.node} onto ${plan.disk.path} (${plan.disk.why})`);
   log.line(`source ${plan.source.kind} ${plan.source.path}; target ${plan.target}; mode ${prep.mode}`);
   for (const n of prep.notes) log.line(n);
+  log.line(`this machine booted: ${describeBootSecurity(await readBootSecurity())}`);
 
   const targetMounted = async () =>
     (await readMounts()).some((m) => m.target === plan.target && m.source === osPart);
