@@ -18,7 +18,8 @@ export const META_DIR = ".pairboot";
 
 /**
  * A rendered file's path relative to the output directory. Only plain absolute paths are accepted, so a
- * renderer bug can never write outside DIR (or, on a target, outside the installed root).
+ * renderer bug can never write outside DIR. On a target the root writer (src/apply/files.ts) refuses the
+ * same paths and also keeps symlinks inside the installed root from leading a write out of it.
  */
 function relativePath(path: string): string {
   const parts = path.split("/");

@@ -193,6 +193,18 @@ describe("safety refusals leave the disk byte-identical", () => {
     expect(await fingerprint()).toBe(before);
   });
 
+  it("refuses a time zone and locale the system to install lacks, naming both, before writing", async () => {
+    const before = await fingerprint();
+    const path = await answer("zone", (doc) => {
+      doc.locale = { ...(doc.locale as object), timezone: "Mars/Olympus", lang: "xx_YY.UTF-8" };
+    });
+    const r = await install(path);
+    expect(r.exitCode).toBe(1);
+    expect(r.all).toMatch(/locale\.timezone: .*"Mars\/Olympus"/);
+    expect(r.all).toMatch(/locale\.lang: .*"xx_YY\.UTF-8"/);
+    expect(await fingerprint()).toBe(before);
+  });
+
   it("--dry-run prints the steps and writes nothing", async () => {
     const before = await fingerprint();
     const r = await install(await answer("dry"), "--dry-run");
@@ -332,6 +344,16 @@ describe("install, interrupted and resumed", () => {
           expect(log).not.toContain(secret);
         }
         expect(nonAscii(log)).toEqual([]);
+        // The hash went to chpasswd on its standard input, and landed in /etc/shadow.
+        expect(log).toMatch(/\/bin\/sh -c 'chpasswd --encrypted'\n\S+ \(stdin: <secret, \d+ bytes>\)/);
+        expect(log).not.toContain("usermod");
+        const shadow = await readFile(join(root, "etc/shadow"), "utf8");
+        expect(
+          shadow
+            .split("\n")
+            .find((l) => l.startsWith("root:"))
+            ?.split(":")[1],
+        ).toBe(spec.access.root_password_hash);
       },
       // Not "ro": a mount namespace made meanwhile by another test on this host may still hold the
       // filesystem mounted read-write, and the kernel refuses a read-only mount of it then.
