@@ -30,6 +30,8 @@ export type LoadResult =
 
 /** The largest answer file read: a cluster fits in a few KiB; 64 SSH keys of 16384-bit RSA in 200 KiB. */
 export const ANSWER_MAX_BYTES = 1024 * 1024;
+/** How many values YAML aliases may expand to; a real answer file uses none. */
+const ALIAS_MAX = 100;
 /** The deepest nesting accepted; the schema's deepest value (nodes[0].match.mac[0]) is 5 levels down. */
 export const NESTING_MAX = 16;
 
@@ -220,10 +222,13 @@ export function loadAnswerText(text: string, file: string): LoadResult {
   if (tooDeep?.range) return refuse(tooDeep.range[0], nestingMessage(), lineCounter);
   let obj: unknown;
   try {
-    obj = doc.toJS({ maxAliasCount: 100 });
+    obj = doc.toJS({ maxAliasCount: ALIAS_MAX });
   } catch (err) {
     // yaml refuses alias chains that would expand exponentially ("billion laughs").
-    return { ok: false, errors: [{ file, line: 1, col: 1, path: "", message: (err as Error).message }] };
+    const message = /alias count/i.test((err as Error).message)
+      ? `the aliases (*name) in this file expand to too many values: an answer file expands at most ${ALIAS_MAX}`
+      : quoteText((err as Error).message).slice(1, -1);
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: "", message }] };
   }
   const result = checkSpec(obj);
   if (result.ok) return { ok: true, spec: result.spec, doc, lineCounter };
