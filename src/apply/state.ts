@@ -3,7 +3,6 @@
 // any other disk. A step counts as done only if the plan still asks for exactly the same step (its
 // commands and file contents hash the same); a changed answer file re-runs from the first changed step.
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import type { NodePlan, PlanStep } from "../plan/types.js";
 import { STATE_PATH } from "../plan/plan.js";
 import { writeUnderRoot } from "./files.js";
@@ -60,10 +59,6 @@ export function firstIncomplete(state: InstallState, plan: NodePlan): number {
     if (state.completed[s.id] !== stepHash(s)) return i;
   }
   return plan.steps.length;
-}
-
-export function statePath(root: string): string {
-  return join(root, STATE_PATH);
 }
 
 /** Written through the root writer (a temporary name renamed): a power cut leaves the old state or the new. */

@@ -38,8 +38,6 @@ import { findNode, renderNode } from "../render/index.js";
 import type { CloneHeader } from "./format.js";
 import { run } from "./disk.js";
 
-export { IDENTITY_REMOVALS, MACHINE_ID } from "../plan/identity.js";
-
 /** Which node of the answer file node B is: --node, or the one node that is not node A. */
 export function chooseNodeB(spec: ClusterSpec, header: CloneHeader, requested?: string): string {
   const a = header.source.node;

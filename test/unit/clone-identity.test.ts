@@ -7,12 +7,8 @@ import YAML from "yaml";
 import { loadAnswerText } from "../../src/answer/load.js";
 import type { ClusterSpec } from "../../src/answer/schema.js";
 import type { CloneHeader } from "../../src/clone/format.js";
-import {
-  bootloaderCommands,
-  chooseNodeB,
-  IDENTITY_REMOVALS,
-  writeIdentityFiles,
-} from "../../src/clone/identity.js";
+import { bootloaderCommands, chooseNodeB, writeIdentityFiles } from "../../src/clone/identity.js";
+import { IDENTITY_REMOVALS } from "../../src/plan/identity.js";
 
 const SEED = new URL("../../examples/seed.yaml", import.meta.url);
 
