@@ -137,17 +137,20 @@ function grubDefaults(): RenderedFile {
   return { path: "/etc/default/grub", content, mode: 0o644 };
 }
 
-/** GRUB modules built into the EFI image: enough to find the OS filesystem; the rest load from it. */
-const EFI_CORE_MODULES = [
-  "part_gpt",
-  "part_msdos",
-  "ext2",
-  "fat",
-  "search",
-  "search_fs_uuid",
-  "normal",
-  "configfile",
+/**
+ * The signed UEFI boot chain in the installed root (shim-signed, shim-helpers-amd64-signed,
+ * grub-efi-amd64-signed: the same paths in Debian 12 and 13) and where each goes on the ESP. Shim at the
+ * removable-media path, which every UEFI firmware boots without an NVRAM entry (so a clone of the disk boots
+ * too), starts the GRUB beside it; shim starts MokManager instead if that GRUB fails its check. No fbx64.efi:
+ * with it shim would first write an NVRAM entry and reset.
+ */
+const SIGNED_EFI_FILES: { from: string; to: string }[] = [
+  { from: "/usr/lib/shim/shimx64.efi.signed", to: "::/EFI/BOOT/BOOTX64.EFI" },
+  { from: "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed", to: "::/EFI/BOOT/grubx64.efi" },
+  { from: "/usr/lib/shim/mmx64.efi.signed", to: "::/EFI/BOOT/mmx64.efi" },
 ];
+/** Where the signed grubx64.efi reads its first config: its built-in prefix is /EFI/debian on the ESP. */
+const SIGNED_GRUB_CONFIG = "::/EFI/debian/grub.cfg";
 
 /** Tools the install runs on the live system (not inside the installed root). */
 function hostTools(source: InstallSource): string[] {
@@ -399,22 +402,23 @@ export function planNode(
     commands: [inTarget(T, INITRAMFS_REFRESH)],
   });
 
-  // UEFI: GRUB's EFI image is built with grub-mkimage and copied onto the ESP with mtools, so the ESP is
-  // never mounted. grub-install --target=x86_64-efi insists on a mounted FAT --efi-directory, which needs
-  // the kernel's vfat driver; this way the same commands run on any live kernel. The image finds the OS
-  // filesystem by the UUID mkfs gave it and reads /boot/grub/grub.cfg from there; it sits at the
-  // removable-media path \EFI\BOOT\BOOTX64.EFI, which every UEFI firmware boots without an NVRAM entry.
-  const efiImage = "/var/lib/pairboot/BOOTX64.EFI";
-  const efiEarly: RenderedFile = {
+  // UEFI, with Secure Boot or without: shim (signed by Microsoft's UEFI CA) -> GRUB signed by Debian, which
+  // has shim check the kernel (Debian's signed one) -> the kernel, which loads only signed modules. The
+  // signed GRUB is one image with its modules built in; it reads \EFI\debian\grub.cfg, a stub that finds the
+  // OS filesystem by the UUID mkfs gave it and reads /boot/grub/grub.cfg from there. The files are copied
+  // onto the ESP with mtools, so the ESP is never mounted: grub-install --target=x86_64-efi insists on a
+  // mounted FAT --efi-directory, which needs the kernel's vfat driver; this way the same commands run on any
+  // live kernel. The stub is kept in the root too: the live ISO's GRUB finds an installed node by it.
+  const efiStub: RenderedFile = {
     path: "/var/lib/pairboot/grub-efi-early.cfg",
-    content: `search.fs_uuid ${osUuid} root\nset prefix=($root)/boot/grub\n`,
+    content: `search.fs_uuid ${osUuid} root\nset prefix=($root)/boot/grub\nconfigfile $prefix/grub.cfg\n`,
     mode: 0o644,
   };
   const espDev = shq(esp.path);
   step({
     id: "bootloader",
     title: `Install GRUB on ${disk.path} for BIOS and UEFI`,
-    files: [grubDefaults(), efiEarly],
+    files: [grubDefaults(), efiStub],
     commands: [
       inTarget(T, grubBiosInstall(disk.path)),
       inTarget(T, grubInstallDevicesSeed(stableDiskPath(disk.path, diskFacts?.byId ?? []))),
@@ -422,13 +426,11 @@ export function planNode(
         T,
         "mkdir -p /boot/grub/x86_64-efi && cp /usr/lib/grub/x86_64-efi/*.mod /usr/lib/grub/x86_64-efi/*.lst /boot/grub/x86_64-efi/",
       ),
-      inTarget(
-        T,
-        `grub-mkimage -O x86_64-efi -o ${efiImage} -c ${efiEarly.path} -p /boot/grub ${EFI_CORE_MODULES.join(" ")}`,
+      ...["::/EFI", "::/EFI/BOOT", "::/EFI/debian"].map(
+        (dir) => `mdir -i ${espDev} ${dir} >/dev/null 2>&1 || mmd -i ${espDev} ${dir}`,
       ),
-      `mdir -i ${espDev} ::/EFI >/dev/null 2>&1 || mmd -i ${espDev} ::/EFI`,
-      `mdir -i ${espDev} ::/EFI/BOOT >/dev/null 2>&1 || mmd -i ${espDev} ::/EFI/BOOT`,
-      `mcopy -o -i ${espDev} ${t(efiImage)} ::/EFI/BOOT/BOOTX64.EFI`,
+      ...SIGNED_EFI_FILES.map((f) => `mcopy -o -i ${espDev} ${t(f.from)} ${f.to}`),
+      `mcopy -o -i ${espDev} ${t(efiStub.path)} ${SIGNED_GRUB_CONFIG}`,
       // An NVRAM entry as well only when this machine itself runs UEFI (the entry lives in its firmware).
       nvramEntryCommand(disk.path, esp.number),
     ],

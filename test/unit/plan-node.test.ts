@@ -153,6 +153,29 @@ describe("planNode on node A's recorded hardware", () => {
     expect(grubDefaults?.content).toContain("console=tty0 console=ttyS0,115200n8");
   });
 
+  it("puts the signed chain on the ESP for Secure Boot: shim as BOOTX64.EFI, Debian's signed GRUB beside it, its config stub in \\EFI\\debian", () => {
+    const boot = texts(plan, "bootloader").join("\n");
+    const T = "/run/pairboot/target";
+    expect(boot).toContain(
+      `mcopy -o -i /dev/sda2 ${T}/usr/lib/shim/shimx64.efi.signed ::/EFI/BOOT/BOOTX64.EFI`,
+    );
+    expect(boot).toContain(
+      `mcopy -o -i /dev/sda2 ${T}/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed ::/EFI/BOOT/grubx64.efi`,
+    );
+    expect(boot).toContain(`mcopy -o -i /dev/sda2 ${T}/usr/lib/shim/mmx64.efi.signed ::/EFI/BOOT/mmx64.efi`);
+    expect(boot).toContain(
+      `mcopy -o -i /dev/sda2 ${T}/var/lib/pairboot/grub-efi-early.cfg ::/EFI/debian/grub.cfg`,
+    );
+    // An unsigned GRUB would be refused under Secure Boot.
+    expect(boot).not.toContain("grub-mkimage");
+    const stub = step(plan, "bootloader").files.find(
+      (f) => f.path === "/var/lib/pairboot/grub-efi-early.cfg",
+    );
+    expect(stub?.content).toMatch(
+      /^search\.fs_uuid [0-9a-f-]{36} root\nset prefix=\(\$root\)\/boot\/grub\nconfigfile \$prefix\/grub\.cfg\n$/,
+    );
+  });
+
   it("names the disk by its device for grub-pc when it has no /dev/disk/by-id link", () => {
     const hw = facts("node-a");
     const r = planNode(spec, "node-a", { ...hw, disks: hw.disks.map((d) => ({ ...d, byId: [] })) }, opts);
