@@ -1,13 +1,51 @@
+// Every subcommand's argument errors look the same: one line saying what is wrong, then the command's usage
+// line(s) from its help text, exit status 2. Never node's own wording or a stack trace.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CliError } from "./errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-/** Parses a subcommand's arguments; a wrong option is a usage error (exit 2) followed by the help text. */
-export function parseCommandLine<T extends Options>(argv: string[], options: T, help: string) {
+/** The synopsis of a help text: its first paragraph ("usage: pairboot X ..." and continuation lines). */
+export function usageLines(help: string): string {
+  return help.split(/\n\s*\n/)[0]?.trimEnd() ?? help;
+}
+
+/** A usage error: what is wrong, then the usage line(s), exit 2. */
+export function usageError(problem: string, help: string): CliError {
+  return new CliError(`${problem}\n${usageLines(help)}\n(--help shows every option)`, 2);
+}
+
+/** node:util's parseArgs messages in pairboot's words. */
+export function argProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string }).code;
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option '${quoted}'`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument '${quoted}'`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const name = quoted.split(" ")[0] ?? quoted;
+      return /does not take an argument/.test(message)
+        ? `option ${name} takes no value`
+        : `option ${name} needs a value`;
+    }
+    default:
+      return message.split("\n")[0] ?? message;
+  }
+}
+
+/** Parses a subcommand's arguments (strict); a wrong option or argument is a usage error (exit 2). */
+export function parseCommandLine<T extends Options>(
+  argv: string[],
+  options: T,
+  help: string,
+  { positionals = true }: { positionals?: boolean } = {},
+) {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+    return parseArgs({ args: argv, allowPositionals: positionals, strict: true, options });
   } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${help}`, 2);
+    throw usageError(argProblem(err), help);
   }
 }

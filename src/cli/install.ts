@@ -3,13 +3,13 @@
 // probed (never recorded facts); the node is recognised by its NICs unless --node names it.
 import { createInterface } from "node:readline/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import { formatAnswerError } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { identifyNode } from "../plan/identify.js";
 import { probeHardware } from "../probe/index.js";
 import { installSession } from "../session/install.js";
+import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 import { resolveSource } from "./plan.js";
 
@@ -53,34 +53,30 @@ async function typedConfirmation(diskPath: string, summary: string): Promise<boo
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        answer: { type: "string" },
-        node: { type: "string" },
-        disk: { type: "string" },
-        source: { type: "string" },
-        hardware: { type: "string" },
-        yes: { type: "boolean", default: false },
-        "dry-run": { type: "boolean", default: false },
-        restart: { type: "boolean", default: false },
-        target: { type: "string" },
-        tool: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      answer: { type: "string" },
+      node: { type: "string" },
+      disk: { type: "string" },
+      source: { type: "string" },
+      hardware: { type: "string" },
+      yes: { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      restart: { type: "boolean", default: false },
+      target: { type: "string" },
+      tool: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    HELP,
+    { positionals: false },
+  );
   const v = args.values;
   if (v.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  if (!v.answer) throw new CliError(`--answer FILE is required\n\n${HELP}`, 2);
+  if (!v.answer) throw usageError("--answer FILE is required", HELP);
   if (v.hardware) {
     throw new CliError(
       "--hardware is not accepted by install: a real install probes this machine. Use 'pairboot plan --hardware' to study recorded hardware.",

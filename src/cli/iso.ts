@@ -17,7 +17,7 @@ import {
   xorrisoArgs,
   type MenuEntry,
 } from "../live/embed.js";
-import { parseCommandLine } from "./args.js";
+import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const exec = promisify(execFile);
@@ -59,10 +59,10 @@ async function embed(argv: string[]): Promise<number> {
     return 0;
   }
   const [input, output, ...extra] = parsed.positionals;
-  if (!input || !output || extra.length > 0) throw new CliError(`give IN.iso and OUT.iso\n\n${HELP}`, 2);
+  if (!input || !output || extra.length > 0) throw usageError("give IN.iso and OUT.iso", HELP);
   if (resolve(input) === resolve(output)) throw new CliError("OUT.iso must differ from IN.iso", 2);
   if (v.answer === undefined && v.args === undefined && v.default === undefined && v.timeout === undefined) {
-    throw new CliError(`nothing to embed: give --answer, --args, --default or --timeout\n\n${HELP}`, 2);
+    throw usageError("nothing to embed: give --answer, --args, --default or --timeout", HELP);
   }
   const kernelArgs = (v.args ?? "").split(/\s+/).filter((a) => a !== "");
   const problems = checkKernelArgs(kernelArgs);
@@ -155,7 +155,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === "start") {
     const i = rest.indexOf("--tty");
     const tty = i >= 0 ? rest[i + 1] : undefined;
-    if (!tty) throw new CliError(`start needs --tty TTY\n\n${HELP}`, 2);
+    if (!tty) throw usageError("start needs --tty TTY", HELP);
     const { startLive } = await import("../live/start.js");
     const { run: runWizard } = await import("./wizard.js");
     return startLive({ tty, openWizard: (answer) => runWizard(answer ? ["--answer", answer] : []) });
@@ -164,5 +164,5 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return sub === undefined ? 2 : 0;
   }
-  throw new CliError(`unknown subcommand '${sub}'\n\n${HELP}`, 2);
+  throw usageError(`unknown subcommand '${sub}'`, HELP);
 }

@@ -12,7 +12,7 @@ import type { InstallSource } from "../plan/types.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { probeHardware } from "../probe/index.js";
 import { safeFacts } from "../probe/parse.js";
-import { parseCommandLine } from "./args.js";
+import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot plan FILE --node NAME [--hardware FACTS.json] [--disk DEV] [--source PATH] [--json]
@@ -84,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0 || !values.node) {
-    throw new CliError(`expected FILE and --node NAME\n\n${HELP}`, 2);
+    throw usageError("expected FILE and --node NAME", HELP);
   }
   let spec = await loadSpecOrFail(file);
   const notes: string[] = [];

@@ -2,7 +2,6 @@
 // selection), so a user can check it before writing an answer file; with --answer, say which node this
 // machine is and which disk that node's selector picks here, before anything is installed.
 import { readFile, writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { describeExisting, selectNodeDisk } from "../plan/disk.js";
@@ -10,6 +9,7 @@ import { identifyNode } from "../plan/identify.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { parseHardware, safeFacts } from "../probe/parse.js";
 import { readRawHardware } from "../probe/read.js";
+import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const USAGE = `usage: pairboot probe [--include-loop] [--out FILE] [--raw-out FILE]
@@ -72,30 +72,25 @@ export function checkAnswer(spec: ClusterSpec, facts: HardwareFacts, out: (s: st
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        "include-loop": { type: "boolean", default: false },
-        out: { type: "string" },
-        "raw-out": { type: "string" },
-        answer: { type: "string" },
-        hardware: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
-  }
+  const { values } = parseCommandLine(
+    argv,
+    {
+      "include-loop": { type: "boolean", default: false },
+      out: { type: "string" },
+      "raw-out": { type: "string" },
+      answer: { type: "string" },
+      hardware: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    USAGE,
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
   if (values.hardware !== undefined && values.answer === undefined) {
-    throw new CliError(`--hardware only goes with --answer\n\n${USAGE}`, 2);
+    throw usageError("--hardware only goes with --answer", USAGE);
   }
 
   if (values.answer !== undefined) {

@@ -6,7 +6,7 @@ import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { renderNode } from "../render/index.js";
 import { outputFiles } from "../render/output.js";
-import { parseCommandLine } from "./args.js";
+import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot render FILE --node NAME --out DIR [--force]
@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0 || !values.node || !values.out) {
-    throw new CliError(`expected FILE, --node NAME and --out DIR\n\n${HELP}`, 2);
+    throw usageError("expected FILE, --node NAME and --out DIR", HELP);
   }
   const out = resolve(values.out);
   if (!values.force && (await isNonEmptyDir(out))) {

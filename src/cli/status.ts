@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { collect, loadInstalledSpec } from "../status/collect.js";
 import { evaluate, formatStatus } from "../status/report.js";
+import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot status [--answer FILE] [--json]
@@ -14,14 +14,16 @@ Exit 0 when everything is OK, 1 when anything needs attention.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { answer: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
-  });
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { answer: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
+  if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, HELP);
   const answerPath = values.answer ?? "/etc/pairboot/answer.yaml";
   let spec;
   try {

@@ -4,7 +4,7 @@ import { formatAnswerError, loadAnswerFile, zoneLocaleWarnings } from "../answer
 import { knownOnRoot } from "../answer/zones.js";
 import { missingSecrets } from "../answer/secrets.js";
 import type { ClusterSpec } from "../answer/schema.js";
-import { CliError } from "./errors.js";
+import { parseCommandLine, usageError } from "./args.js";
 
 const HELP = `usage: pairboot validate FILE...
 
@@ -42,16 +42,19 @@ function readProblem(file: string, err: unknown): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  const { values, positionals: files } = parseCommandLine(
+    argv,
+    { help: { type: "boolean", short: "h", default: false } },
+    HELP,
+  );
+  if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const unknown = argv.find((a) => a.startsWith("-"));
-  if (unknown) throw new CliError(`unknown option '${unknown}'\n\n${HELP}`, 2);
-  if (argv.length === 0) throw new CliError(`no answer file given\n\n${HELP}`, 2);
+  if (files.length === 0) throw usageError("no answer file given", HELP);
   let failed = false;
   const known = knownOnRoot("/");
-  for (const file of argv) {
+  for (const file of files) {
     let result;
     try {
       result = await loadAnswerFile(file);
