@@ -84,9 +84,8 @@ export class PairingListener {
     l.server.listen(opts.port, opts.host);
     await once(l.server, "listening");
     l.port = (l.server.address() as { port: number }).port;
-    const abort = () => l.settle.reject(new Error(String(opts.signal?.reason ?? "stopped")));
-    if (opts.signal?.aborted) abort();
-    opts.signal?.addEventListener("abort", abort, { once: true });
+    if (opts.signal?.aborted) l.onAbort();
+    opts.signal?.addEventListener("abort", l.onAbort, { once: true });
     return l;
   }
 
@@ -95,7 +94,11 @@ export class PairingListener {
     return this.result;
   }
 
+  private readonly onAbort = () =>
+    this.settle.reject(new Error(String(this.opts.signal?.reason ?? "stopped")));
+
   close(): void {
+    this.opts.signal?.removeEventListener("abort", this.onAbort);
     this.server.close();
     for (const p of [...this.pending]) this.drop(p);
     this.settle.reject(new Error("node A stopped listening"));
