@@ -24,7 +24,7 @@ import { hasTmux, openTmux, type Tmux } from "../support/tmux.js";
 
 const REPO = process.cwd();
 const ROOTFS = join(REPO, ".cache/rootfs");
-const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPairbootWizardTestKeyOnly wizard-test";
+const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPairbootWizardTestKeyOnly00 wizard-test";
 
 let dir = "";
 let disk: Loop | undefined;
