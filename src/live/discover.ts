@@ -5,6 +5,8 @@
 //   3. /pairboot/answer.yaml inside the ISO image (put there by `pairboot iso embed`).
 // An answer the kernel command line names but that cannot be read is an error, never a reason to fall
 // back to another answer: the person who typed it meant that one.
+// A URL is fetched with the kernel command line's pins checked on the wire (fetch-answer.ts); whether an
+// answer from a URL may install without a person is answer-trust.ts's decision.
 // (answer.yaml on the PAIRBOOT partition is the wizard's saved draft: it pre-fills the wizard, it does
 // not start an unattended install.)
 import { isUrl, type LiveArgs } from "./cmdline.js";
