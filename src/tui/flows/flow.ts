@@ -15,10 +15,10 @@ export interface Flow {
   enter?(state: WizardState): Step;
 }
 
-/** The screen after `id` in the flow (the last one stays where it is). */
+/** The screen after `id` in the flow; the last step, and a screen that is no step, stay where they are. */
 export function nextScreen(flow: Flow, id: ScreenId): ScreenId {
   const i = flow.steps.findIndex((s) => s.id === id);
-  return (flow.steps[i + 1] ?? flow.steps[i] ?? flow.steps[0])?.id ?? id;
+  return i < 0 ? id : (flow.steps[i + 1]?.id ?? id);
 }
 
 /** Where Esc goes from `screen` in `flow`: what the screen says, else the step before it. */

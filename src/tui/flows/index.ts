@@ -1,9 +1,8 @@
 // The flows by mode, and which screen object is on show: a flow's own screens first, then the ones
 // every flow shares (loading an answer from the start screen).
-import type { Mode, ScreenId, WizardState } from "../model/state.js";
+import type { Deps, Mode, ScreenId, WizardState } from "../model/state.js";
 import { load } from "../screens/load.js";
 import type { Ctx, Screen } from "../screens/screen.js";
-import type { Deps } from "../model/state.js";
 import { nextScreen, type Flow } from "./flow.js";
 import { install } from "./install.js";
 import { receive } from "./receive.js";

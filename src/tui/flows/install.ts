@@ -1,5 +1,5 @@
 // Install node A: the answer is built on four screens, then node A's disk is erased and installed.
-import { checkDraft } from "../model/draft.js";
+import { checkDraft, type Target } from "../model/draft.js";
 import { cursorOnChosenDisk } from "../model/derived.js";
 import { saveHint } from "../model/stick.js";
 import { cluster } from "../screens/cluster.js";
@@ -12,7 +12,6 @@ import { progressScreen } from "../screens/progress.js";
 import { review } from "../screens/review.js";
 import { start } from "../screens/start.js";
 import type { Flow } from "./flow.js";
-import type { Target } from "../model/draft.js";
 
 export const install: Flow = {
   id: "install",
