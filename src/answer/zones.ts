@@ -97,3 +97,13 @@ export function knownOnRoot(root: string): KnownZonesAndLocales | undefined {
   );
   return { zones, locales };
 }
+
+/**
+ * What `pairboot validate` can say about the machine it runs on: its zones, and its locales only when it
+ * has glibc's list (a machine without the locales package knows nothing about the installed release's).
+ */
+export function knownOnThisMachine(root = "/"): KnownZonesAndLocales | undefined {
+  const known = knownOnRoot(root);
+  if (!known || existsSync(join(root, "usr/share/i18n/SUPPORTED"))) return known;
+  return { ...known, locales: () => true };
+}

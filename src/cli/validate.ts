@@ -1,7 +1,7 @@
 // `pairboot validate FILE...`: checks answer files without touching anything; one summary line per valid
 // file on stdout, every problem as FILE:LINE:COL: path: message on stderr.
 import { formatAnswerError, loadAnswerFile, zoneLocaleWarnings } from "../answer/load.js";
-import { knownOnRoot } from "../answer/zones.js";
+import { knownOnThisMachine } from "../answer/zones.js";
 import { missingSecrets } from "../answer/secrets.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { parseCommandLine, usageError } from "./args.js";
@@ -53,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (files.length === 0) throw usageError("no answer file given", HELP);
   let failed = false;
-  const known = knownOnRoot("/");
+  const known = knownOnThisMachine();
   for (const file of files) {
     let result;
     try {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatAnswerError, loadAnswerText } from "../../src/answer/load.js";
-import { knownOnRoot, unknownZoneOrLocale } from "../../src/answer/zones.js";
+import { knownOnRoot, knownOnThisMachine, unknownZoneOrLocale } from "../../src/answer/zones.js";
 import { corpusBase } from "./answer-corpus.js";
 
 const base = corpusBase();
@@ -133,6 +133,25 @@ describe("knownOnRoot", () => {
     expect(unknownZoneOrLocale({ locale: { timezone: "Europe/Berlin", lang: "de_DE" } }, known)).toEqual([]);
     const bad = unknownZoneOrLocale({ locale: { timezone: "Europe", lang: "en_US.UTF-8" } }, known);
     expect(bad.map((p) => p.path.join("."))).toEqual(["locale.timezone", "locale.lang"]);
+  });
+
+  it("for validate, judges no locale on a machine without glibc's list, but still its zones", () => {
+    const bare = mkdtempSync(join(tmpdir(), "pairboot-zones-"));
+    try {
+      mkdirSync(join(bare, "usr/share/zoneinfo/Etc"), { recursive: true });
+      writeFileSync(join(bare, "usr/share/zoneinfo/Etc/UTC"), "TZif");
+      const strict = knownOnRoot(bare);
+      const lenient = knownOnThisMachine(bare);
+      if (!strict || !lenient) throw new Error("expected the root to have tzdata");
+      const spec = { locale: { timezone: "Mars/Olympus", lang: "de_DE.UTF-8" } };
+      expect(unknownZoneOrLocale(spec, strict).map((p) => p.path.join("."))).toEqual([
+        "locale.timezone",
+        "locale.lang",
+      ]);
+      expect(unknownZoneOrLocale(spec, lenient).map((p) => p.path.join("."))).toEqual(["locale.timezone"]);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 
   it("says nothing (undefined) about a root without tzdata", () => {
