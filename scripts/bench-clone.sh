@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares pairboot clone with the bare tools on the same source disk (root; loop devices in a temp dir):
-#   pairboot clone send --to-image, then receive --from-image
-#   pairboot clone send | receive over loopback TCP (encrypted, checksummed, both ends)
+#   pairboot clone send --to-image, then receive --from-image (encrypted and authenticated, AES-256-GCM records)
+#   pairboot clone send | receive over loopback TCP (the same records; B verifies each before writing it)
 #   partclone.ext4 -a0 | zstd | nc  ->  nc | zstd -d | partclone.ext4 -r   (no crypto, no checks)
 #   dd of the OS partition
 # Caches are not dropped (the host is shared), so every run reads a warm source; compare, don't quote.
@@ -35,13 +35,15 @@ SRC=$(npx tsx test/system/clone-fixture.ts "$DIR" 2>/dev/null | tail -1)
 OS="${SRC}p3"
 USED=$(dumpe2fs -h "$OS" 2>/dev/null | awk -F: '/^Block count/{c=$2}/^Free blocks/{f=$2}/^Block size/{b=$2}END{print (c-f)*b}')
 OSBYTES=$(blockdev --getsize64 "$OS")
+# The image is keyed with the cluster secrets of the answer node A's disk carries (node B's stick has the same).
+(umask 077; debugfs -R "cat /etc/pairboot/answer.yaml" "$OS" > "$DIR/answer.yaml" 2>/dev/null)
 
 # 1. pairboot image file
 T=$(now); "${PB[@]}" clone send --disk "$SRC" --to-image "$DIR/a.pbimg" >/dev/null; T1=$(now)
 IMG_SEND=$(elapsed "$T" "$T1")
 IMG=$(stat -c %s "$DIR/a.pbimg")
 target img; B1=$TARGET
-T=$(now); "${PB[@]}" clone receive --from-image "$DIR/a.pbimg" --disk "$B1" --keep-identity >/dev/null; T2=$(now)
+T=$(now); "${PB[@]}" clone receive --from-image "$DIR/a.pbimg" --answer "$DIR/answer.yaml" --disk "$B1" --keep-identity >/dev/null; T2=$(now)
 IMG_RECV=$(elapsed "$T" "$T2")
 
 # 2. pairboot over loopback TCP
@@ -83,7 +85,7 @@ START=$(elapsed "$T" "$T6")
 printf '\n%-58s %s\n' "OS partition size" "$(mib "$OSBYTES")"
 printf '%-58s %s\n' "OS bytes in use (dumpe2fs)" "$(mib "$USED")"
 printf '%-58s %s\n' "pairboot image file size (ESP + OS, zstd -3)" "$(mib "$IMG")"
-printf '%-58s %s\n' "pairboot bytes sent over TCP (before encryption)" "$WIRE"
+printf '%-58s %s\n' "pairboot bytes sent over TCP (compressed, before sealing)" "$WIRE"
 printf '%-58s %s\n' "bare partclone | zstd -3 bytes (OS only)" "$(mib "$(cat "$DIR/raw.bytes")")"
 printf '%-58s %s\n' "dd bytes (whole OS partition)" "$(mib "$OSBYTES")"
 echo

@@ -4,13 +4,15 @@ import { networkInterfaces } from "node:os";
 import { loadAnswerFile, formatAnswerError } from "../answer/load.js";
 import { checkListenAddress, listeningLines } from "../clone/addresses.js";
 import { identityWriter } from "../clone/identity.js";
+import { sendToImage } from "../clone/image.js";
+import { checkPassphrase, readKeyFile, type ImageKeySource } from "../clone/imagekey.js";
 import {
   NothingWritten,
   receiveFromImage,
   receiveFromNetwork,
   type ReceiveOptions,
 } from "../clone/receive.js";
-import { sendOverNetwork, sendToImage } from "../clone/send.js";
+import { sendOverNetwork } from "../clone/send.js";
 import { findSourceDisk } from "../clone/source.js";
 import { parseCommandLine } from "./args.js";
 import { CliError } from "./errors.js";
@@ -18,9 +20,9 @@ import { CODE_ON_ARGV, checkCode, readSecretFile, receiverCode } from "./pairing
 
 const HELP = `usage:
   pairboot clone send [--disk DEV] [--port N] [--listen ADDR]   on node A, booted from the pairboot stick
-  pairboot clone send [--disk DEV] --to-image FILE
+  pairboot clone send [--disk DEV] --to-image FILE [--answer FILE | --key-file FILE | --ask-passphrase]
   pairboot clone receive --from HOST[:PORT] --disk DEV [--code-file FILE] [--answer FILE] [--node NAME]
-  pairboot clone receive --from-image FILE --disk DEV [--answer FILE] [--node NAME]
+  pairboot clone receive --from-image FILE --disk DEV (--answer FILE | --key-file FILE) [--node NAME]
 
 Copies node A's ESP and OS partitions (used blocks only, zstd-compressed) onto node B's disk. The
 partition table is laid out again for B's disk: the OS partition keeps its size, the data partition takes
@@ -28,19 +30,28 @@ the rest of the disk and is never copied. Over the network node A shows a pairin
 type when asked (or give in a file of mode 0600 with --code-file FILE, or on standard input); the code is
 never accepted on the command line, where every user could read it. The stream is encrypted and every
 section is checked on both ends before B's disk is marked complete.
-An image file carries its own checksums and is verified in full before anything is written.
+An image file is encrypted and authenticated (AES-256-GCM records): by default with a key derived from
+the cluster's secrets in the answer (DRBD secret and Heartbeat authkey), so node B's answer opens it and
+the image alone is useless; or with a passphrase (--key-file FILE of mode 0600, or typed when asked). The
+file is created with mode 0600. Every record is authenticated before anything is written to node B.
 
 send options:
   --disk DEV        node A's disk (default: the one disk with a pairboot-os partition)
   --port N          TCP port to listen on (default ${CLONE_PORT})
   --listen ADDR     listen on this address of the machine only (default: all; the addresses are shown)
   --code-file FILE  use the pairing code in FILE (mode 0600) instead of a random one
-  --to-image FILE   write an image file instead of listening
+  --to-image FILE   write an encrypted image file (mode 0600) instead of listening
+  --answer FILE     key the image with this answer's cluster secrets (default: the answer node A's
+                    install saved on its disk)
+  --key-file FILE   key the image with the passphrase in FILE (mode 0600; at least 12 characters)
+  --ask-passphrase  key the image with a passphrase typed at the terminal
   --level N         zstd compression level 1-19 (default 3)
 
 receive options:
   --from HOST[:PORT]  node A's address
-  --from-image FILE   restore from an image file
+  --from-image FILE   restore from an image file (its key: --answer FILE, --key-file FILE, or the
+                      passphrase typed when asked)
+  --key-file FILE     the image's passphrase, in a file of mode 0600
   --code-file FILE    read the pairing code shown on node A from FILE (mode 0600); without it the code
                       is asked for at the terminal, or read from standard input when that is not one
   --disk DEV          node B's disk: everything on it is replaced
@@ -56,6 +67,78 @@ node A's per-machine state removed (D-Bus machine-id, random seed, credential se
 host caches). Until every section verified, the disk carries temporary partition types and names
 (pairboot-incomplete-*), so firmware finds nothing to boot.
 `;
+
+async function answerKey(path: string): Promise<ImageKeySource & { kind: "answer" }> {
+  const loaded = await loadAnswerFile(path).catch((err: Error) => {
+    throw new CliError(`cannot read ${path}: ${err.message}`);
+  });
+  if (!loaded.ok)
+    throw new CliError(
+      `${path} is not a valid answer file:\n${loaded.errors.map(formatAnswerError).join("\n")}`,
+    );
+  const missing = [
+    loaded.spec.drbd.shared_secret === undefined ? "drbd.shared_secret" : null,
+    loaded.spec.heartbeat.authkey === undefined ? "heartbeat.authkey" : null,
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new CliError(
+      `${path} has no ${missing.join(" or ")}: use the answer file node A's install wrote back (it holds the generated secrets), or leave out --answer to use the copy's own`,
+    );
+  }
+  return { kind: "answer", spec: loaded.spec, origin: path };
+}
+
+async function keyFileKey(path: string): Promise<ImageKeySource> {
+  const passphrase = await readKeyFile(path).catch((err: Error) => {
+    throw new CliError(err.message);
+  });
+  return { kind: "passphrase", passphrase, origin: path };
+}
+
+/** Reads a line from the terminal without echoing it. */
+async function readHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) throw new CliError("no terminal to ask for the passphrase; use --key-file FILE");
+  process.stdout.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding("utf8");
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let typed = "";
+      const onData = (d: string) => {
+        for (const c of d) {
+          if (c === "\r" || c === "\n") {
+            stdin.off("data", onData);
+            resolve(typed);
+            return;
+          }
+          if (c === "\u0003") {
+            stdin.off("data", onData);
+            reject(new CliError("stopped"));
+            return;
+          }
+          if (c === "\u007f" || c === "\b") typed = typed.slice(0, -1);
+          else if (c >= " ") typed += c;
+        }
+      };
+      stdin.on("data", onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stdout.write("\n");
+  }
+}
+
+async function askPassphrase(twice: boolean): Promise<ImageKeySource> {
+  const origin = "the terminal";
+  const passphrase = checkPassphrase(await readHidden("Image passphrase: "), origin);
+  if (twice && (await readHidden("Again, to check: ")) !== passphrase) {
+    throw new CliError("the two passphrases differ; nothing was written");
+  }
+  return { kind: "passphrase", passphrase, origin };
+}
 
 function parseFrom(text: string): { host: string; port: number } {
   const peer = parsePeer(text);
@@ -103,6 +186,9 @@ async function send(argv: string[]): Promise<number> {
       code: { type: "string" },
       "code-file": { type: "string" },
       "to-image": { type: "string" },
+      answer: { type: "string" },
+      "key-file": { type: "string" },
+      "ask-passphrase": { type: "boolean" },
       level: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -131,8 +217,20 @@ async function send(argv: string[]): Promise<number> {
     codeFile === undefined ? undefined : checkCode(await readSecretFile(codeFile, "the code file"), codeFile);
   const disk = values.disk ?? (await findSourceDisk());
   if (values["to-image"] !== undefined) {
-    await sendToImage(values["to-image"], { disk, level });
+    const chosen = [values.answer, values["key-file"], values["ask-passphrase"]].filter(
+      (v) => v !== undefined,
+    );
+    if (chosen.length > 1)
+      throw new CliError("give at most one of --answer, --key-file and --ask-passphrase", 2);
+    let key: ImageKeySource | undefined;
+    if (values.answer !== undefined) key = await answerKey(values.answer);
+    else if (values["key-file"] !== undefined) key = await keyFileKey(values["key-file"]);
+    else if (values["ask-passphrase"]) key = await askPassphrase(true);
+    await sendToImage(values["to-image"], { disk, level, key });
     return 0;
+  }
+  for (const o of ["answer", "key-file", "ask-passphrase"] as const) {
+    if (values[o] !== undefined) throw new CliError(`--${o} keys an image file: it goes with --to-image`, 2);
   }
   await sendOverNetwork({
     disk,
@@ -154,6 +252,7 @@ async function receive(argv: string[]): Promise<number> {
     {
       from: { type: "string" },
       "from-image": { type: "string" },
+      "key-file": { type: "string" },
       code: { type: "string" },
       "code-file": { type: "string" },
       disk: { type: "string" },
@@ -181,24 +280,12 @@ async function receive(argv: string[]): Promise<number> {
   // Before anything else runs: a missing or malformed code is a usage error, and the prompt comes first.
   const code = from === undefined ? undefined : await receiverCode(values["code-file"]);
   const opts: ReceiveOptions = { disk: values.disk };
-  if (values.answer !== undefined) {
-    const loaded = await loadAnswerFile(values.answer).catch((err: Error) => {
-      throw new CliError(`cannot read ${values.answer}: ${err.message}`);
-    });
-    if (!loaded.ok)
-      throw new CliError(
-        `${values.answer} is not a valid answer file:\n${loaded.errors.map(formatAnswerError).join("\n")}`,
-      );
-    const missing = [
-      loaded.spec.drbd.shared_secret === undefined ? "drbd.shared_secret" : null,
-      loaded.spec.heartbeat.authkey === undefined ? "heartbeat.authkey" : null,
-    ].filter(Boolean);
-    if (missing.length > 0) {
-      throw new CliError(
-        `${values.answer} has no ${missing.join(" or ")}: use the answer file node A's install wrote back (it holds the generated secrets), or leave out --answer to use the copy's own`,
-      );
-    }
-    const hooks = identityWriter(loaded.spec, values.node, (l) => process.stdout.write(`${l}\n`));
+  if (values["key-file"] !== undefined && values["from-image"] === undefined) {
+    throw new CliError("--key-file is an image file's passphrase: it goes with --from-image", 2);
+  }
+  const answerSource = values.answer === undefined ? undefined : await answerKey(values.answer);
+  if (answerSource !== undefined && !values["keep-identity"]) {
+    const hooks = identityWriter(answerSource.spec, values.node, (l) => process.stdout.write(`${l}\n`));
     opts.identity = hooks.files;
     if (!values["skip-bootloader"]) opts.bootloader = hooks.bootloader;
   } else if (!values["keep-identity"]) {
@@ -209,7 +296,16 @@ async function receive(argv: string[]): Promise<number> {
   }
   try {
     if (values["from-image"] !== undefined) {
-      await receiveFromImage(values["from-image"], opts);
+      const keyFile = values["key-file"];
+      const key = async (): Promise<ImageKeySource> => {
+        if (keyFile !== undefined) return keyFileKey(keyFile);
+        if (answerSource !== undefined) return answerSource;
+        if (process.stdin.isTTY) return askPassphrase(false);
+        throw new Error(
+          "no key for the image: give the cluster's answer file with --answer FILE, or its passphrase with --key-file FILE",
+        );
+      };
+      await receiveFromImage(values["from-image"], { ...opts, key });
     } else {
       const { host, port } = from as { host: string; port: number };
       await receiveFromNetwork({ ...opts, host, port, code: code as string });

@@ -120,6 +120,17 @@ export async function installedNodeName(osDevice: string): Promise<string | null
   return r.exitCode === 0 && /^[a-z0-9-]{1,63}$/.test(name) ? name : null;
 }
 
+/** A file's bytes from an unmounted ext4 filesystem (debugfs, read-only), or null when it is not there. */
+export async function readOsFile(osDevice: string, path: string): Promise<string | null> {
+  const r = await execa("debugfs", ["-R", `cat ${path}`, osDevice], {
+    reject: false,
+    env: { LC_ALL: "C" },
+    stripFinalNewline: false,
+  });
+  // debugfs exits 0 even when the file is missing; it then says so on stderr and prints nothing.
+  return r.exitCode === 0 && !/File not found/.test(String(r.stderr)) ? String(r.stdout) : null;
+}
+
 /** Waits for the kernel to create partition nodes after a table is written (no udev daemon on the live system). */
 export async function rereadPartitions(disk: string, expected: number[]): Promise<Map<number, string>> {
   await execa("blockdev", ["--rereadpt", disk], { reject: false });

@@ -2,24 +2,29 @@
 //
 // A clone is a header (what the source disk looked like) followed by one section per partition that
 // travels: the ESP and the OS filesystem, each a partclone image of the used blocks only (-a0: no
-// per-block CRC, which costs more CPU than the copy) compressed with zstd (whose frames carry their own
-// checksum). The BIOS boot partition is recreated by grub-install; the data partition never travels.
+// per-block CRC, which costs more CPU than the copy) compressed with zstd. The BIOS boot partition is
+// recreated by grub-install; the data partition never travels.
 //
-// Image file layout (all offsets in bytes from the start of the file):
-//   "PAIRBOOT-CLONE-IMAGE 1\n"
-//   header as one line of JSON, "\n"
-//   section bytes, back to back, in header order
-//   trailer as one line of JSON: offset, length and sha256 of every section, "\n"
-//   footer: "PAIRBOOT-END <trailer offset, 20 digits> <sha256 of magic+header+trailer lines>\n"
-// The footer's digest covers the section digests, so together they check every byte of the file.
-// Over the network the same header and section bytes are sent, encrypted; the digests go over the
-// authenticated control channel instead of a trailer.
-import { createHash } from "node:crypto";
+// Every byte after the key line is sealed in authenticated records (aead.ts). Image file layout:
+//   "PAIRBOOT-CLONE-IMAGE 2\n"
+//   key line: one line of JSON, the only clear text: how the key is made (the answer's cluster secrets
+//     or a passphrase) and the random salt; it tells B which key to ask for, nothing about the content
+//   header stream   (context "image;header")
+//   one stream per section, in header order (context "image;section=I;role=R")
+//   trailer stream  (context "image;trailer"): every section's length, so a dropped or added section and
+//     a file cut short are found before anything is written
+// Over the network the header goes over the authenticated control channel, each section over its own
+// data connection as one stream (context: session, section index and role).
 import { z } from "zod";
 
-export const IMAGE_MAGIC = "PAIRBOOT-CLONE-IMAGE 1\n";
-const FOOTER_RE = /^PAIRBOOT-END (\d{20}) ([0-9a-f]{64})\n$/;
-export const FOOTER_BYTES = "PAIRBOOT-END ".length + 20 + 1 + 64 + 1;
+export const IMAGE_MAGIC = "PAIRBOOT-CLONE-IMAGE 2\n";
+/** Images of pairboot before authenticated images; refused with a clear message. */
+export const OLD_IMAGE_MAGIC = "PAIRBOOT-CLONE-IMAGE 1\n";
+
+/** ISO 8601 UTC, as Date.toISOString() writes it. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+/** A host name label: what /etc/pairboot/node holds. */
+const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const SectionInfoSchema = z.strictObject({
   role: z.enum(["esp", "os"]),
@@ -34,35 +39,46 @@ export const SectionInfoSchema = z.strictObject({
 });
 export type SectionInfo = z.infer<typeof SectionInfoSchema>;
 
-export const CloneHeaderSchema = z.strictObject({
-  format: z.literal("pairboot-clone"),
-  version: z.literal(1),
-  createdAt: z.string(),
-  source: z.strictObject({
-    /** The node name A was installed as (/etc/pairboot/node), when known. */
-    node: z.string().nullable(),
-    diskBytes: z.number().int().positive(),
-    sectorSize: z.number().int().positive(),
-  }),
-  /** The source partition table as `sfdisk --dump` prints it. */
-  table: z.string().min(1),
-  osSizeBytes: z.number().int().positive(),
-  /** Bytes in use across the sections, the amount of filesystem data that travels before compression. */
-  usedBytes: z.number().int().nonnegative(),
-  sections: z.array(SectionInfoSchema).min(1),
-});
+/** The filesystem and tool each role must have: an ESP restored by partclone.ext4 is not one. */
+const ROLE_FS = { esp: "vfat", os: "ext4" } as const;
+
+export const CloneHeaderSchema = z
+  .strictObject({
+    format: z.literal("pairboot-clone"),
+    version: z.literal(2),
+    createdAt: z.string().regex(ISO_TIME, "an ISO 8601 UTC time such as 2026-01-02T03:04:05.000Z"),
+    source: z.strictObject({
+      /** The node name A was installed as (/etc/pairboot/node), when known. */
+      node: z.string().regex(NODE_NAME, "a host name (a-z, 0-9, '-', at most 63)").nullable(),
+      diskBytes: z.number().int().positive(),
+      sectorSize: z.number().int().min(512).max(65536),
+    }),
+    /** The source partition table as `sfdisk --dump` prints it. */
+    table: z
+      .string()
+      .min(1)
+      .max(64 * 1024),
+    osSizeBytes: z.number().int().positive(),
+    /** Bytes in use across the sections, the amount of filesystem data that travels before compression. */
+    usedBytes: z.number().int().nonnegative(),
+    sections: z.array(SectionInfoSchema).min(1).max(2),
+  })
+  .superRefine((h, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, s] of h.sections.entries()) {
+      if (seen.has(s.role))
+        ctx.addIssue({ code: "custom", path: ["sections", i, "role"], message: `'${s.role}' twice` });
+      seen.add(s.role);
+      if (s.fs !== ROLE_FS[s.role] || s.tool !== `partclone.${ROLE_FS[s.role]}`) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["sections", i],
+          message: `the ${s.role} section must be ${ROLE_FS[s.role]} restored by partclone.${ROLE_FS[s.role]}`,
+        });
+      }
+    }
+  });
 export type CloneHeader = z.infer<typeof CloneHeaderSchema>;
-
-export const SectionDigestSchema = z.strictObject({
-  role: z.enum(["esp", "os"]),
-  offset: z.number().int().nonnegative(),
-  length: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
-export type SectionDigest = z.infer<typeof SectionDigestSchema>;
-
-export const TrailerSchema = z.strictObject({ sections: z.array(SectionDigestSchema) });
-export type Trailer = z.infer<typeof TrailerSchema>;
 
 export function parseHeader(json: string): CloneHeader {
   let value: unknown;
@@ -75,60 +91,59 @@ export function parseHeader(json: string): CloneHeader {
   if (!r.success) {
     const first = r.error.issues[0];
     throw new Error(
-      `the clone header is not one pairboot understands (${first?.path.join(".")}: ${first?.message})`,
+      `the clone header is not one pairboot understands (${printable(first?.path.join(".") ?? "")}: ${printable(first?.message ?? "")})`,
     );
   }
   return r.data;
 }
 
-export function headerLine(header: CloneHeader): string {
-  return `${JSON.stringify(header)}\n`;
+/** Text from a header or a peer, made safe for a terminal: control characters shown as \xNN. */
+export function printable(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const s = text.replace(/[\u0000-\u001f\u007f-\u009f\\]/g, (c) =>
+    c === "\\" ? "\\\\" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  return s.length > max ? `${s.slice(0, max)}...` : s;
 }
 
-export function trailerLine(trailer: Trailer): string {
-  return `${JSON.stringify(trailer)}\n`;
-}
+export const KeyLineSchema = z.discriminatedUnion("kdf", [
+  z.strictObject({
+    kdf: z.literal("answer-secrets"),
+    salt: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+  z.strictObject({
+    kdf: z.literal("passphrase-scrypt"),
+    salt: z.string().regex(/^[0-9a-f]{64}$/),
+    // Bounded: a crafted image must not make B spend gigabytes or hours on the KDF.
+    N: z
+      .number()
+      .int()
+      .min(2 ** 14)
+      .max(2 ** 20),
+    r: z.literal(8),
+    p: z.literal(1),
+  }),
+]);
+export type KeyLine = z.infer<typeof KeyLineSchema>;
+/** The key line is short; more than this is not a pairboot image. */
+export const KEY_LINE_MAX = 1024;
 
-export function manifestDigest(headerText: string, trailerText: string): string {
-  return createHash("sha256").update(IMAGE_MAGIC).update(headerText).update(trailerText).digest("hex");
-}
+export const TrailerSchema = z.strictObject({
+  sections: z.array(
+    z.strictObject({
+      role: z.enum(["esp", "os"]),
+      /** Compressed bytes (the plaintext of the section's stream). */
+      bytes: z.number().int().nonnegative(),
+    }),
+  ),
+});
+export type Trailer = z.infer<typeof TrailerSchema>;
 
-export function footer(trailerOffset: number, digest: string): string {
-  return `PAIRBOOT-END ${String(trailerOffset).padStart(20, "0")} ${digest}\n`;
-}
-
-export function parseFooter(text: string): { trailerOffset: number; digest: string } | null {
-  const m = FOOTER_RE.exec(text);
-  if (!m || m[1] === undefined || m[2] === undefined) return null;
-  return { trailerOffset: Number(m[1]), digest: m[2] };
-}
-
-/**
- * Checks that an image's parts fit together: every section lies between the header and the trailer,
- * in header order, without gaps or overlaps, and the file has exactly the expected length.
- * Returns the problem in words, or null.
- */
-export function checkImageGeometry(
-  header: CloneHeader,
-  headerEnd: number,
-  trailer: Trailer,
-  trailerOffset: number,
-  trailerLength: number,
-  fileBytes: number,
-): string | null {
-  if (trailer.sections.length !== header.sections.length) {
-    return `the trailer lists ${trailer.sections.length} sections, the header ${header.sections.length}`;
-  }
-  let at = headerEnd;
-  for (const [i, s] of trailer.sections.entries()) {
-    if (s.role !== header.sections[i]?.role)
-      return `section ${i + 1} is '${s.role}' in the trailer but not in the header`;
-    if (s.offset !== at) return `section '${s.role}' starts at byte ${s.offset}, expected ${at}`;
-    at += s.length;
-  }
-  if (at !== trailerOffset)
-    return `the sections end at byte ${at} but the trailer starts at ${trailerOffset}`;
-  const expected = trailerOffset + trailerLength + FOOTER_BYTES;
-  if (expected !== fileBytes) return `the file has ${fileBytes} bytes, its trailer says ${expected}`;
-  return null;
-}
+/** Stream contexts (the AAD and key derivation input of aead.ts). */
+export const contexts = {
+  imageHeader: "image;header",
+  imageSection: (i: number, role: string) => `image;section=${i};role=${role}`,
+  imageTrailer: "image;trailer",
+  netSection: (session: string, i: number, role: string) =>
+    `net;session=${session};section=${i};role=${role}`,
+};

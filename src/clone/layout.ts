@@ -11,6 +11,7 @@
 // Only after every section has been verified (and B's identity written) is the same table written again
 // with the real types and names. Rewriting a GPT with unchanged starts and sizes leaves the data in place.
 import { MIN_DATA_BYTES } from "../render/storage.js";
+import { printable } from "./format.js";
 
 export const TEMPORARY_TYPE = "8DA63339-0007-60C0-C436-083AC8230908"; // "Linux reserved"
 const MiB = 1024 ** 2;
@@ -99,6 +100,51 @@ function parseFields(text: string): Map<string, string> {
   return out;
 }
 
+const GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+/** sfdisk's GPT attribute words, as `sfdisk --dump` prints them. */
+const ATTR = /^(RequiredPartition|NoBlockIOProtocol|LegacyBIOSBootable|GUID:(4[89]|5[0-9]|6[0-3]))$/;
+
+/**
+ * Every value of a table that reaches an sfdisk script, checked against what sfdisk itself writes: the
+ * table comes from node A's header (an image file or the network) and must not smuggle a quote, a comma
+ * or a newline into the script. Returns the first problem in words, or null.
+ */
+export function checkTableValues(table: PartitionTable): string | null {
+  if (table.labelId !== null && !GUID.test(table.labelId))
+    return `the disk GUID (label-id) '${printable(table.labelId)}' is not a GUID`;
+  if (table.sectorSize !== 512 && table.sectorSize !== 4096)
+    return `the sector size ${table.sectorSize} is neither 512 nor 4096`;
+  if (table.firstLba !== null && !(Number.isSafeInteger(table.firstLba) && table.firstLba >= 34))
+    return `first-lba ${table.firstLba} is not a sector number after the GPT`;
+  for (const p of table.partitions) {
+    const where = `partition ${p.number}`;
+    if (!(Number.isInteger(p.number) && p.number >= 1 && p.number <= 128))
+      return `${where}: partition numbers go from 1 to 128`;
+    if (!(p.start >= 34 && p.size >= 1))
+      return `${where}: start ${p.start} or size ${p.size} is not possible`;
+    if (!GUID.test(p.type)) return `${where}: its type '${printable(p.type)}' is not a GUID`;
+    if (p.uuid !== null && !GUID.test(p.uuid))
+      return `${where}: its uuid '${printable(p.uuid)}' is not a GUID`;
+    if (p.name !== null && !/^[A-Za-z0-9._+-]{1,36}$/.test(p.name))
+      return `${where}: its name '${printable(p.name)}' has characters other than letters, digits and . _ + - (at most 36)`;
+    if (
+      p.attrs !== null &&
+      !p.attrs
+        .split(/[ ,]+/)
+        .filter(Boolean)
+        .every((w) => ATTR.test(w))
+    )
+      return `${where}: its attributes '${printable(p.attrs)}' are not sfdisk attribute words (RequiredPartition, NoBlockIOProtocol, LegacyBIOSBootable, GUID:48-63)`;
+  }
+  const sorted = [...table.partitions].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1] as TablePartition;
+    const b = sorted[i] as TablePartition;
+    if (a.start + a.size > b.start) return `partitions ${a.number} and ${b.number} overlap`;
+  }
+  return null;
+}
+
 export function findRole(table: PartitionTable, role: Role): TablePartition | undefined {
   return table.partitions.find((p) => p.name === ROLE_NAMES[role]);
 }
@@ -140,6 +186,8 @@ export function planTarget(
   if (table.partitions.length !== 4) {
     return { error: `the source disk has ${table.partitions.length} partitions; a pairboot disk has 4` };
   }
+  const bad = checkTableValues(table);
+  if (bad) return { error: `node A's partition table cannot be used: ${bad}` };
   const data = findRole(table, "data") as TablePartition;
   const last = table.partitions.reduce((a, b) => (a.start > b.start ? a : b));
   if (last !== data) return { error: "the data partition is not the last partition on the source disk" };
@@ -193,7 +241,8 @@ function script(
     if (p.uuid) f.push(`uuid=${p.uuid}`);
     const name = temporary ? `pairboot-incomplete-${p.role}` : p.name;
     if (name) f.push(`name="${name.replace(/(["\\])/g, "\\$1")}"`);
-    if (p.attrs && !temporary) f.push(`attrs="${p.attrs}"`);
+    // Values checked by checkTableValues: GUIDs, attribute words, names without quotes or commas.
+    if (p.attrs && !temporary) f.push(`attrs="${p.attrs.split(/[ ,]+/).filter(Boolean).join(" ")}"`);
     return f.join(", ");
   });
   return `${head.join("\n")}\n\n${rows.join("\n")}\n`;

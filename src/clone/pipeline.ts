@@ -1,105 +1,43 @@
 // The shell pipelines that move partition images. Disk data flows only through kernel pipes between
-// partclone, zstd, openssl and the socket or file; Node supervises one `bash -o pipefail` per section,
-// reads partclone's progress from stderr and picks up the digests the pipeline leaves in its work dir.
-//
-// Digests are sha256 of the compressed plaintext (what the image file holds, and what the network
-// stream carries before encryption), computed by `openssl dgst -sha256` fed by tee through a FIFO, on both
-// ends. Not coreutils' sha256sum: openssl uses the CPU's SHA instructions, sha256sum does not (measured here
-// on 139 MiB: 0.09 s of CPU against 0.63 s, on each end, on a 2-core machine that also compresses).
-// Secrets reach openssl through environment variables (`-pass env:`), never through argv, which any
-// user can read in /proc.
+// partclone and zstd; Node supervises one `bash -o pipefail` per section and reads partclone's progress
+// from stderr. Node sits only on the compressed side (about a third of the used bytes): on node A it seals
+// zstd's output into authenticated records (aead.ts) for the socket or the image file; on node B it opens
+// and verifies each record before writing its plaintext into `zstd -d | partclone -r`, so no byte that
+// failed authentication reaches the disk. Streams are joined with pipe(), so a slow disk or link slows the
+// other end instead of filling memory.
 import { spawn, type ChildProcess } from "node:child_process";
-import type { Socket } from "node:net";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import type { Readable, Writable } from "node:stream";
 import type { SectionInfo } from "./format.js";
-
-/** `openssl enc` settings shared by both ends. The passphrase is a 256-bit derived key, so one PBKDF2
- * iteration suffices; the random salt openssl writes first gives each section its own key and IV. */
-const ENC = "-aes-256-ctr -pbkdf2 -iter 1 -md sha256 -pass env:PB_ENC_KEY";
 
 export function sh(value: string | number): string {
   const s = String(value);
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export type SendSink = { kind: "socket" } | { kind: "file"; path: string };
-export type ReceiveSource =
-  | { kind: "tcp"; host: string; port: number }
-  | { kind: "file"; path: string; offset: number; length: number };
-
-/** Prints "HEX *stdin": the digest is the first word, as with sha256sum. */
-const SHA256 = "openssl dgst -sha256 -r";
-
-const HASH_SETUP = (w: string, withCount: boolean) => [
-  `mkfifo ${w}/hash.fifo${withCount ? ` ${w}/count.fifo` : ""}`,
-  `${SHA256} < ${w}/hash.fifo > ${w}/sha256 & hash_pid=$!`,
-  ...(withCount ? [`wc -c < ${w}/count.fifo > ${w}/bytes & count_pid=$!`] : []),
-];
-
-/** Node A: image one partition's used blocks, compress, hash, then encrypt onto stdout or append to a file. */
+/** Node A: image one partition's used blocks and compress them onto stdout. */
 export function sendSectionScript(
   section: SectionInfo,
   device: string,
   workDir: string,
   level: number,
-  sink: SendSink,
 ): string {
   const w = sh(workDir);
   const image = `${section.tool} -c -a0 -f 1 -L ${w}/partclone.log -s ${sh(device)} -o -`;
-  const compress = `zstd -q -T0 -${level} -c`;
-  const out = sink.kind === "socket" ? `openssl enc -e ${ENC}` : `cat >> ${sh(sink.path)}`;
-  return [
-    "set -euo pipefail",
-    ...HASH_SETUP(w, true),
-    `${image} | ${compress} | tee ${w}/hash.fifo ${w}/count.fifo | ${out}`,
-    "wait $hash_pid $count_pid",
-  ].join("\n");
+  return ["set -euo pipefail", `${image} | zstd -q -T0 -${level} -c`].join("\n");
 }
 
-/** Node B: read one section (from node A's data connection or an image file), hash it, decompress and restore it. */
-export function receiveSectionScript(
-  section: SectionInfo,
-  partition: string,
-  workDir: string,
-  source: ReceiveSource,
-): string {
+/** Node B: decompress verified plaintext from stdin and restore it into the partition. */
+export function receiveSectionScript(section: SectionInfo, partition: string, workDir: string): string {
   const w = sh(workDir);
-  const lines = ["set -euo pipefail", ...HASH_SETUP(w, false)];
-  let input: string;
-  if (source.kind === "tcp") {
-    // bash opens the data connection itself, so the bytes go from the socket straight into openssl.
-    lines.push(`exec 3<>/dev/tcp/${sh(source.host)}/${source.port}`);
-    lines.push(`printf 'PAIRBOOT-DATA %s\\n' "$PB_DATA_TOKEN" >&3`);
-    input = `openssl enc -d ${ENC} <&3`;
-  } else {
-    input = readRange(source.path, source.offset, source.length);
-  }
   const restore = `${section.tool} -r -f 1 -L ${w}/partclone.log -s - -o ${sh(partition)}`;
-  lines.push(`${input} | tee ${w}/hash.fifo | zstd -q -d -c | ${restore}`);
-  lines.push("wait $hash_pid");
-  return lines.join("\n");
-}
-
-/** Hash a byte range of a file without restoring it (the image's verify pass). */
-export function hashRangeScript(path: string, offset: number, length: number, workDir: string): string {
-  const w = sh(workDir);
-  return ["set -euo pipefail", `${readRange(path, offset, length)} | ${SHA256} > ${w}/sha256`].join("\n");
-}
-
-function readRange(path: string, offset: number, length: number): string {
-  return `dd if=${sh(path)} bs=4M iflag=skip_bytes,count_bytes skip=${offset} count=${length} status=none`;
-}
-
-export interface PipelineResult {
-  sha256: string;
-  bytes: number | null;
+  return ["set -euo pipefail", `zstd -q -d -c | ${restore}`].join("\n");
 }
 
 export interface RunOptions {
-  env?: Record<string, string>;
-  /** Where the pipeline's stdout goes: a connected socket (node A's data connection) or nowhere. */
-  stdout?: Socket;
+  /** What to feed the pipeline's stdin (node B): verified plaintext from an Opener. */
+  stdin?: Readable;
+  /** Where the pipeline's stdout goes (node A): a Sealer. */
+  stdout?: Writable;
   onStderr?: (chunk: string) => void;
   signal?: AbortSignal;
 }
@@ -107,7 +45,7 @@ export interface RunOptions {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** Kills a pipeline's whole process group: partclone, zstd and openssl die with bash. */
+/** Kills a pipeline's whole process group: partclone and zstd die with bash. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
@@ -127,26 +65,33 @@ function installExitHook(): void {
 }
 
 /**
- * Runs a pipeline script, returns the digest (and byte count, on the sending side) it leaves in workDir.
- * Throws with the tail of stderr (progress lines removed) when any stage fails.
+ * Runs a pipeline script. Throws the input's own error when `stdin` fails (a record that did not
+ * authenticate: the pipeline is killed before it sees that record), else the tail of stderr (progress
+ * lines removed) when any stage fails.
  */
-export async function runPipeline(
-  script: string,
-  workDir: string,
-  opts: RunOptions = {},
-): Promise<PipelineResult> {
+export async function runPipeline(script: string, opts: RunOptions = {}): Promise<void> {
   installExitHook();
   const child = spawn("bash", ["-o", "pipefail", "-c", script], {
-    stdio: ["ignore", opts.stdout ?? "ignore", "pipe"],
-    env: { ...process.env, LC_ALL: "C", ...opts.env },
+    stdio: [opts.stdin ? "pipe" : "ignore", opts.stdout ? "pipe" : "ignore", "pipe"],
+    env: { ...process.env, LC_ALL: "C" },
     detached: true,
   });
   running.add(child);
-  // The child has its own copy of the socket now. Closing ours (close(2), not shutdown) keeps Node's
-  // event loop from reading it or reacting to its end while partclone's data flows through it.
-  opts.stdout?.destroy();
+  let inputError: Error | null = null;
   const onAbort = () => killGroup(child);
   opts.signal?.addEventListener("abort", onAbort);
+  if (opts.stdin && child.stdin) {
+    const input = opts.stdin;
+    input.once("error", (err: Error) => {
+      inputError = err;
+      input.unpipe();
+      killGroup(child);
+    });
+    // The pipeline dying early (partclone failed) is reported by its exit status, not as EPIPE.
+    child.stdin.on("error", () => undefined);
+    input.pipe(child.stdin);
+  }
+  if (opts.stdout && child.stdout) child.stdout.pipe(opts.stdout);
   let tail = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
@@ -158,6 +103,7 @@ export async function runPipeline(
       child.on("error", reject);
       child.on("close", (c, sig) => resolve(c ?? sig ?? "unknown"));
     });
+    if (inputError) throw inputError;
     if (code !== 0) {
       const detail = explainFailure(tail);
       throw new Error(`${detail || "the pipeline failed"} (exit ${code})`);
@@ -167,9 +113,6 @@ export async function runPipeline(
     running.delete(child);
     opts.signal?.removeEventListener("abort", onAbort);
   }
-  const sha256 = (await readFile(join(workDir, "sha256"), "utf8")).split(/\s/)[0] ?? "";
-  const bytesText = await readFile(join(workDir, "bytes"), "utf8").catch(() => null);
-  return { sha256, bytes: bytesText === null ? null : Number(bytesText.trim()) };
 }
 
 // partclone moves the cursor up between its two progress lines.

@@ -1,28 +1,16 @@
 // Node B's side of a clone: from node A over TCP, or from an image file. Both end the same way: the
 // disk keeps temporary partition types until every section's digest matched, B's identity was written
 // and the final table went down (target.ts explains the order).
-import { mkdtemp, open, rm, stat } from "node:fs/promises";
-import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Channel, CONTROL_GREETING, PeerAbort } from "./channel.js";
+import { connect, type Socket } from "node:net";
+import { Opener, streamKey } from "./aead.js";
+import { Channel, CONTROL_GREETING, DATA_GREETING, PeerAbort } from "./channel.js";
 import { normalizePairingCode } from "./code.js";
-import {
-  checkImageGeometry,
-  FOOTER_BYTES,
-  IMAGE_MAGIC,
-  manifestDigest,
-  parseFooter,
-  parseHeader,
-  TrailerSchema,
-  type CloneHeader,
-  type SectionDigest,
-  type Trailer,
-} from "./format.js";
+import { contexts, parseHeader, printable, type CloneHeader } from "./format.js";
+import { dataToken } from "./keys.js";
 import { receiverHandshake } from "./handshake.js";
-import { dataToken, sameHex } from "./keys.js";
 import { diskGeometry } from "./disk.js";
-import { hashRangeScript, runPipeline } from "./pipeline.js";
+import { openSection, readImage } from "./image.js";
+import type { ImageKeySource } from "./imagekey.js";
 import { consoleReporter, sectionSummary, type Reporter } from "./report.js";
 import {
   checkTarget,
@@ -100,112 +88,41 @@ function partitionOf(header: CloneHeader, role: string, nodes: Map<number, strin
 // ---------------------------------------------------------------------------------------------------
 // Image file
 
-async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+export interface ImageReceiveOptions extends ReceiveOptions {
+  /** Asked only once the image's key line says which kind of key it wants. */
+  key: () => Promise<ImageKeySource>;
 }
 
-export interface ImageIndex {
-  header: CloneHeader;
-  trailer: Trailer;
-}
-
-/** Reads and checks an image's header, trailer and footer (not yet the section bytes). */
-export async function readImageIndex(path: string): Promise<ImageIndex> {
-  const size = (await stat(path)).size;
-  const damaged = (why: string) => new NothingWritten(`${path} is not a complete pairboot image: ${why}`);
-  const start = (await readAt(path, 0, Math.min(size, 8 * 1024 * 1024))).toString("latin1");
-  if (!start.startsWith(IMAGE_MAGIC)) throw damaged("it does not start with the pairboot image signature");
-  const headerEnd = start.indexOf("\n", IMAGE_MAGIC.length);
-  if (headerEnd < 0) throw damaged("its header is cut off");
-  const headerText = Buffer.from(start.slice(IMAGE_MAGIC.length, headerEnd + 1), "latin1").toString("utf8");
-  if (size < FOOTER_BYTES) throw damaged("it is too short");
-  const foot = parseFooter((await readAt(path, size - FOOTER_BYTES, FOOTER_BYTES)).toString("latin1"));
-  if (!foot) throw damaged("its end marker is missing (was the copy cut short?)");
-  if (foot.trailerOffset >= size - FOOTER_BYTES) throw damaged("its end marker points outside the file");
-  const trailerText = (
-    await readAt(path, foot.trailerOffset, size - FOOTER_BYTES - foot.trailerOffset)
-  ).toString("utf8");
-  if (manifestDigest(headerText, trailerText) !== foot.digest) {
-    throw damaged("its header or table of contents does not match its checksum");
-  }
-  const header = parseHeader(headerText.trimEnd());
-  let trailer: Trailer;
-  try {
-    trailer = TrailerSchema.parse(JSON.parse(trailerText));
-  } catch {
-    throw damaged("its table of contents cannot be read");
-  }
-  const geometry = checkImageGeometry(
-    header,
-    headerEnd + 1,
-    trailer,
-    foot.trailerOffset,
-    trailerText.length,
-    size,
-  );
-  if (geometry) throw damaged(geometry);
-  return { header, trailer };
-}
-
-/** Reads every section of the image and checks its digest. Nothing is written anywhere. */
-export async function verifyImage(path: string, index: ImageIndex, reporter: Reporter): Promise<void> {
-  for (const d of index.trailer.sections) {
-    const work = await mkdtemp(join(tmpdir(), "pairboot-verify-"));
-    try {
-      const r = await runPipeline(hashRangeScript(path, d.offset, d.length, work), work);
-      if (r.sha256 !== d.sha256) {
-        throw new NothingWritten(`${path} is damaged: the ${d.role} section does not match its checksum`);
-      }
-      reporter.info(`verified ${d.role} section: ${d.length} bytes, sha256 ${d.sha256.slice(0, 16)}...`);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  }
-}
-
-export async function receiveFromImage(path: string, opts: ReceiveOptions): Promise<ReceiveResult> {
+export async function receiveFromImage(path: string, opts: ImageReceiveOptions): Promise<ReceiveResult> {
   const reporter = opts.reporter ?? consoleReporter();
-  const index = await readImageIndex(path);
+  // Every record of the file is authenticated before the first write to the disk.
+  const index = await readImage(path, opts.key, reporter).catch((err: Error) => {
+    throw new NothingWritten(err.message);
+  });
   const { header } = index;
+  reporter.info(
+    `image from ${printable(header.source.node ?? "node A")} made ${header.createdAt}; every part authenticated`,
+  );
   let target: PreparedTarget;
   try {
     target = await checkTarget(opts.disk, header);
   } catch (err) {
     throw new NothingWritten((err as Error).message);
   }
-  reporter.info(
-    `image from ${header.source.node ?? "node A"} made ${header.createdAt}; checking it before writing anything`,
-  );
-  await verifyImage(path, index, reporter);
   reporter.info(`writing ${describePlan(target)}`);
   const nodes = await writeTemporaryTable(target);
   for (const [i, section] of header.sections.entries()) {
-    const d = index.trailer.sections[i] as SectionDigest;
     const progress = reporter.section(section);
     const started = Date.now();
-    const sha = await restoreSection(
-      section,
-      partitionOf(header, section.role, nodes),
-      { kind: "file", path, offset: d.offset, length: d.length },
-      { onStderr: progress.onStderr },
-    ).catch((err: Error) => {
+    const input = openSection(path, index, i);
+    await restoreSection(section, partitionOf(header, section.role, nodes), input, {
+      onStderr: progress.onStderr,
+    }).catch((err: Error) => {
       throw new Error(
         `restoring the ${section.role} section failed: ${err.message}; ${opts.disk} is left incomplete`,
       );
     });
-    if (sha !== d.sha256) {
-      throw new Error(
-        `the ${section.role} section changed while it was restored (checksum mismatch); ${opts.disk} is left incomplete`,
-      );
-    }
-    progress.done(sectionSummary(section, d.length, started));
+    progress.done(sectionSummary(section, index.trailer.sections[i]?.bytes ?? 0, started));
   }
   await finish(opts, header, target, nodes, reporter);
   return { header, target };
@@ -218,6 +135,17 @@ export interface NetworkReceiveOptions extends ReceiveOptions {
   host: string;
   port: number;
   code: string;
+}
+
+/** Opens one data connection to node A and presents the section's token; the socket then carries records. */
+async function openDataConnection(host: string, port: number, token: string): Promise<Socket> {
+  const socket = connect({ host, port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", (e) => reject(new Error(`cannot open the data connection to node A: ${e.message}`)));
+  });
+  socket.write(`${DATA_GREETING} ${token}\n`);
+  return socket;
 }
 
 export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<ReceiveResult> {
@@ -257,26 +185,34 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
     try {
       reporter.info(`writing ${describePlan(target)}`);
       const nodes = await writeTemporaryTable(target);
-      for (const section of header.sections) {
+      for (const [index, section] of header.sections.entries()) {
         channel.send({ t: "ready", role: section.role });
-        const sentP = channel.expect("sent", 0, `node A's checksum of the ${section.role} section`);
+        const sentP = channel.expect("sent", 0, `node A's confirmation of the ${section.role} section`);
         sentP.catch(() => undefined);
         const progress = reporter.section(section);
         const started = Date.now();
-        let sha: string;
+        let opener: Opener;
         try {
-          sha = await restoreSection(
-            section,
-            partitionOf(header, section.role, nodes),
-            { kind: "tcp", host: opts.host, port: opts.port },
-            {
-              env: {
-                PB_ENC_KEY: session.encHex,
-                PB_DATA_TOKEN: dataToken(session, sessionId, section.role),
-              },
-              onStderr: progress.onStderr,
-            },
+          const data = await openDataConnection(
+            opts.host,
+            opts.port,
+            dataToken(session, sessionId, section.role),
           );
+          // The section's own key, bound to this session, its index and its role (aead.ts): a record
+          // replayed from another section or session, reordered, altered or cut short fails here, before
+          // its plaintext reaches zstd and partclone.
+          opener = new Opener(
+            streamKey(
+              Buffer.from(session.encHex, "hex"),
+              contexts.netSection(sessionId, index, section.role),
+            ),
+            `the ${section.role} section from node A`,
+          );
+          data.on("error", (e) => opener.destroy(e));
+          data.pipe(opener);
+          await restoreSection(section, partitionOf(header, section.role, nodes), opener, {
+            onStderr: progress.onStderr,
+          });
         } catch (err) {
           // Prefer node A's own explanation when it sent one (its disk failed, it was stopped).
           const why = await Promise.race([
@@ -294,9 +230,9 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
         const sent = await sentP.catch((e: Error) => {
           throw new Error(`node A did not confirm the ${section.role} section: ${e.message}`);
         });
-        if (!sameHex(String(sent.sha256), sha)) {
+        if (Number(sent.bytes) !== opener.records.plainBytes) {
           throw new Error(
-            `the ${section.role} section differs from what node A sent (checksum mismatch): the data was damaged on the way`,
+            `the ${section.role} section differs from what node A sent (${opener.records.plainBytes} bytes here, ${Number(sent.bytes)} sent)`,
           );
         }
         progress.done(sectionSummary(section, Number(sent.bytes), started));
@@ -305,7 +241,7 @@ export async function receiveFromNetwork(opts: NetworkReceiveOptions): Promise<R
       channel.send({
         t: "result",
         ok: true,
-        message: `${opts.disk} restored, every section's checksum matched`,
+        message: `${opts.disk} restored, every record of every section authenticated`,
       });
       return { header, target };
     } catch (err) {

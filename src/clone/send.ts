@@ -1,24 +1,14 @@
-// Node A's side of a clone: to an image file, or to node B over TCP after pairing with a code.
+// Node A's side of a network clone, after pairing with a code (image files: image.ts).
 import { randomUUID } from "node:crypto";
-import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PeerAbort, type Channel } from "./channel.js";
 import { formatPairingCode, newPairingCode, normalizePairingCode } from "./code.js";
-import {
-  footer,
-  headerLine,
-  IMAGE_MAGIC,
-  manifestDigest,
-  trailerLine,
-  type SectionDigest,
-  type SectionInfo,
-} from "./format.js";
+import { streamKey } from "./aead.js";
+import { contexts } from "./format.js";
 import { dataToken, type SessionKeys } from "./keys.js";
 import { PairingListener } from "./listen.js";
-import { runPipeline, sendSectionScript, type SendSink } from "./pipeline.js";
-import { consoleReporter, sectionSummary, type Reporter } from "./report.js";
+import { sendSection } from "./sections.js";
+import { consoleReporter, type Reporter } from "./report.js";
 import { inspectSource, type Source } from "./source.js";
 
 export interface SendOptions {
@@ -26,90 +16,6 @@ export interface SendOptions {
   /** zstd level, 1..19; 1-3 keep up with gigabit links on two cores. */
   level?: number;
   reporter?: Reporter;
-}
-
-interface SectionSent {
-  role: SectionInfo["role"];
-  sha256: string;
-  bytes: number;
-}
-
-async function sendSection(
-  source: Source,
-  section: SectionInfo,
-  level: number,
-  sink: SendSink,
-  reporter: Reporter,
-  extra: { stdout?: Socket; env?: Record<string, string> } = {},
-): Promise<SectionSent> {
-  const work = await mkdtemp(join(tmpdir(), "pairboot-send-"));
-  const device = source.devices.get(section.role) as string;
-  const progress = reporter.section(section);
-  const started = Date.now();
-  try {
-    const r = await runPipeline(sendSectionScript(section, device, work, level, sink), work, {
-      ...extra,
-      onStderr: progress.onStderr,
-    });
-    const bytes = r.bytes ?? 0;
-    progress.done(sectionSummary(section, bytes, started));
-    return { role: section.role, sha256: r.sha256, bytes };
-  } catch (err) {
-    throw new Error(`imaging ${device} (${section.role}) failed: ${(err as Error).message}`);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
-/** Writes the clone to an image file: header, sections, trailer with digests (see format.ts). */
-export async function sendToImage(
-  file: string,
-  opts: SendOptions,
-): Promise<{ bytes: number; usedBytes: number }> {
-  const reporter = opts.reporter ?? consoleReporter();
-  const source = await inspectSource(opts.disk);
-  if (
-    await stat(file).then(
-      () => true,
-      () => false,
-    )
-  )
-    throw new Error(`${file} already exists; pairboot does not overwrite images`);
-  const head = headerLine(source.header);
-  reporter.info(`imaging ${opts.disk} into ${file}: ${describeSource(source)}`);
-  await writeFile(file, IMAGE_MAGIC + head, { flag: "wx" });
-  try {
-    const digests: SectionDigest[] = [];
-    for (const section of source.header.sections) {
-      const offset = (await stat(file)).size;
-      const sent = await sendSection(
-        source,
-        section,
-        opts.level ?? 3,
-        { kind: "file", path: file },
-        reporter,
-      );
-      const length = (await stat(file)).size - offset;
-      if (length !== sent.bytes)
-        throw new Error(`${file} grew by ${length} bytes but ${sent.bytes} were written`);
-      digests.push({ role: section.role, offset, length, sha256: sent.sha256 });
-    }
-    const trailerOffset = (await stat(file)).size;
-    const trailer = trailerLine({ sections: digests });
-    const fh = await open(file, "a");
-    try {
-      await fh.write(trailer + footer(trailerOffset, manifestDigest(head, trailer)));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    const bytes = (await stat(file)).size;
-    reporter.info(`image complete: ${file}, ${bytes} bytes for ${source.header.usedBytes} bytes in use`);
-    return { bytes, usedBytes: source.header.usedBytes };
-  } catch (err) {
-    await rm(file, { force: true });
-    throw err;
-  }
 }
 
 function describeSource(source: Source): string {
@@ -200,7 +106,7 @@ async function streamSections(
   const session = randomUUID();
   channel.send({ t: "header", header: source.header, session });
   let wireBytes = 0;
-  for (const section of source.header.sections) {
+  for (const [index, section] of source.header.sections.entries()) {
     await channel.expect("ready", 0, `node B to be ready for the ${section.role} partition`);
     const token = dataToken(keys, session, section.role);
     const socket = await new Promise<Socket>((resolve, reject) => {
@@ -213,20 +119,19 @@ async function streamSections(
         resolve(s);
       });
     });
-    let sent: SectionSent;
+    // The section's own key and nonces, bound to this session, its index and its role (aead.ts).
+    const key = streamKey(Buffer.from(keys.encHex, "hex"), contexts.netSection(session, index, section.role));
+    let sent: Awaited<ReturnType<typeof sendSection>>;
     try {
-      sent = await sendSection(source, section, opts.level ?? 3, { kind: "socket" }, reporter, {
-        stdout: socket,
-        env: { PB_ENC_KEY: keys.encHex },
-      });
+      sent = await sendSection(source, section, opts.level ?? 3, key, socket, true, reporter);
     } catch (err) {
       channel.send({ t: "abort", reason: `node A: ${(err as Error).message}` });
       throw err;
     } finally {
       socket.destroy();
     }
-    wireBytes += sent.bytes;
-    channel.send({ t: "sent", role: sent.role, sha256: sent.sha256, bytes: sent.bytes });
+    wireBytes += sent.wireBytes;
+    channel.send({ t: "sent", role: sent.role, bytes: sent.bytes });
   }
   const result = await channel.expect("result", 0, "node B's verdict");
   if (result.ok !== true) throw new Error(`node B reports: ${String(result.message)}`);

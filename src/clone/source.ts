@@ -95,7 +95,7 @@ export async function inspectSource(disk: string): Promise<Source> {
   const os = sections.find((s) => s.role === "os") as SectionInfo;
   const header: CloneHeader = {
     format: "pairboot-clone",
-    version: 1,
+    version: 2,
     createdAt: new Date().toISOString(),
     source: {
       node: await installedNodeName(osDev),

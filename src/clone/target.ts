@@ -10,11 +10,12 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CloneHeader, SectionInfo } from "./format.js";
+import { printable, type CloneHeader, type SectionInfo } from "./format.js";
 import { exclusiveBusy } from "../apply/guards.js";
 import { diskGeometry, mountsOf, rereadPartitions, run, type DiskGeometry } from "./disk.js";
 import { parseSfdiskDump, planTarget, type TargetPlan } from "./layout.js";
-import { receiveSectionScript, runPipeline, type ReceiveSource, type RunOptions } from "./pipeline.js";
+import type { Readable } from "node:stream";
+import { receiveSectionScript, runPipeline, type RunOptions } from "./pipeline.js";
 
 const MiB = 1024 ** 2;
 
@@ -36,10 +37,46 @@ export async function checkTarget(disk: string, header: CloneHeader): Promise<Pr
   // Mounted in another mount namespace (a container, a VM's helper) does not show above; the kernel knows.
   const busy = await exclusiveBusy(disk);
   if (busy.length > 0) throw new Error(`${busy.join("; ")}; nothing was written`);
-  const table = parseSfdiskDump(header.table);
+  let table;
+  try {
+    table = parseSfdiskDump(header.table);
+  } catch (err) {
+    throw new Error(`node A's partition table cannot be read: ${printable((err as Error).message)}`);
+  }
   const r = planTarget(table, geometry.bytes, geometry.sectorSize);
   if ("error" in r) throw new Error(r.error);
+  const wrong = checkSections(header, r.plan);
+  if (wrong) throw new Error(`the clone header does not match its partition table: ${wrong}`);
+  // sfdisk's own dry run of both tables, before the first write: whatever it would refuse later (a
+  // partition past the end, an overlap this code missed) is refused now, with nothing written.
+  for (const script of [r.plan.temporaryScript, r.plan.finalScript]) {
+    await run(
+      "sfdisk",
+      ["--no-act", "--quiet", "--wipe", "never", "--wipe-partitions", "never", disk],
+      script,
+    ).catch((err: Error) => {
+      throw new Error(`sfdisk refuses the planned table for ${disk}: ${err.message}; nothing was written`);
+    });
+  }
   return { geometry, plan: r.plan };
+}
+
+/**
+ * Each section goes into the partition of its own role, with the size the table gives it: an ESP section
+ * mapped onto the data partition (a crafted header) is refused. Returns the problem, or null.
+ */
+export function checkSections(header: CloneHeader, plan: TargetPlan): string | null {
+  for (const s of header.sections) {
+    const p = plan.partitions.find((x) => x.number === s.partition);
+    if (!p) return `the ${s.role} section names partition ${s.partition}, which the table does not have`;
+    if (p.role !== s.role)
+      return `the ${s.role} section names partition ${s.partition}, which is the ${p.role} partition`;
+    const bytes = p.size * header.source.sectorSize;
+    if (s.sizeBytes !== bytes)
+      return `the ${s.role} section says its partition holds ${s.sizeBytes} bytes, the table ${bytes}`;
+    if (s.usedBytes > s.sizeBytes) return `the ${s.role} section claims more bytes in use than it holds`;
+  }
+  return null;
 }
 
 async function zero(device: string, offsetBytes: number, bytes: number): Promise<void> {
@@ -72,24 +109,36 @@ export async function writeTemporaryTable(t: PreparedTarget): Promise<Map<number
   );
 }
 
-/** Restores one section into its partition; returns the sha256 of the compressed bytes that arrived. */
+/**
+ * Restores one section into its partition from `input`: verified plaintext (an Opener), which fails
+ * before handing on a record that did not authenticate; the pipeline is then killed.
+ */
 export async function restoreSection(
   section: SectionInfo,
   partition: string,
-  source: ReceiveSource,
-  opts: RunOptions,
-): Promise<string> {
+  input: Readable,
+  opts: Omit<RunOptions, "stdin" | "stdout">,
+): Promise<void> {
   // partclone creates a regular file when the target path does not exist; never let it.
   if (!(await stat(partition).catch(() => null))?.isBlockDevice()) {
+    input.destroy();
     throw new Error(`${partition} is not a block device`);
   }
   const work = await mkdtemp(join(tmpdir(), "pairboot-restore-"));
   try {
-    const r = await runPipeline(receiveSectionScript(section, partition, work, source), work, opts);
-    return r.sha256;
-  } finally {
-    await rm(work, { recursive: true, force: true });
+    await runPipeline(receiveSectionScript(section, partition, work), { ...opts, stdin: input });
+  } catch (err) {
+    input.destroy();
+    // partclone's log stays for the user to read (its own message points at it).
+    const log = join(work, "partclone.log");
+    const kept = await stat(log).then(
+      () => `; partclone's log: ${log}`,
+      () => "",
+    );
+    if (kept === "") await rm(work, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}${kept}`);
   }
+  await rm(work, { recursive: true, force: true });
 }
 
 export async function wipeLeftovers(t: PreparedTarget, nodes: Map<number, string>): Promise<void> {

@@ -64,6 +64,11 @@ export function part(disk: string, n: number): string {
   return /\d$/.test(disk) ? `${disk}p${n}` : `${disk}${n}`;
 }
 
+/** The answer file (with the cluster secrets) node A's disk was made with, as node B's stick holds it. */
+export function sourceAnswer(disks: LoopDisks): string {
+  return join(disks.dir, "node-a-answer.yaml");
+}
+
 /** Node A's disk: the installer's layout with a 5 GiB OS partition filled like an installed system. */
 export async function makeSourceDisk(
   disks: LoopDisks,
@@ -118,6 +123,8 @@ export async function makeSourceDisk(
   seed.drbd = { ...(seed.drbd ?? {}), shared_secret: "TestDrbdSecret0123456789" };
   seed.heartbeat = { ...(seed.heartbeat ?? {}), authkey: "TestHeartbeatKey0123456789" };
   await writeFile(join(os, "etc/pairboot/answer.yaml"), YAML.stringify(seed), { mode: 0o600 });
+  // The same answer as node B's stick holds it: what opens node A's image files.
+  await writeFile(sourceAnswer(disks), YAML.stringify(seed), { mode: 0o600 });
   await sh(`mkfs.ext4 -q -F -L pairboot-os -d ${os} ${part(dev, 3)} && rm -rf ${os}`);
   // The data partition holds a marker at its start, in the middle and at its end (where DRBD keeps
   // its metadata): none of it may reach node B.

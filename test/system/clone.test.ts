@@ -21,6 +21,7 @@ import {
   part,
   readFsFile,
   sh,
+  sourceAnswer,
   treeFingerprint,
 } from "./clone-fixture.js";
 
@@ -198,14 +199,22 @@ describe("pairboot clone", () => {
 
   it("writes an image file and restores it onto another disk", async () => {
     image = join(disks.dir, "node-a.pbimg");
+    // No key option: keyed with the cluster secrets of the answer node A's install saved on its disk.
     const made = await pairboot(null, ["clone", "send", "--disk", source, "--to-image", image]);
     expect(made.exitCode, made.all).toBe(0);
+    expect(made.all).toMatch(/encrypted, keyed with the cluster secrets of \/etc\/pairboot\/answer\.yaml/);
+    // Only its owner can read it, and none of its content is in clear (no header, no file names).
+    expect((await stat(image)).mode & 0o777).toBe(0o600);
+    const text = (await readFile(image)).toString("latin1");
+    expect(text).not.toMatch(/pairboot-clone|pairboot-os|node-a|partclone/);
     const target = await disks.disk("image-target.img", 8 * GiB);
     const r = await pairboot(null, [
       "clone",
       "receive",
       "--from-image",
       image,
+      "--answer",
+      sourceAnswer(disks),
       "--disk",
       target,
       "--keep-identity",
@@ -281,7 +290,9 @@ describe("pairboot clone", () => {
         String(PORT),
         "10.231.2.1",
         String(PORT),
-        String(5 * MiB),
+        // Inside the first record (1 MiB) of the ESP's data connection, the first stream that long: the
+        // old unauthenticated stream had zstd and partclone write most of that record before failing.
+        String(1_000_000),
       ],
       { reject: false, all: true },
     );
@@ -298,10 +309,15 @@ describe("pairboot clone", () => {
     const relayOut = await relayProc;
     expect(relayOut.all).toMatch(/flipped byte/);
     expect(r.exitCode, r.all).not.toBe(0);
-    expect(r.all).toMatch(/damaged|checksum mismatch|did not arrive intact/);
+    expect(r.all).toMatch(
+      /the esp section did not arrive intact: .*the esp section from node A failed authentication at record 0/,
+    );
     expect(r.all).toMatch(/left incomplete/);
     expect(sent.exitCode).not.toBe(0);
     expect(await partitionTypes(target)).toMatch(/pairboot-incomplete-os/);
+    // Not a byte of the damaged record reached the disk: B's ESP partition is still all zeros.
+    const nonzero = await sh(`tr -d '\\0' < ${part(target, 2)} | wc -c`);
+    expect(nonzero.trim()).toBe("0");
   });
 
   it("detects a flipped byte in an image file before writing anything", async () => {
@@ -322,12 +338,16 @@ describe("pairboot clone", () => {
       "receive",
       "--from-image",
       bad,
+      "--answer",
+      sourceAnswer(disks),
       "--disk",
       target,
       "--keep-identity",
     ]);
     expect(r.exitCode).not.toBe(0);
-    expect(r.all).toMatch(/damaged: the os section does not match its checksum/);
+    expect(r.all).toMatch(
+      /not a pairboot image pairboot can use: its os section failed authentication at record \d+/,
+    );
     expect(r.all).toMatch(/nothing was written to/);
     expect(await allocatedBytes(target)).toBe(0);
 
@@ -340,12 +360,59 @@ describe("pairboot clone", () => {
       "receive",
       "--from-image",
       cut,
+      "--answer",
+      sourceAnswer(disks),
       "--disk",
       target,
       "--keep-identity",
     ]);
     expect(c.exitCode).not.toBe(0);
-    expect(c.all).toMatch(/not a complete pairboot image: its end marker is missing/);
+    expect(c.all).toMatch(/its os section ended before its last record \(cut short after \d+ records\)/);
+    expect(await allocatedBytes(target)).toBe(0);
+  });
+
+  it("refuses a forged image (made with another key), an image without its key and a missing file, writing nothing", async () => {
+    // The audit's H2: someone without the cluster secrets makes an image of a disk of their choosing;
+    // they can key it only with a key of their own, and B, opening it with the cluster's, refuses it.
+    const keyFile = join(disks.dir, "forger.key");
+    await writeFile(keyFile, "the forger's own passphrase\n", { mode: 0o600 });
+    const forged = join(disks.dir, "forged.pbimg");
+    const made = await pairboot(null, [
+      "clone",
+      "send",
+      "--disk",
+      source,
+      "--to-image",
+      forged,
+      "--key-file",
+      keyFile,
+    ]);
+    expect(made.exitCode, made.all).toBe(0);
+    const target = await disks.disk("forged-target.img", 8 * GiB);
+    const receive = (img: string, ...key: string[]) =>
+      pairboot(null, ["clone", "receive", "--from-image", img, ...key, "--disk", target, "--keep-identity"]);
+    const f = await receive(forged, "--answer", sourceAnswer(disks));
+    expect(f.exitCode).not.toBe(0);
+    expect(f.all).toMatch(/the image is protected with a passphrase/);
+    // Its own passphrase opens it (so the refusal above is the key, nothing else).
+    const wrongPass = join(disks.dir, "wrong.key");
+    await writeFile(wrongPass, "not the forger's passphrase\n", { mode: 0o600 });
+    const w = await receive(forged, "--key-file", wrongPass);
+    expect(w.all).toMatch(
+      /its header does not open with this key \(wrong passphrase, or the image was altered\)/,
+    );
+    // Node A's genuine image without any key (no terminal to ask): refused, saying what to give.
+    const n = await receive(image);
+    expect(n.all).toMatch(/no key for the image: give the cluster's answer file with --answer FILE/);
+    // A key file others can read is refused.
+    const open644 = join(disks.dir, "open.key");
+    await writeFile(open644, "the forger's own passphrase\n", { mode: 0o644 });
+    const o = await receive(forged, "--key-file", open644);
+    expect(o.all).toMatch(/has mode 0644: others can read it; make it 0600/);
+    const m = await receive(join(disks.dir, "no-such.pbimg"), "--answer", sourceAnswer(disks));
+    expect(m.all).toMatch(/the image file \S+no-such\.pbimg does not exist\nnothing was written to/);
+    for (const r of [f, w, n, o, m]) expect(r.exitCode).not.toBe(0);
+    for (const r of [f, w, n, m]) expect(r.all).toMatch(/nothing was written to/);
     expect(await allocatedBytes(target)).toBe(0);
   });
 
@@ -356,6 +423,8 @@ describe("pairboot clone", () => {
       "receive",
       "--from-image",
       image,
+      "--answer",
+      sourceAnswer(disks),
       "--disk",
       target,
       "--keep-identity",

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import type { ClusterSpec } from "../../src/answer/schema.js";
 import { minimumTargetBytes, parseSfdiskDump, planTarget, TEMPORARY_TYPE } from "../../src/clone/layout.js";
 import { partitionLayout, sfdiskScript } from "../../src/render/storage.js";
+import type { CloneHeader } from "../../src/clone/format.js";
+import { checkSections } from "../../src/clone/target.js";
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -114,5 +116,66 @@ describe("node B's partition table", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a crafted table or header from node A (checked before B's disk is touched)", () => {
+  const table = parseSfdiskDump(DUMP);
+  const edit = (from: string, to: string) => parseSfdiskDump(DUMP.replace(from, to));
+  const err = (t: ReturnType<typeof parseSfdiskDump>) => {
+    const r = planTarget(t, 20 * GiB, 512);
+    return "error" in r ? r.error : null;
+  };
+
+  it("refuses attrs, uuids, names and a disk GUID that would inject into the sfdisk script", () => {
+    expect(
+      err(edit('name="pairboot-os"', 'name="pairboot-os", attrs="RequiredPartition\\", type=0"')),
+    ).toMatch(
+      /^node A's partition table cannot be used: partition 3: its attributes 'RequiredPartition", type=0' are not sfdisk attribute words/,
+    );
+    expect(
+      err(edit("uuid=CDAB0D98-6871-C446-ABA8-65F7346DD2CE", "uuid=CDAB0D98-6871-C446-ABA8-65F7346DD2CE x")),
+    ).toMatch(/partition 3: its uuid 'CDAB0D98-6871-C446-ABA8-65F7346DD2CE x' is not a GUID/);
+    expect(err(edit("label-id: 11C13F3A-27EB-3645-8121-265F8D9F3628", "label-id: 11C13F3A, size=1"))).toMatch(
+      /the disk GUID \(label-id\) '11C13F3A, size=1' is not a GUID/,
+    );
+    // Known attribute words pass, and reach the script normalised.
+    const ok = planTarget(
+      edit('name="pairboot-bios"', 'name="pairboot-bios", attrs="RequiredPartition GUID:63"'),
+      20 * GiB,
+      512,
+    );
+    if ("error" in ok) throw new Error(ok.error);
+    expect(ok.plan.finalScript).toMatch(/attrs="RequiredPartition GUID:63"/);
+  });
+
+  it("refuses an OS partition grown over the data partition", () => {
+    expect(err(edit("size=    10485760", "size=    99999999"))).toBe(
+      "node A's partition table cannot be used: partitions 3 and 4 overlap",
+    );
+  });
+
+  it("refuses a section mapped onto the partition of another role (the ESP into the data partition)", () => {
+    const r = planTarget(table, 20 * GiB, 512);
+    if ("error" in r) throw new Error(r.error);
+    const header = {
+      source: { node: "node-a", diskBytes: 7 * GiB, sectorSize: 512 },
+      sections: [
+        { role: "esp", partition: 4, sizeBytes: 1048576 * 512, usedBytes: 1 },
+        { role: "os", partition: 3, sizeBytes: 10485760 * 512, usedBytes: 1 },
+      ],
+    } as unknown as CloneHeader;
+    expect(checkSections(header, r.plan)).toBe(
+      "the esp section names partition 4, which is the data partition",
+    );
+    const ok = {
+      ...header,
+      sections: [{ ...header.sections[0], partition: 2 }, header.sections[1]],
+    } as CloneHeader;
+    expect(checkSections(ok, r.plan)).toBeNull();
+    const p99 = { ...header, sections: [{ ...header.sections[0], partition: 99 }] } as CloneHeader;
+    expect(checkSections(p99, r.plan)).toBe(
+      "the esp section names partition 99, which the table does not have",
+    );
   });
 });
