@@ -46,8 +46,8 @@ describe("argument errors of pairboot clone", () => {
   it("unknown options, stray arguments and bad values exit 2 with a message, before any disk is looked at", async () => {
     const cases: [string[], RegExp][] = [
       [["--bogus"], /^unknown clone subcommand '--bogus'/],
-      [["send", "--bogus"], /^Unknown option '--bogus'/],
-      [["receive", "--bogus"], /^Unknown option '--bogus'/],
+      [["send", "--bogus"], /^unknown option '--bogus'/],
+      [["receive", "--bogus"], /^unknown option '--bogus'/],
       [["send", "extra"], /^unexpected argument 'extra'/],
       [["send", "--port", "x"], /^--port wants a whole number from 1 to 65535, not 'x'/],
       [["send", "--level", "0"], /^--level wants a whole number from 1 to 19, not '0'/],
