@@ -26,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { attachLoop, createSparseImage, makeExt4FromDir, GiB, type Loop } from "../support/images.js";
 import { createLab, type Lab } from "../support/netlab.js";
-import { startVm, type Vm } from "../support/qemu.js";
+import { startVm, type Firmware, type Vm } from "../support/qemu.js";
 import { buildRuntime } from "../support/runtime.js";
 import { bootFiles } from "../support/rootfs.js";
 import { Report } from "./report.js";
@@ -75,15 +75,16 @@ interface NodeDef {
   name: "node-a" | "node-b";
   macs: [string, string, string];
   taps: [string, string, string];
-  // A boots with UEFI, B with BIOS: both of the ISO's boot paths, and both ways an installed disk boots.
-  firmware: "uefi" | "bios";
+  // A boots with UEFI and Secure Boot enforced (shim -> signed GRUB -> signed kernel, from the ISO and from
+  // its disk), B with BIOS: both of the ISO's boot paths, and both ways an installed disk boots.
+  firmware: Firmware;
 }
 const NODES: NodeDef[] = [
   {
     name: "node-a",
     macs: ["52:54:00:00:0a:01", "52:54:00:00:0a:02", "52:54:00:00:0a:03"],
     taps: ["a-lan0", "a-lan1", "a-repl0"],
-    firmware: "uefi",
+    firmware: "uefi-secure",
   },
   {
     name: "node-b",
@@ -553,7 +554,7 @@ async function startServer(n: NodeDef, disk: string, iso?: string): Promise<Vm> 
     ],
     firmware: n.firmware,
     // A's NVRAM (the boot entry its install made) survives its power cut, as on a real machine.
-    uefiVars: n.firmware === "uefi" ? path.join(work, `${n.name}-OVMF_VARS.fd`) : undefined,
+    uefiVars: n.firmware !== "bios" ? path.join(work, `${n.name}-OVMF_VARS.fd`) : undefined,
     memoryMiB: SERVER_MEM,
     nics: n.macs.map((mac, i) => ({ mac, tap: n.taps[i] as string })),
     netns: lab?.netns,
@@ -706,6 +707,21 @@ async function main(): Promise<void> {
       true,
       `node-a ${secs(ta).toFixed(0)} s, node-b ${secs(tb).toFixed(0)} s`,
       secs(Math.max(ta, tb)),
+    );
+    // Fails if Secure Boot was not really on: the firmware's SecureBoot variable (its value follows 4
+    // attribute bytes) and the kernel's lockdown, which Debian's kernel turns on only under Secure Boot.
+    const sb = await sh(
+      a,
+      "od -An -tu1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c; cat /sys/kernel/security/lockdown; pairboot status | grep ' boot '",
+      120_000,
+    );
+    report.check(
+      "secure-boot-a",
+      "node A booted its disk with Secure Boot enforced: SecureBoot variable 1, kernel lockdown integrity, pairboot status says so",
+      /^\s*6\s+0\s+0\s+0\s+1\s*$/m.test(sb) &&
+        /\[integrity\]/.test(sb) &&
+        /\] boot +UEFI, Secure Boot on/.test(sb),
+      sb.replace(/\s+/g, " ").trim(),
     );
   });
   if (FROM_ISO) {
