@@ -212,7 +212,8 @@ efi_img="$cache/efi.img"
 rm -f "$efi_img"
 # FAT sized to the files plus 512 KiB for its tables and directories.
 efi_kib=$(($(du -k -c -L "$signed_shim" "$signed_grub" "$signed_mm" | tail -1 | cut -f1) + 512))
-mkfs.fat -C -n PAIRBOOTEFI "$efi_img" "$efi_kib" >/dev/null
+# No label, as grub-mkrescue's had none: the live system finds the stick's partition by its label.
+mkfs.fat -C "$efi_img" "$efi_kib" >/dev/null
 export MTOOLS_SKIP_CHECK=1
 mmd -i "$efi_img" ::/EFI ::/EFI/boot ::/boot ::/boot/grub
 mcopy -i "$efi_img" "$stage/EFI/boot/bootx64.efi" "$stage/EFI/boot/grubx64.efi" "$stage/EFI/boot/mmx64.efi" ::/EFI/boot/

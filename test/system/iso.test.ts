@@ -1,5 +1,7 @@
 // The live ISO end to end, as root, in QEMU (TCG): build it (cached), embed an answer, boot it.
-//  - no answer, UEFI, the ISO as a disc: the wizard's first screen appears on the serial console;
+//  - no answer, UEFI with Secure Boot enforced (OVMF with Microsoft's keys), the ISO as a disc: shim, the
+//    signed GRUB and the signed kernel start, the wizard's first screen appears on the serial console, and
+//    the live system's shell (the wizard quit) reads Secure Boot on from the firmware and the kernel locked down;
 //  - answer embedded with pairboot.auto=1, BIOS, the stick image (ISO + PAIRBOOT partition) as a USB stick:
 //    the install runs unattended onto a blank SATA disk and saves its log and the answer on the stick's
 //    PAIRBOOT partition; the machine reboots from that disk (the firmware tries the disk first: blank, it
@@ -19,7 +21,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { createLab, type Lab } from "../support/netlab.js";
-import { startVm, type Vm } from "../support/qemu.js";
+import { startVm, type Firmware, type Vm } from "../support/qemu.js";
 import { createSparseImage, GiB } from "../support/images.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
@@ -117,7 +119,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
   });
 
   interface Boot {
-    firmware: "bios" | "uefi";
+    firmware: Firmware;
     /** The live image: a disc (ISO), or a USB stick (the stick image). Absent: the disk alone. */
     medium?: { image: string; as: "cdrom" | "usb" };
     disk?: string;
@@ -196,15 +198,30 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     expect(existsSync(path.join(tmp, "no.iso"))).toBe(false);
   });
 
-  it("without an answer, the wizard's first screen appears on the serial console (UEFI)", async () => {
-    const image = path.join(tmp, "serial.iso");
-    await embed(image, SLOW_HOST);
-    const vm = await boot("iso-wizard-uefi", { firmware: "uefi", medium: { image, as: "cdrom" } });
-    await vm.console.waitFor(/pairboot wizard - start/, 15 * 60_000);
-    timing("UEFI power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
-    await vm.console.waitFor(/Install node A on this machine/, 60_000);
-    await vm.powerOff();
-  });
+  it(
+    "without an answer, the wizard's first screen appears on the serial console under UEFI with Secure Boot enforced, and the live system reads Secure Boot on and the kernel locked down",
+    async () => {
+      const image = path.join(tmp, "serial.iso");
+      await embed(image, SLOW_HOST);
+      const vm = await boot("iso-wizard-uefi-secure", {
+        firmware: "uefi-secure",
+        medium: { image, as: "cdrom" },
+      });
+      await vm.console.waitFor(/pairboot wizard - start/, 15 * 60_000);
+      timing("UEFI Secure Boot power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
+      await vm.console.waitFor(/Install node A on this machine/, 60_000);
+      // Quit the wizard (q, then y), take the console's root shell (s) and ask the firmware and the kernel.
+      vm.console.write("q");
+      await vm.console.waitFor(/Quit\?/, 60_000);
+      vm.console.write("y");
+      await vm.console.waitFor(/s: root shell/, 60_000);
+      vm.console.write("s\n");
+      await vm.console.shell({ timeoutMs: 120_000 });
+      await expectSecureBoot(vm);
+      await vm.powerOff();
+    },
+    20 * 60_000,
+  );
 
   it("finds its answer at an http URL (pairboot.answer=, DHCP first), shows what it will do and counts down; Esc stops it, nothing written, the wizard opens with it (BIOS)", async () => {
     if (!lab) throw new Error("no lab");
@@ -287,6 +304,20 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     }
   });
 
+  /**
+   * Fails unless the firmware booted this machine with Secure Boot on (the SecureBoot variable's value, the
+   * byte after its 4 attribute bytes, is 1) and the kernel saw it (lockdown "integrity" or stronger).
+   */
+  async function expectSecureBoot(vm: Vm): Promise<void> {
+    const efivar = await vm.console.run(
+      "od -An -tu1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+    );
+    expect(efivar.rc, efivar.out).toBe(0);
+    expect(efivar.out.trim().split(/\s+/).at(-1), `SecureBoot efivar: ${efivar.out}`).toBe("1");
+    const lockdown = await vm.console.run("cat /sys/kernel/security/lockdown");
+    expect(lockdown.out).toMatch(/\[(integrity|confidentiality)\]/);
+  }
+
   /** The seed answer with a console password, embedded with pairboot.auto=1; the serial entry boots. */
   async function autoImage(name: string): Promise<string> {
     const answer = path.join(tmp, `answer-${name}.yaml`);
@@ -328,7 +359,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
 
   /** Boots the embedded answer onto a blank disk: summary, install, node A's wait for B, reboot to login. */
   async function unattended(
-    firmware: "bios" | "uefi",
+    firmware: Firmware,
     medium: "cdrom" | "usb",
   ): Promise<{ node: Vm; disk: string; stick: { image: string; offset: number } | null }> {
     const embedded = await autoImage(`${firmware}-${medium}`);
@@ -377,7 +408,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
   }
 
   /** The installed node A, booted alone from its disk: what a sysadmin sees before node B exists. */
-  async function checkAlone(vm: Vm, firmware: "bios" | "uefi"): Promise<void> {
+  async function checkAlone(vm: Vm, firmware: Firmware): Promise<void> {
     await vm.console.shell({ user: "root", password: ROOT_PASSWORD, timeoutMs: 420_000 });
     const run = (cmd: string, timeoutMs = 60_000) => vm.console.run(cmd, timeoutMs);
     // DRBD waits wfc-timeout (120 s) for the absent peer, and everything runs slowly under TCG.
@@ -388,7 +419,10 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     timing(`${firmware}: network, chrony and drbd up after power-on`, Date.now() - vm.startedAt);
     expect(up.out.split(/\s+/)).toEqual(["active", "active", "active"]);
     expect((await run("hostname")).out).toBe("node-a");
-    expect((await run("test -d /sys/firmware/efi && echo uefi || echo bios")).out).toBe(firmware);
+    expect((await run("test -d /sys/firmware/efi && echo uefi || echo bios")).out).toBe(
+      firmware === "bios" ? "bios" : "uefi",
+    );
+    if (firmware === "uefi-secure") await expectSecureBoot(vm);
     // Node B does not exist yet: first boot waits for it before seeding the replicated filesystem, and
     // Heartbeat (ordered after it) must not start meanwhile; past its wait it goes ahead alone and says so.
     const seed = (await run("systemctl is-active pairboot-firstboot-seed.service")).out;
@@ -464,10 +498,10 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
   );
 
   it.skipIf(!full)(
-    "the same from a disc under UEFI (PAIRBOOT_ISO_FULL=1)",
+    "the same from a disc under UEFI with Secure Boot enforced, the installed disk booting through shim (PAIRBOOT_ISO_FULL=1)",
     async () => {
-      const { node } = await unattended("uefi", "cdrom");
-      await checkAlone(node, "uefi");
+      const { node } = await unattended("uefi-secure", "cdrom");
+      await checkAlone(node, "uefi-secure");
       await node.powerOff();
     },
     60 * 60_000,
