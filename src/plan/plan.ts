@@ -144,13 +144,13 @@ function grubDefaults(): RenderedFile {
  * too), starts the GRUB beside it; shim starts MokManager instead if that GRUB fails its check. No fbx64.efi:
  * with it shim would first write an NVRAM entry and reset.
  */
-const SIGNED_EFI_FILES: { from: string; to: string }[] = [
+export const SIGNED_EFI_FILES: { from: string; to: string }[] = [
   { from: "/usr/lib/shim/shimx64.efi.signed", to: "::/EFI/BOOT/BOOTX64.EFI" },
   { from: "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed", to: "::/EFI/BOOT/grubx64.efi" },
   { from: "/usr/lib/shim/mmx64.efi.signed", to: "::/EFI/BOOT/mmx64.efi" },
 ];
 /** Where the signed grubx64.efi reads its first config: its built-in prefix is /EFI/debian on the ESP. */
-const SIGNED_GRUB_CONFIG = "::/EFI/debian/grub.cfg";
+export const SIGNED_GRUB_CONFIG = "::/EFI/debian/grub.cfg";
 
 /** Tools the install runs on the live system (not inside the installed root). */
 function hostTools(source: InstallSource): string[] {

@@ -4,16 +4,18 @@
 // \EFI\BOOT\BOOTX64.EFI. OVMF without Secure Boot starts it and it prints its line; OVMF with Secure Boot
 // enforced and Microsoft's keys enrolled refuses it and says so on the console. No Linux: about a minute.
 import { execa } from "execa";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIGNED_EFI_FILES, SIGNED_GRUB_CONFIG } from "../../src/plan/plan.js";
 import { startVm, type Firmware, type Vm } from "../support/qemu.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const logDir = path.join(repo, ".cache/logs/secureboot");
 const MARK = "pairboot: unsigned GRUB is running";
+const ROOTFS = path.join(repo, ".cache/rootfs");
 const ready =
   existsSync("/usr/bin/qemu-system-x86_64") &&
   existsSync("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd") &&
@@ -81,4 +83,62 @@ describe.skipIf(!ready)("UEFI Secure Boot in QEMU", () => {
     expect(refused[1]).toMatch(/^Boot\d+$/);
     expect(vm.console.tail(1_000_000)).not.toContain(MARK);
   });
+
+  it.skipIf(!existsSync(path.join(ROOTFS, "usr/lib/shim/shimx64.efi.signed")))(
+    "the ESP an install writes (shim as BOOTX64.EFI, Debian's signed grubx64.efi, EFI/debian/grub.cfg) boots under Secure Boot to the OS filesystem's grub.cfg, found by UUID",
+    async () => {
+      // A disk like an installed node's, without Linux: an ESP written as the install writes it (the same
+      // files from the root filesystem's packages, with mtools) and an ext4 OS filesystem whose grub.cfg
+      // prints a line.
+      const uuid = "0b7e6f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+      const root = path.join(tmp, "os");
+      mkdirSync(path.join(root, "boot/grub"), { recursive: true });
+      writeFileSync(
+        path.join(root, "boot/grub/grub.cfg"),
+        'serial --unit=0 --speed=115200\nterminal_output console serial\necho "pairboot: the OS grub.cfg"\nsleep 600\n',
+      );
+      const img = path.join(tmp, "installed.img");
+      await execa("truncate", ["-s", "80M", img]);
+      await execa("sfdisk", ["-q", img], {
+        input:
+          "label: gpt\nstart=2048, size=65536, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n" +
+          "start=67584, size=61440, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n",
+      });
+      await execa("mkfs.fat", ["-F", "16", "-h", "2048", "--offset=2048", img, "32768"]);
+      await execa("mkfs.ext4", [
+        "-q",
+        "-F",
+        "-U",
+        uuid,
+        "-d",
+        root,
+        "-E",
+        `offset=${67584 * 512}`,
+        img,
+        "30M",
+      ]);
+      const esp = `${img}@@${2048 * 512}`;
+      const env = { MTOOLS_SKIP_CHECK: "1" };
+      await execa("mmd", ["-i", esp, "::/EFI", "::/EFI/BOOT", "::/EFI/debian"], { env });
+      for (const f of SIGNED_EFI_FILES)
+        await execa("mcopy", ["-i", esp, path.join(ROOTFS, f.from), f.to], { env });
+      const stub = path.join(tmp, "stub.cfg");
+      writeFileSync(
+        stub,
+        `search.fs_uuid ${uuid} root\nset prefix=($root)/boot/grub\nconfigfile $prefix/grub.cfg\n`,
+      );
+      await execa("mcopy", ["-i", esp, stub, SIGNED_GRUB_CONFIG], { env });
+      const vm = await startVm({
+        name: "installed-esp-uefi-secure",
+        firmware: "uefi-secure",
+        memoryMiB: 512,
+        logDir,
+        disks: [{ path: img, format: "raw", bootIndex: 0 }],
+      });
+      vms.push(vm);
+      await vm.console.waitFor(/pairboot: the OS grub\.cfg/, 180_000);
+      await vm.powerOff();
+      expect(vm.console.tail(1_000_000)).not.toMatch(/Access Denied|Security Violation/);
+    },
+  );
 });
