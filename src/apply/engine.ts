@@ -121,7 +121,8 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
   }
   if (typeof o.tool === "string") {
     const why = await checkTool(o.tool);
-    if (why !== null) throw new InstallRefused(`pairboot's runtime to put on the node: ${why}`);
+    if (why !== null)
+      throw new InstallRefused(`pairboot's runtime to put on the node: ${why}`, "environment");
   }
   const unknown = await unknownOnSource(o.spec, o.source);
   if (unknown.length > 0) {
@@ -139,7 +140,7 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
     logPath: join(logDir, `install-${o.nodeName}-${timestamp()}.log`),
     tool: (o.tool === undefined ? await runningTool() : o.tool) ?? undefined,
   });
-  if (!planned.ok) throw new InstallRefused(planned.message);
+  if (!planned.ok) throw new InstallRefused(planned.message, "plan");
   const plan = planned.plan;
 
   // Planning alone is not enough: the facts may be old or from another machine.
@@ -172,6 +173,7 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
     if (diffs.length > 0) {
       throw new InstallRefused(
         `${disk.path} holds a pairboot install whose partition table differs from this plan (${diffs.join("; ")}); ${restartHint}`,
+        "pairboot-disk",
       );
     }
     const record = await readDiskRecord(plan);
@@ -186,6 +188,7 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
       throw new InstallRefused(
         `${disk.path} holds an interrupted pairboot install that cannot be resumed ` +
           `(${record.state ? "it was made for another node or layout" : "no resume state on it"}); ${restartHint}`,
+        "pairboot-disk",
       );
     }
     const startAt = firstIncomplete(record.state, plan);
@@ -202,6 +205,7 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
         `${existing.summary}:\n${existing.details.map((d) => `  ${d}`).join("\n")}\n` +
           `Installing destroys all of it. Set storage.wipe: true in the answer file, or run interactively ` +
           `with --yes and type the disk's name to confirm.`,
+        "foreign-data",
       );
     }
     return fromScratch(
