@@ -205,9 +205,7 @@ describe("HA renderers refuse or adapt to other answers", () => {
 
   it("rejects an fsid hidden in the options", async () => {
     const spec = await loadSpecWithSecrets(SEED, (doc) => {
-      (doc.nfs as Record<string, unknown>).exports = [
-        { path: "/data/a", clients: "*", options: ["rw"] },
-      ];
+      (doc.nfs as Record<string, unknown>).exports = [{ path: "/data/a", clients: "*", options: ["rw"] }];
     });
     // The schema refuses this option already; the renderer refuses it too if a spec got past it.
     spec.nfs.exports[0]?.options.push("fsid=7");
