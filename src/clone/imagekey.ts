@@ -3,10 +3,9 @@
 // with only the image cannot. Or from a passphrase the user gives in a file of mode 0600 or at a prompt
 // (never on argv). Either way a random salt, kept in the image's key line, makes every image's key its own.
 import { hkdfSync, randomBytes, scrypt } from "node:crypto";
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
 import type { ClusterSpec } from "../answer/schema.js";
 import type { KeyLine } from "./format.js";
+import { readPrivateFile } from "../util/private-file.js";
 
 export type ImageKeySource =
   | { kind: "answer"; spec: ClusterSpec; origin: string }
@@ -75,26 +74,5 @@ export function checkPassphrase(passphrase: string, origin: string): string {
  * symlink): a key file others can read is not a secret any more.
  */
 export async function readKeyFile(path: string): Promise<string> {
-  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") throw new Error(`the key file ${path} does not exist`);
-      if (err.code === "ELOOP")
-        throw new Error(`the key file ${path} is a symbolic link; give the file itself`);
-      throw new Error(`cannot read the key file ${path}: ${err.message}`);
-    },
-  );
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new Error(`the key file ${path} is not a regular file`);
-    if ((st.mode & 0o077) !== 0) {
-      throw new Error(
-        `the key file ${path} has mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}: others can read it; make it 0600 (chmod 600 ${path})`,
-      );
-    }
-    if (st.size > 4096)
-      throw new Error(`the key file ${path} is larger than 4096 bytes; it should hold one passphrase`);
-    return checkPassphrase(await fh.readFile("utf8"), path);
-  } finally {
-    await fh.close();
-  }
+  return checkPassphrase(await readPrivateFile(path, "the key file", "one passphrase"), path);
 }
