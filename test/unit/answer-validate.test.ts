@@ -1,17 +1,11 @@
 // validateSpecObject: the wizard's check of a plain object gives the same verdicts and messages as a file.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { validateSpecObject } from "../../src/answer/validate.js";
 import { loadAnswerText } from "../../src/answer/load.js";
+import { exampleText, seedDoc as seed } from "../support/fixtures.js";
 
-const root = join(import.meta.dirname, "../..");
-const seedText = readFileSync(join(root, "examples/seed.yaml"), "utf8");
-
-function seed() {
-  return parse(seedText);
-}
+const seedText = exampleText("seed");
 
 describe("validateSpecObject", () => {
   it("accepts the seed cluster and fills its defaults", () => {

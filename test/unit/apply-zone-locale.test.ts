@@ -1,25 +1,24 @@
 // The answer's time zone and locale are checked against the system to install before anything is written:
 // an unknown one used to fail only at the configure step, after partitioning, mkfs and the copy.
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { ClusterSpecSchema, type ClusterSpec } from "../../src/answer/schema.js";
+import type { ClusterSpec } from "../../src/answer/schema.js";
 import { InstallRefused, prepareInstall } from "../../src/apply/engine.js";
 import { unknownOnSource } from "../../src/apply/source.js";
-import type { HardwareFacts } from "../../src/probe/facts.js";
+import { loadFixture, shippedExample } from "../support/fixtures.js";
 
 const haveSquashfs =
   (await execa("mksquashfs", ["-version"], { reject: false }).catch(() => null))?.exitCode === 0;
 let dir: string;
 let root: string;
 
-async function spec(timezone: string, lang: string): Promise<ClusterSpec> {
-  const doc = parse(await readFile("examples/seed.yaml", "utf8")) as Record<string, Record<string, unknown>>;
-  doc.locale = { ...doc.locale, timezone, lang };
-  return ClusterSpecSchema.parse(doc);
+function spec(timezone: string, lang: string): ClusterSpec {
+  return shippedExample("seed", (doc) => {
+    doc.locale = { ...doc.locale, timezone, lang };
+  });
 }
 
 beforeAll(async () => {
@@ -40,9 +39,9 @@ afterAll(async () => {
 
 describe("the zone and locale of the system to install", () => {
   it("an unknown zone and locale are refused in the install's preparation, naming both and the source", async () => {
-    const facts = JSON.parse(await readFile("test/fixtures/hardware/node-a.json", "utf8")) as HardwareFacts;
+    const facts = loadFixture("node-a");
     const err = await prepareInstall({
-      spec: await spec("Mars/Olympus", "xx_YY.UTF-8"),
+      spec: spec("Mars/Olympus", "xx_YY.UTF-8"),
       answerPath: join(dir, "answer.yaml"),
       nodeName: "node-a",
       facts,
@@ -64,10 +63,8 @@ describe("the zone and locale of the system to install", () => {
   });
 
   it("a zone that is a link to another and a listed locale pass, from a directory", async () => {
-    expect(
-      await unknownOnSource(await spec("US/Eastern", "de_DE.UTF-8"), { kind: "dir", path: root }),
-    ).toEqual([]);
-    expect(await unknownOnSource(await spec("Etc/UTC", "C.UTF-8"), { kind: "dir", path: root })).toEqual([
+    expect(await unknownOnSource(spec("US/Eastern", "de_DE.UTF-8"), { kind: "dir", path: root })).toEqual([]);
+    expect(await unknownOnSource(spec("Etc/UTC", "C.UTF-8"), { kind: "dir", path: root })).toEqual([
       'locale.timezone: expected a time zone tzdata knows (a file under /usr/share/zoneinfo), got "Etc/UTC"',
     ]);
   });
@@ -76,8 +73,8 @@ describe("the zone and locale of the system to install", () => {
     const image = join(dir, "root.squashfs");
     await execa("mksquashfs", [root, image, "-noappend", "-quiet"]);
     const source = { kind: "squashfs" as const, path: image };
-    expect(await unknownOnSource(await spec("US/Eastern", "en_US.UTF-8"), source)).toEqual([]);
-    expect(await unknownOnSource(await spec("Europe/Paris", "en_US.UTF-8"), source)).toEqual([
+    expect(await unknownOnSource(spec("US/Eastern", "en_US.UTF-8"), source)).toEqual([]);
+    expect(await unknownOnSource(spec("Europe/Paris", "en_US.UTF-8"), source)).toEqual([
       'locale.timezone: expected a time zone tzdata knows (a file under /usr/share/zoneinfo), got "Europe/Paris"',
     ]);
   });

@@ -3,29 +3,16 @@ import { describe, expect, it } from "vitest";
 import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import YAML from "yaml";
-import { loadAnswerText } from "../../src/answer/load.js";
-import type { ClusterSpec } from "../../src/answer/schema.js";
 import type { CloneHeader } from "../../src/clone/format.js";
 import { bootloaderCommands, chooseNodeB, writeIdentityFiles } from "../../src/clone/identity.js";
 import { IDENTITY_REMOVALS } from "../../src/plan/identity.js";
-
-const SEED = new URL("../../examples/seed.yaml", import.meta.url);
-
-async function seedSpec(): Promise<ClusterSpec> {
-  const doc = YAML.parse(await readFile(SEED, "utf8")) as Record<string, Record<string, unknown>>;
-  doc.drbd = { ...(doc.drbd ?? {}), shared_secret: "0123456789abcdefXYZ" };
-  doc.heartbeat = { ...(doc.heartbeat ?? {}), authkey: "fedcba9876543210XYZ" };
-  const r = loadAnswerText(YAML.stringify(doc), "seed.yaml");
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.spec;
-}
+import { seed } from "../support/fixtures.js";
 
 const header = (node: string | null) => ({ source: { node, diskBytes: 1, sectorSize: 512 } }) as CloneHeader;
 
 describe("node B's identity", () => {
   it("is the answer file's other node unless one is named", async () => {
-    const spec = await seedSpec();
+    const spec = seed();
     expect(chooseNodeB(spec, header("node-a"))).toBe("node-b");
     expect(chooseNodeB(spec, header(null), "node-b")).toBe("node-b");
     expect(() => chooseNodeB(spec, header("node-a"), "node-a")).toThrow(/must be the other node/);
@@ -62,7 +49,7 @@ describe("node B's identity", () => {
       // An absolute symlink in A's root must be replaced, never followed out of the root.
       await symlink(outside, join(root, "etc/resolv.conf"));
 
-      const done = await writeIdentityFiles(root, await seedSpec(), "node-b");
+      const done = await writeIdentityFiles(root, seed(), "node-b");
 
       expect(await readFile(join(root, "etc/hostname"), "utf8")).toBe("node-b\n");
       expect((await readFile(join(root, "etc/pairboot/node"), "utf8")).trim()).toBe("node-b");
@@ -126,7 +113,7 @@ describe("node B's identity", () => {
       await mkdir(join(root, "root"));
       const before = list();
 
-      await writeIdentityFiles(root, await seedSpec(), "node-b");
+      await writeIdentityFiles(root, seed(), "node-b");
 
       expect(list()).toBe(before);
       // Resolved as B's kernel will resolve them once B boots with this root as /.

@@ -6,10 +6,10 @@ import { describeExisting, evaluateDisks, selectDisk, selectNodeDisk } from "../
 import type { HardwareFacts } from "../../src/probe/facts.js";
 import { formatBytes } from "../../src/probe/units.js";
 import { minimumDiskBytes } from "../../src/render/storage.js";
-import { fixtureNames, loadFixture, seedSpec } from "./probe-fixtures.js";
+import { fixtureNames, loadFixture, shippedExample } from "../support/fixtures.js";
 
 const GiB = 1024 ** 3;
-const spec = seedSpec();
+const spec = shippedExample("seed");
 const minBytes = minimumDiskBytes(spec);
 const seedSelector = spec.nodes[0]?.disk as DiskSelector;
 

@@ -4,9 +4,9 @@ import type { ClusterSpec } from "../../src/answer/schema.js";
 import { cmdlineNode, identifyNode } from "../../src/plan/identify.js";
 import type { HardwareFacts } from "../../src/probe/facts.js";
 import { parseDmi } from "../../src/probe/parse.js";
-import { fixtureNames, loadFixture, seedSpec } from "./probe-fixtures.js";
+import { fixtureNames, loadFixture, shippedExample } from "../support/fixtures.js";
 
-const spec = seedSpec();
+const spec = shippedExample("seed");
 
 type Expect = { node: string; why: RegExp } | { error: RegExp };
 

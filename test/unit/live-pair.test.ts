@@ -16,9 +16,9 @@ import {
   waitStep,
   type WaitState,
 } from "../../src/live/pair.js";
-import { loadFixture, seedSpec } from "./probe-fixtures.js";
+import { loadFixture, shippedExample } from "../support/fixtures.js";
 
-const spec = seedSpec();
+const spec = shippedExample("seed");
 const withSecrets = (drbd: string, hb: string): ClusterSpec => ({
   ...spec,
   drbd: { ...spec.drbd, shared_secret: drbd },

@@ -8,15 +8,13 @@ import { describe, expect, it } from "vitest";
 import { formatPlan } from "../../src/plan/format.js";
 import { planNode } from "../../src/plan/plan.js";
 import type { HardwareFacts } from "../../src/probe/facts.js";
-import { example } from "./render-fixture.js";
+import { example, loadFixture } from "../support/fixtures.js";
 
 const GOLDEN = join(import.meta.dirname, "../golden/plans");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
 function facts(name: string, edit?: (f: HardwareFacts) => void): HardwareFacts {
-  const f = JSON.parse(
-    readFileSync(join(import.meta.dirname, `../fixtures/hardware/${name}.json`), "utf8"),
-  ) as HardwareFacts;
+  const f = loadFixture(name);
   edit?.(f);
   return f;
 }

@@ -1,32 +1,25 @@
 // planNode on recorded machines: which disk, which steps in which order, the exact commands, and the
 // refusals a user would meet (no disk, several disks, too small, only the boot medium, --disk mismatch).
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { ClusterSpecSchema, type ClusterSpec } from "../../src/answer/schema.js";
+import type { ClusterSpec } from "../../src/answer/schema.js";
 import { commandLine, commandStdin } from "../../src/plan/command.js";
 import { formatPlan, redactedPlan } from "../../src/plan/format.js";
 import { IDENTITY_REMOVALS } from "../../src/plan/identity.js";
 import { LIVE_PATHS } from "../../src/plan/liveonly.js";
 import { partitionPath, planNode } from "../../src/plan/plan.js";
 import type { NodePlan } from "../../src/plan/types.js";
-import type { HardwareFacts } from "../../src/probe/facts.js";
 import { espVolumeId, osFsUuid } from "../../src/render/ids.js";
+import { loadFixture, seed as fixtureSeed, type RawDoc } from "../support/fixtures.js";
 
-function facts(name: string): HardwareFacts {
-  return JSON.parse(readFileSync(`test/fixtures/hardware/${name}.json`, "utf8")) as HardwareFacts;
-}
+const facts = loadFixture;
 
-function seed(edit?: (doc: Record<string, unknown>) => void): ClusterSpec {
-  const doc = parse(readFileSync("examples/seed.yaml", "utf8")) as Record<string, unknown>;
-  const drbd = (doc.drbd ??= {}) as Record<string, unknown>;
-  drbd.shared_secret = "drbdSecretForTheUnitTest0123";
-  const hb = (doc.heartbeat ??= {}) as Record<string, unknown>;
-  hb.authkey = "heartbeatKeyForTheUnitTest99";
-  const access = (doc.access ??= {}) as Record<string, unknown>;
-  access.root_password_hash = "$6$saltsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
-  edit?.(doc);
-  return ClusterSpecSchema.parse(doc);
+/** The seed with a root password hash, so the plan has all three of its secrets. */
+function seed(edit?: (doc: RawDoc) => void): ClusterSpec {
+  return fixtureSeed((doc) => {
+    doc.access ??= {};
+    doc.access.root_password_hash = "$6$saltsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+    edit?.(doc);
+  });
 }
 
 const source = { kind: "dir" as const, path: "/run/live/rootfs/filesystem.squashfs" };

@@ -2,9 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { checkAnswer, run } from "../../src/cli/probe.js";
 import { CliError } from "../../src/cli/errors.js";
-import { loadFixture, seedSpec } from "./probe-fixtures.js";
+import { loadFixture, shippedExample } from "../support/fixtures.js";
 
-const spec = seedSpec();
+const spec = shippedExample("seed");
 
 function check(name: string): { status: number; text: string } {
   let text = "";

@@ -6,7 +6,7 @@ import YAML from "yaml";
 import { run } from "../../src/cli/render.js";
 import { renderNode } from "../../src/render/index.js";
 import { outputFiles } from "../../src/render/output.js";
-import { TEST_SECRETS, exampleText, seed } from "./render-fixture.js";
+import { TEST_SECRETS, exampleText, seed } from "../support/fixtures.js";
 
 const work = mkdtempSync(join(tmpdir(), "pairboot-render-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,12 +1,8 @@
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { ClusterSpecSchema } from "../../src/answer/schema.js";
 import { FIRSTBOOT_SCRIPT, render } from "../../src/render/firstboot.js";
+import { shippedExample } from "../support/fixtures.js";
 
-const seed = ClusterSpecSchema.parse(
-  parse(readFileSync(new URL("../../examples/seed.yaml", import.meta.url), "utf8")),
-);
+const seed = shippedExample("seed");
 const [nodeA, nodeB] = seed.nodes as [(typeof seed.nodes)[0], (typeof seed.nodes)[0]];
 
 function file(path: string, node = nodeA) {

@@ -6,7 +6,7 @@ import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderNode } from "../../src/render/index.js";
 import { outputFiles } from "../../src/render/output.js";
-import { example, exampleNames } from "./render-fixture.js";
+import { example, exampleNames } from "../support/fixtures.js";
 
 const GOLDEN = join(import.meta.dirname, "../golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";

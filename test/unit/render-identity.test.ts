@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { renderNode } from "../../src/render/index.js";
 import type { RenderedTree } from "../../src/render/types.js";
-import { example, exampleNames } from "./render-fixture.js";
+import { example, exampleNames } from "../support/fixtures.js";
 
 /** Which files may differ, and which of their lines may (null: any line, the whole file is identity). */
 const IDENTITY: { path: RegExp; lines: RegExp | null }[] = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { render } from "../../src/render/network.js";
 import type { ClusterSpec } from "../../src/answer/schema.js";
-import { seed } from "./render-fixture.js";
+import { seed } from "../support/fixtures.js";
 
 interface Stanza {
   iface: string;

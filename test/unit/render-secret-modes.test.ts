@@ -3,7 +3,7 @@
 // it is 0640 and given to root:haclient (README, "Secrets").
 import { describe, expect, it } from "vitest";
 import { renderNode } from "../../src/render/index.js";
-import { example, exampleNames, TEST_SECRETS } from "./render-fixture.js";
+import { example, exampleNames, TEST_SECRETS } from "../support/fixtures.js";
 
 describe("files holding secrets", () => {
   for (const name of exampleNames()) {

@@ -9,7 +9,7 @@ import {
   sfdiskScript,
 } from "../../src/render/storage.js";
 import { espFstabUuid, espVolumeId, osFsUuid } from "../../src/render/ids.js";
-import { seed } from "./render-fixture.js";
+import { seed } from "../support/fixtures.js";
 
 const MiB = 1024 ** 2;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { render } from "../../src/render/system.js";
 import type { ClusterSpec } from "../../src/answer/schema.js";
-import { seed } from "./render-fixture.js";
+import { seed } from "../support/fixtures.js";
 
 function files(spec: ClusterSpec, nodeIndex = 0) {
   const node = spec.nodes[nodeIndex];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { render } from "../../src/render/time.js";
 import type { ClusterSpec } from "../../src/answer/schema.js";
-import { seed } from "./render-fixture.js";
+import { seed } from "../support/fixtures.js";
 
 function directives(spec: ClusterSpec, nodeIndex: number): string[] {
   const family = render(spec, spec.nodes[nodeIndex]!);

@@ -1,15 +1,18 @@
-// Answer files for render tests: the shipped examples, with fixed secrets filled in where an example
-// leaves them out, so rendered trees (and the goldens made from them) are the same on every run.
+// The test fixtures every kind of test starts from: the shipped example answers, with fixed secrets filled in
+// where an example leaves them out (so rendered trees, plans and the goldens made from them are the same on
+// every run), and the recorded and hand-made machines in test/fixtures/hardware.
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import YAML from "yaml";
 import { ClusterSpecSchema, type ClusterSpec } from "../../src/answer/schema.js";
+import type { HardwareFacts } from "../../src/probe/facts.js";
 
 /** A raw answer document before validation; tests edit it freely. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type RawDoc = Record<string, any>;
 
 export const EXAMPLES_DIR = join(import.meta.dirname, "../../examples");
+export const HARDWARE_DIR = join(import.meta.dirname, "../fixtures/hardware");
 
 export const TEST_SECRETS = {
   drbd: "golden-drbd-secret-0123456789",
@@ -45,4 +48,29 @@ export function example(name: string, edit?: (doc: RawDoc) => void): ClusterSpec
 /** The seed example: the reference cluster most unit tests start from. */
 export function seed(edit?: (doc: RawDoc) => void): ClusterSpec {
   return example("seed", edit);
+}
+
+/** An example exactly as shipped, validated, with no secrets filled in (an answer before its first use). */
+export function shippedExample(name: string, edit?: (doc: RawDoc) => void): ClusterSpec {
+  const doc = YAML.parse(exampleText(name)) as RawDoc;
+  edit?.(doc);
+  return ClusterSpecSchema.parse(doc);
+}
+
+/** The seed example as YAML parsed but not validated: for tests of validation itself. */
+export function seedDoc(): RawDoc {
+  return YAML.parse(exampleText("seed")) as RawDoc;
+}
+
+/** The names of the machines in test/fixtures/hardware (node-a, nvme-server, ...). */
+export function fixtureNames(): string[] {
+  return readdirSync(HARDWARE_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => basename(f, ".json"))
+    .sort();
+}
+
+/** A recorded or hand-made machine's hardware facts, as the probe would report them. */
+export function loadFixture(name: string): HardwareFacts {
+  return JSON.parse(readFileSync(join(HARDWARE_DIR, `${name}.json`), "utf8")) as HardwareFacts;
 }
