@@ -17,7 +17,7 @@ import {
   partitionLayout,
   sfdiskScript,
 } from "../../src/render/storage.js";
-import { example, exampleNames, seed } from "../unit/render-fixture.js";
+import { example, exampleNames, seed } from "../support/fixtures.js";
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
