@@ -4,7 +4,6 @@
 // one refusal that may be overruled (foreign data on the disk, by typing the disk's name), prints the plan
 // for a dry run, and runs the steps with listr progress. Everything it says goes through `ui`, so the CLI
 // and the console show the same lines.
-import type { ClusterSpec } from "../answer/schema.js";
 import {
   InstallFailed,
   InstallRefused,
@@ -17,23 +16,15 @@ import {
 import { listrPresenter } from "../apply/present.js";
 import { describeExisting } from "../plan/disk.js";
 import { formatPlan } from "../plan/format.js";
-import type { InstallSource } from "../plan/types.js";
-import type { HardwareFacts } from "../probe/facts.js";
 
-export interface InstallRequest {
-  spec: ClusterSpec;
-  answerPath: string;
-  nodeName: string;
-  /** This machine, probed by the caller (the engine probes again right before writing). */
-  facts: HardwareFacts;
-  diskPath?: string;
-  source: InstallSource;
-  dryRun: boolean;
+/** What the caller has already settled: the answer (with its secrets), the node, this machine's facts. */
+export type InstallRequest = Pick<
+  InstallOptions,
+  "spec" | "answerPath" | "nodeName" | "facts" | "diskPath" | "source" | "dryRun" | "target" | "tool"
+> & {
   /** Start a disk that holds an earlier pairboot install over instead of resuming it. */
   restart: boolean;
-  target?: string;
-  tool?: string;
-}
+};
 
 export interface InstallUi {
   /** A line for the user (stdout). */
