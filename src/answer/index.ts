@@ -24,9 +24,9 @@ export {
   ensureSecrets,
   requireSecrets,
   missingSecrets,
-  generateSecret,
   writePrivateFile,
   AnswerFileError,
 } from "./secrets.js";
+export { generateSecret } from "./secret.js";
 export { stringifyAnswer, stringifySpec, specToAnswer } from "./stringify.js";
 export { answerJsonSchema, ANSWER_SCHEMA_ID } from "./jsonschema.js";

@@ -306,8 +306,11 @@ export const NetworkSpec = z.strictObject({
   mtu: z.number().int().min(576).max(9216).optional().describe("MTU of the bond and the replication link"),
 });
 
+/** The OS partition when the answer gives no size (the wizard's template and its disk list use it too). */
+export const DEFAULT_OS_SIZE = "5GiB";
+
 export const StorageSpec = z.strictObject({
-  os_size: size.prefault("5GiB").describe("size of the OS partition"),
+  os_size: size.prefault(DEFAULT_OS_SIZE).describe("size of the OS partition"),
   data_mount: absPath
     .default("/data")
     .describe("where the replicated filesystem is mounted on the active node"),

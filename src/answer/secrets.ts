@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { isMap, parseDocument, type Document } from "yaml";
 import type { ClusterSpec } from "./schema.js";
+import { generateSecret } from "./secret.js";
 import { formatAnswerError, loadAnswerText, type AnswerError } from "./load.js";
 
 type SecretSlot = { section: "drbd" | "heartbeat"; key: "shared_secret" | "authkey" };
@@ -29,11 +30,6 @@ export class AnswerFileError extends Error {
     super(errors.map(formatAnswerError).join("\n"));
     this.name = "AnswerFileError";
   }
-}
-
-/** 32 random bytes as base64url: 43 characters of [A-Za-z0-9_-], valid for both DRBD and Heartbeat. */
-export function generateSecret(): string {
-  return randomBytes(32).toString("base64url");
 }
 
 /** Where the line holding `offset` ends, before its "\n" or "\r\n". */

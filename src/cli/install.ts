@@ -154,7 +154,7 @@ async function ensureSecretsUnlessDry(
 ): Promise<{ spec: ClusterSpec; generated: string[] }> {
   if (!dryRun) return ensureSecrets(path);
   const { loadSpecOrFail } = await import("./plan.js");
-  const { generateSecret } = await import("../answer/secrets.js");
+  const { generateSecret } = await import("../answer/secret.js");
   const spec = await loadSpecOrFail(path);
   return {
     spec: {

@@ -4,7 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
-import { generateSecret, missingSecrets } from "../answer/secrets.js";
+import { generateSecret } from "../answer/secret.js";
+import { missingSecrets } from "../answer/secrets.js";
 import { LIVE_ROOT_CANDIDATES, liveSource, sourceFromPath } from "../apply/source.js";
 import { formatPlan, redactedPlan } from "../plan/format.js";
 import { planNode } from "../plan/plan.js";

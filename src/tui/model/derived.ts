@@ -1,5 +1,5 @@
 // Data derived from the state that more than one screen (or the reducer and a view) needs.
-import type { ClusterSpec } from "../../answer/schema.js";
+import { DEFAULT_OS_SIZE, parseSize, type ClusterSpec } from "../../answer/schema.js";
 import type { HardwareFacts, NicFacts } from "../../probe/facts.js";
 import { minimumDiskBytes } from "../../render/storage.js";
 import { diskRows, type DiskRow } from "./disks.js";
@@ -22,8 +22,8 @@ export function physicalNics(facts: HardwareFacts): NicFacts[] {
 export function minimumBytes(state: WizardState): number {
   const checked = checkDraft(state.draft, state.facts);
   if (checked.validation.ok) return minimumDiskBytes(checked.validation.spec);
-  // Before the answer is complete: the default 5 GiB OS partition.
-  return minimumDiskBytes({ storage: { os_size: 5 * 1024 ** 3 } } as ClusterSpec);
+  // Before the answer is complete: the schema's default OS partition.
+  return minimumDiskBytes({ storage: { os_size: parseSize(DEFAULT_OS_SIZE) } } as ClusterSpec);
 }
 
 export function diskList(state: WizardState): DiskRow[] {

@@ -2,8 +2,8 @@
 // answer object is rebuilt from them on demand and checked by the shared validator, so the wizard never
 // has rules of its own for a value the answer file also carries. Everything the wizard does not edit
 // (DRBD, Heartbeat timings, storage, locale, extra exports, ...) passes through from the loaded answer.
-import { randomBytes } from "node:crypto";
-import { parseSize, type DiskSelector } from "../../answer/schema.js";
+import { DEFAULT_OS_SIZE, parseSize, type DiskSelector } from "../../answer/schema.js";
+import { generateSecret } from "../../answer/secret.js";
 import type { DiskFacts, HardwareFacts, NicFacts } from "../../probe/facts.js";
 import { validateAnswer, type Issue, type IssuePath, type Validation } from "../adapters.js";
 import { disksMatching, selectorFor } from "./disks.js";
@@ -164,11 +164,6 @@ export function nicNames(draft: Draft): [string, string, string] {
   return [slaves[0] || "lan0", slaves[1] || "lan1", repl || "repl0"];
 }
 
-/** A fresh random secret within the schema's alphabet. */
-export function randomSecret(bytes = 24): string {
-  return randomBytes(bytes).toString("base64url");
-}
-
 const TEMPLATE: AnswerObject = {
   version: 1,
   cluster: { name: "nfs1" },
@@ -182,7 +177,7 @@ const TEMPLATE: AnswerObject = {
     dns: [],
   },
   service: { ip: "" },
-  storage: { os_size: "5GiB", data_mount: "/data", data_fs: "ext4" },
+  storage: { os_size: DEFAULT_OS_SIZE, data_mount: "/data", data_fs: "ext4" },
   nfs: { exports: [{ path: "/data/export", clients: "", options: ["rw", "sync", "no_subtree_check"] }] },
   time: { servers: [] },
   access: { ssh_authorized_keys: [] },
@@ -196,7 +191,7 @@ const TEMPLATE: AnswerObject = {
 export function createDraft(
   facts: HardwareFacts,
   answer?: unknown,
-  secret: () => string = randomSecret,
+  secret: () => string = generateSecret,
 ): Draft {
   const base = structuredClone(answer !== undefined ? asRecord(answer) : TEMPLATE);
   const generatedSecrets: string[] = [];
