@@ -1,6 +1,7 @@
 // Progress of the copy step, from what the copying tool prints plus the target filesystem's fill level:
 // rsync --info=progress2 gives a percentage of the whole transfer, unsquashfs a block count; the bytes
 // that actually landed on the target (statfs) give the rate, which both tools report poorly or not at all.
+import { formatBytes, formatClock } from "../util/format.js";
 
 /** The fraction done (0..1) a line of rsync or unsquashfs progress output reports, or null. */
 export function copyFraction(line: string): number | null {
@@ -65,27 +66,7 @@ export class CopyMeter {
   }
 }
 
-export function formatBytesShort(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
-export function formatEta(sec: number | null): string {
-  if (sec === null) return "--:--";
-  const m = Math.floor(sec / 60);
-  const s = sec % 60;
-  return `${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
-}
-
-/** "45%  1.2 GiB written  48.3 MiB/s  ETA 00:31" */
+/** "45%  1.2 GiB written  48.3 MiB/s  ETA 0:31" */
 export function describeCopy(p: CopyProgress): string {
-  return `${Math.round(p.fraction * 100)}%  ${formatBytesShort(p.bytes)} written  ${formatBytesShort(
-    p.rateBps,
-  )}/s  ETA ${formatEta(p.etaSec)}`;
+  return `${Math.round(p.fraction * 100)}%  ${formatBytes(p.bytes)} written  ${formatBytes(p.rateBps)}/s  ETA ${formatClock(p.etaSec)}`;
 }

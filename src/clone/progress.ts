@@ -1,6 +1,7 @@
 // Progress of a clone, read from partclone's own progress output (a side channel: the disk data never
 // passes through Node). partclone prints "Completed:  42.00%" between carriage returns; we turn the
 // percentage of the section's used bytes into a rate and an ETA, printed in plain ASCII.
+import { formatBytes, formatClock } from "../util/format.js";
 
 export interface ProgressState {
   label: string;
@@ -21,32 +22,12 @@ export function lastCompletion(chunk: string): number | null {
   return last;
 }
 
-export function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  const mm = String(m).padStart(h > 0 ? 2 : 1, "0");
-  return `${h > 0 ? `${h}:` : ""}${mm}:${String(r).padStart(2, "0")}`;
-}
-
 /** One progress line: "os    42%  612.0 MiB of 1.4 GiB  85.3 MiB/s  ETA 0:09". */
 export function progressLine(state: ProgressState, nowMs: number): string {
   const done = state.totalBytes * state.fraction;
   const secs = (nowMs - state.startedMs) / 1000;
   const rate = secs > 0.2 ? done / secs : 0;
-  const eta = rate > 0 ? formatDuration((state.totalBytes - done) / rate) : "-:--";
+  const eta = formatClock(rate > 0 ? (state.totalBytes - done) / rate : null);
   const pct = `${Math.floor(state.fraction * 100)}%`.padStart(4);
   return `${state.label.padEnd(5)} ${pct}  ${formatBytes(done)} of ${formatBytes(state.totalBytes)}  ${formatBytes(rate)}/s  ETA ${eta}`;
 }

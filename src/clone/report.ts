@@ -1,12 +1,7 @@
 // What a clone tells its user while it runs: short ASCII lines on stdout, progress from partclone.
 import type { SectionInfo } from "./format.js";
-import {
-  formatBytes,
-  formatDuration,
-  lastCompletion,
-  ProgressPrinter,
-  type ProgressState,
-} from "./progress.js";
+import { formatBytes, formatClock } from "../util/format.js";
+import { lastCompletion, ProgressPrinter, type ProgressState } from "./progress.js";
 
 export interface Reporter {
   info(line: string): void;
@@ -44,5 +39,5 @@ export function consoleReporter(out: NodeJS.WritableStream & { isTTY?: boolean }
 export function sectionSummary(section: SectionInfo, wireBytes: number | null, startedMs: number): string {
   const secs = (Date.now() - startedMs) / 1000;
   const wire = wireBytes === null ? "" : `, ${formatBytes(wireBytes)} compressed`;
-  return `${formatBytes(section.usedBytes)} in use${wire}, ${formatDuration(secs)} (${formatBytes(section.usedBytes / Math.max(secs, 0.001))}/s)`;
+  return `${formatBytes(section.usedBytes)} in use${wire}, ${formatClock(secs)} (${formatBytes(section.usedBytes / Math.max(secs, 0.001))}/s)`;
 }

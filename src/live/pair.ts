@@ -8,7 +8,7 @@ import { createHmac } from "node:crypto";
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { CODE_ALPHABET, CODE_GROUP_LENGTH, CODE_GROUPS, formatPairingCode } from "../clone/code.js";
-import { formatDuration } from "../clone/progress.js";
+import { formatClock } from "../util/format.js";
 import { describeExisting, selectNodeDisk } from "../plan/disk.js";
 
 /** How long node A waits for node B after its install, unless pairboot.clonewait= says otherwise. */
@@ -185,7 +185,7 @@ export function waitStep(s: WaitState, e: WaitEvent): WaitState {
 
 /** The line under "waiting for node B", rewritten every second (ASCII only). */
 export function waitLine(s: WaitState, peer: string): string {
-  return `Waiting for ${peer}: rebooting without a clone in ${formatDuration(s.remaining)}. Enter: reboot now   Esc: stay`;
+  return `Waiting for ${peer}: rebooting without a clone in ${formatClock(s.remaining)}. Enter: reboot now   Esc: stay`;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -552,7 +552,7 @@ async function receiveClone(o: {
   });
   const started = Date.now();
   let lastSaid = 0;
-  const { formatDuration } = await import("../clone/progress.js");
+  const { formatClock } = await import("../util/format.js");
   say(
     `pairboot: waiting for ${o.peer.name} at ${link.peerAddress}:${CLONE_PORT}: it sends its disk when its install is done. Esc: stop and open the wizard`,
   );
@@ -579,7 +579,7 @@ async function receiveClone(o: {
         if (Date.now() - lastSaid >= 60_000) {
           lastSaid = Date.now();
           say(
-            `pairboot: still waiting for ${o.peer.name} at ${link.peerAddress}:${CLONE_PORT} (${formatDuration((Date.now() - started) / 1000)} so far). Esc: stop`,
+            `pairboot: still waiting for ${o.peer.name} at ${link.peerAddress}:${CLONE_PORT} (${formatClock((Date.now() - started) / 1000)} so far). Esc: stop`,
           );
         }
         for (let i = 0; i < 5 && !stop; i++) await sleep(1000);

@@ -3,7 +3,7 @@
 // every rule here errs towards refusing, and every refusal names each disk seen and why it was not taken.
 import type { ClusterSpec, DiskSelector, NodeSpec } from "../answer/schema.js";
 import type { DiskFacts, HardwareFacts, PartitionFacts } from "../probe/facts.js";
-import { formatBytes, formatBytesPair } from "../probe/units.js";
+import { formatBytes, formatBytesPair } from "../util/format.js";
 import { minimumDiskBytes } from "../render/storage.js";
 import type { DiskChoice } from "./types.js";
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { DiskSelector } from "../../src/answer/schema.js";
 import { describeExisting, evaluateDisks, selectDisk, selectNodeDisk } from "../../src/plan/disk.js";
 import type { HardwareFacts } from "../../src/probe/facts.js";
-import { formatBytes } from "../../src/probe/units.js";
+import { formatBytes } from "../../src/util/format.js";
 import { minimumDiskBytes } from "../../src/render/storage.js";
 import { fixtureNames, loadFixture, shippedExample } from "../support/fixtures.js";
 

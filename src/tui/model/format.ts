@@ -1,27 +1,8 @@
 // Small text helpers shared by the view-models. Everything here is ASCII: the Linux console font and a
 // VT100 on a serial line show nothing else reliably (box drawing is left to blessed's borders).
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-
-/** 480103981056 -> "447.1 GiB": binary units, because partition sizes in the answer file are binary. */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
-
-/** Seconds -> "1:05" or "1:02:03"; the ETA column of the progress screen. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-}
+// Sizes and times come from the one formatter of each kind; the progress screen calls its clock a duration.
+export { formatBytes, formatClock as formatDuration } from "../../util/format.js";
 
 /** Cut or pad to exactly `width` columns; a cut ends in "~" so the user sees something is missing. */
 export function fit(text: string, width: number): string {
