@@ -422,7 +422,9 @@ async function sendClone(o: {
   const { sendOverNetwork } = await import("../clone/send.js");
   say(`pairboot: ${o.node.name} is ready to clone itself to ${o.peer.name} over the replication link`);
   say(`  listening on  ${link.address}:${CLONE_PORT} (${link.ifname})`);
-  say(`  pairing code  ${code} (${o.peer.name} derives it from the answer's shared secrets)`);
+  // Not shown: derived from the cluster's secrets and the same on every run, it would let whoever reads
+  // this console (or a serial log of it) pair with node A and receive its disk, secrets included.
+  say(`  pairing code  derived from the answer's shared secrets by both nodes (not shown)`);
   say(`  ${o.peer.name}: boot it from the same stick with the same answer; it receives this disk by itself.`);
 
   let state: WaitState = waitStart(minutes * 60);
