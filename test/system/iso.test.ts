@@ -1,7 +1,8 @@
 // The live ISO end to end, as root, in QEMU (TCG): build it (cached), embed an answer, boot it.
-//  - no answer, UEFI with Secure Boot enforced (OVMF with Microsoft's keys), the ISO as a disc: shim, the
-//    signed GRUB and the signed kernel start, the wizard's first screen appears on the serial console, and
-//    the live system's shell (the wizard quit) reads Secure Boot on from the firmware and the kernel locked down;
+//  - no answer, UEFI without Secure Boot, the ISO as a disc: shim, the signed GRUB and the signed kernel start
+//    all the same, the wizard's first screen appears on the serial console, and the live system's shell (the
+//    wizard quit) reads UEFI with Secure Boot off (the cluster lab boots the ISO and node A's disk with Secure
+//    Boot enforced on every run, and checks it there);
 //  - answer embedded with pairboot.auto=1, BIOS, the stick image (ISO + PAIRBOOT partition) as a USB stick:
 //    the install runs unattended onto a blank SATA disk and saves its log and the answer on the stick's
 //    PAIRBOOT partition; the machine restarts with the stick left in (SeaBIOS boots USB first), the stick's
@@ -198,16 +199,16 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
   });
 
   it(
-    "without an answer, the wizard's first screen appears on the serial console under UEFI with Secure Boot enforced, and the live system reads Secure Boot on and the kernel locked down",
+    "without an answer, the wizard's first screen appears on the serial console under UEFI without Secure Boot (shim starts the signed chain all the same), and the live system reads UEFI with Secure Boot off",
     async () => {
       const image = path.join(tmp, "serial.iso");
       await embed(image, SLOW_HOST);
-      const vm = await boot("iso-wizard-uefi-secure", {
-        firmware: "uefi-secure",
+      const vm = await boot("iso-wizard-uefi", {
+        firmware: "uefi",
         medium: { image, as: "cdrom" },
       });
       await vm.console.waitFor(/pairboot wizard - start/, 15 * 60_000);
-      timing("UEFI Secure Boot power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
+      timing("UEFI power-on to the wizard on ttyS0", Date.now() - vm.startedAt);
       await vm.console.waitFor(/Install node A on this machine/, 60_000);
       // Quit the wizard (q, then y), take the console's root shell (s) and ask the firmware and the kernel.
       vm.console.write("q");
@@ -216,7 +217,14 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       await vm.console.waitFor(/s: root shell/, 60_000);
       vm.console.write("s\n");
       await vm.console.shell({ timeoutMs: 120_000 });
-      await expectSecureBoot(vm);
+      expect((await vm.console.run("test -d /sys/firmware/efi && echo uefi || echo bios")).out).toBe("uefi");
+      // Firmware without Secure Boot keys has the variable at 0, or none at all.
+      const efivar = await vm.console.run(
+        "od -An -tu1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c 2>/dev/null || echo none",
+      );
+      expect(["0", "none"], `SecureBoot efivar: ${efivar.out}`).toContain(
+        efivar.out.trim().split(/\s+/).at(-1),
+      );
       await vm.powerOff();
     },
     20 * 60_000,
