@@ -21,20 +21,30 @@ export const TEST_SECRETS = {
 
 /** Parses answer text after applying `edit` to the raw document; fills the fixed test secrets. */
 export function specFrom(text: string, edit?: (doc: RawDoc) => void): ClusterSpec {
-  const doc = YAML.parse(text) as RawDoc;
-  doc.drbd ??= {};
-  doc.drbd.shared_secret ??= TEST_SECRETS.drbd;
-  doc.heartbeat ??= {};
-  doc.heartbeat.authkey ??= TEST_SECRETS.heartbeat;
+  return validated(YAML.parse(text) as RawDoc, (doc) => {
+    doc.drbd ??= {};
+    doc.drbd.shared_secret ??= TEST_SECRETS.drbd;
+    doc.heartbeat ??= {};
+    doc.heartbeat.authkey ??= TEST_SECRETS.heartbeat;
+    edit?.(doc);
+  });
+}
+
+function validated(doc: RawDoc, edit?: (doc: RawDoc) => void): ClusterSpec {
   edit?.(doc);
   return ClusterSpecSchema.parse(doc);
 }
 
-export function exampleNames(): string[] {
-  return readdirSync(EXAMPLES_DIR)
-    .filter((f) => f.endsWith(".yaml"))
-    .map((f) => basename(f, ".yaml"))
+/** The files in `dir` ending in `ext`, without it, sorted. */
+function namesIn(dir: string, ext: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .map((f) => basename(f, ext))
     .sort();
+}
+
+export function exampleNames(): string[] {
+  return namesIn(EXAMPLES_DIR, ".yaml");
 }
 
 export function exampleText(name: string): string {
@@ -52,9 +62,7 @@ export function seed(edit?: (doc: RawDoc) => void): ClusterSpec {
 
 /** An example exactly as shipped, validated, with no secrets filled in (an answer before its first use). */
 export function shippedExample(name: string, edit?: (doc: RawDoc) => void): ClusterSpec {
-  const doc = YAML.parse(exampleText(name)) as RawDoc;
-  edit?.(doc);
-  return ClusterSpecSchema.parse(doc);
+  return validated(YAML.parse(exampleText(name)) as RawDoc, edit);
 }
 
 /** The seed example as YAML parsed but not validated: for tests of validation itself. */
@@ -64,10 +72,7 @@ export function seedDoc(): RawDoc {
 
 /** The names of the machines in test/fixtures/hardware (node-a, nvme-server, ...). */
 export function fixtureNames(): string[] {
-  return readdirSync(HARDWARE_DIR)
-    .filter((f) => f.endsWith(".json"))
-    .map((f) => basename(f, ".json"))
-    .sort();
+  return namesIn(HARDWARE_DIR, ".json");
 }
 
 /** A recorded or hand-made machine's hardware facts, as the probe would report them. */
