@@ -1,4 +1,4 @@
-// IPv4 arithmetic for the cross-checks: addresses as unsigned 32-bit numbers.
+// IPv4 arithmetic for the cross-checks and the renderers: addresses as unsigned 32-bit numbers.
 // Inputs are already shape-checked by the schema, so parsing here only splits and converts.
 
 export type Cidr = { address: number; prefix: number };
@@ -11,10 +11,15 @@ export function formatIpv4(address: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
 }
 
-/** "192.168.42.1/24" -> { address, prefix } */
+/** "192.168.42.1/24" -> { address, prefix }; a bare address has prefix 32. */
 export function parseCidr(text: string): Cidr {
   const [addr = "", prefix = "32"] = text.split("/");
   return { address: parseIpv4(addr), prefix: Number(prefix) };
+}
+
+/** The address as written, without its prefix length: "10.0.0.1/30" -> "10.0.0.1". */
+export function addressOf(text: string): string {
+  return text.split("/")[0] ?? text;
 }
 
 function blockSize(prefix: number): number {

@@ -2,7 +2,8 @@
 // /etc/pairboot/node carry the node's identity; /etc/hosts lists both nodes the same way on each, so the
 // two nodes resolve each other identically.
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
-import { MANAGED, addressOf, file, lines } from "./text.js";
+import { addressOf } from "../answer/ipv4.js";
+import { MANAGED, file, lines } from "./text.js";
 import type { RenderFamily } from "./types.js";
 
 function fqdn(spec: ClusterSpec, name: string): string {

@@ -2,7 +2,8 @@
 // replication link, and keep an orphan local reference so they still agree with each other when the
 // upstream servers are unreachable (an offline rack has none at all).
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
-import { MANAGED, addressOf, file, lines, networkOf } from "./text.js";
+import { addressOf, parseCidr, subnetText } from "../answer/ipv4.js";
+import { MANAGED, file, lines } from "./text.js";
 import type { RenderFamily } from "./types.js";
 
 /**
@@ -41,7 +42,7 @@ export function clusterConfig(spec: ClusterSpec, node: NodeSpec): string {
     // Orphan mode: when no upstream is reachable, the node with the lower reference id serves the other
     // at stratum 10 instead of both drifting apart.
     "local stratum 10 orphan",
-    `allow ${networkOf(node.repl)}`,
+    `allow ${subnetText(parseCidr(node.repl))}`,
     "makestep 1 3",
   );
 }

@@ -1,7 +1,13 @@
 // Sizes, durations and IPv4 subnets: the arithmetic the schema and the cross-checks rest on.
 import { describe, expect, it } from "vitest";
 import { formatDuration, formatSize, parseDuration, parseSize } from "../../src/answer/schema.js";
-import { hostAddressProblem, parseCidr, subnetsOverlap, subnetText } from "../../src/answer/ipv4.js";
+import {
+  addressOf,
+  hostAddressProblem,
+  parseCidr,
+  subnetsOverlap,
+  subnetText,
+} from "../../src/answer/ipv4.js";
 
 describe("sizes", () => {
   it.each([
@@ -34,6 +40,21 @@ describe("IPv4 subnets", () => {
   it("names the subnet an address lies in", () => {
     expect(subnetText(parseCidr("192.168.42.77/24"))).toBe("192.168.42.0/24");
     expect(subnetText(parseCidr("10.20.3.9/22"))).toBe("10.20.0.0/22");
+  });
+
+  it("finds the network of an address for every prefix length", () => {
+    expect(subnetText(parseCidr("10.0.0.1/30"))).toBe("10.0.0.0/30");
+    expect(subnetText(parseCidr("10.0.0.2/30"))).toBe("10.0.0.0/30");
+    expect(subnetText(parseCidr("10.0.0.6/30"))).toBe("10.0.0.4/30");
+    expect(subnetText(parseCidr("172.31.255.255/16"))).toBe("172.31.0.0/16");
+    expect(subnetText(parseCidr("255.255.255.255/1"))).toBe("128.0.0.0/1");
+    expect(subnetText(parseCidr("203.0.113.9/32"))).toBe("203.0.113.9/32");
+    expect(subnetText(parseCidr("203.0.113.9/0"))).toBe("0.0.0.0/0");
+  });
+
+  it("gives the address as written without its prefix length", () => {
+    expect(addressOf("192.168.42.42/24")).toBe("192.168.42.42");
+    expect(addressOf("10.0.0.1")).toBe("10.0.0.1");
   });
 
   it("refuses network and broadcast addresses but allows both ends of a /31", () => {
