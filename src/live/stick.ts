@@ -5,21 +5,11 @@ import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import type { HardwareFacts, PartitionFacts } from "../probe/facts.js";
+import { STICK_LABEL, findStick } from "../probe/stick.js";
 
 const run = promisify(execFile);
 
-export const STICK_LABEL = "PAIRBOOT";
 export const STICK_MOUNT = "/run/pairboot/stick";
-
-/** The PAIRBOOT partition (FAT labels are upper case; accept any case like Proxmox does). */
-export function findStickPartition(facts: HardwareFacts): PartitionFacts | null {
-  for (const d of facts.disks) {
-    for (const p of d.partitions) {
-      if (p.label?.toUpperCase() === STICK_LABEL || p.partLabel?.toUpperCase() === STICK_LABEL) return p;
-    }
-  }
-  return null;
-}
 
 /**
  * FAT keeps no owners or modes: the mount options give every file one mode. 0600 files and 0700
@@ -39,10 +29,10 @@ export type StickMount = { dir: string; why: null } | { dir: null; why: string }
  * is the way in when the plain mount fails on a disk in use.
  */
 export async function mountStick(facts: HardwareFacts): Promise<StickMount> {
-  const p = findStickPartition(facts);
-  if (!p) return { dir: null, why: `no partition labelled ${STICK_LABEL} on any disk` };
-  const mounted = p.mountpoints.find((m) => m.startsWith("/"));
-  if (mounted) return { dir: mounted, why: null };
+  const stick = findStick(facts);
+  if (!stick) return { dir: null, why: `no partition labelled ${STICK_LABEL} on any disk` };
+  if (stick.mountpoint) return { dir: stick.mountpoint, why: null };
+  const p = stick.partition;
   await mkdir(STICK_MOUNT, { recursive: true });
   let failure: string;
   try {

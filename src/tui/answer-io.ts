@@ -8,8 +8,8 @@ import { parseDocument } from "yaml";
 import { formatAnswerError, loadAnswerText } from "../answer/load.js";
 import { writePrivateFile } from "../answer/secrets.js";
 import type { HardwareFacts } from "../probe/facts.js";
+import { STICK_LABEL, findStick } from "../probe/stick.js";
 import { answerToYaml } from "./adapters.js";
-import { PAIRBOOT_LABEL, findStick } from "./model/stick.js";
 import type { SavedAnswer } from "./app.js";
 
 export async function readAnswerObject(path: string): Promise<unknown> {
@@ -25,7 +25,6 @@ export async function readAnswerObject(path: string): Promise<unknown> {
   return obj;
 }
 
-export { PAIRBOOT_LABEL };
 export const ANSWER_NAME = "answer.yaml";
 
 /** The mounted PAIRBOOT partition of the stick (its filesystem label), where answers survive a reboot. */
@@ -63,26 +62,27 @@ export function answerSaver(facts: HardwareFacts, opts: { demo: boolean; dir?: s
   return async (answer: Record<string, unknown>): Promise<SavedAnswer> => {
     const text = answerToYaml(answer);
     const stick = findStick(facts);
+    const device = stick?.partition.path ?? null;
     let notOnStick: string;
     if (opts.demo) notOnStick = "demo mode never writes to the stick";
     else if (opts.dir) notOnStick = `the answer was asked for in ${opts.dir}`;
-    else if (!stick) notOnStick = `no partition labelled ${PAIRBOOT_LABEL} was found on any disk`;
-    else if (!stick.mountpoint) notOnStick = `the ${PAIRBOOT_LABEL} partition ${stick.device} is not mounted`;
+    else if (!stick) notOnStick = `no partition labelled ${STICK_LABEL} was found on any disk`;
+    else if (!stick.mountpoint) notOnStick = `the ${STICK_LABEL} partition ${device} is not mounted`;
     else {
       const path = join(stick.mountpoint, ANSWER_NAME);
       try {
         if (await exists(path)) await rename(path, `${path}.bak`);
         await writePrivateFile(path, text);
-        return { path, onStick: true, device: stick.device, notOnStick: null };
+        return { path, onStick: true, device, notOnStick: null };
       } catch (err) {
         const e = err as Error & { code?: string; cause?: { code?: string } };
         const why = e.cause?.code ?? e.code ?? e.message;
-        notOnStick = `the ${PAIRBOOT_LABEL} partition ${stick.device} (at ${stick.mountpoint}) could not be written (${why})`;
+        notOnStick = `the ${STICK_LABEL} partition ${device} (at ${stick.mountpoint}) could not be written (${why})`;
       }
     }
     const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "pairboot-wizard-")));
     const path = join(dir, ANSWER_NAME);
     await writePrivateFile(path, text);
-    return { path, onStick: false, device: stick?.device ?? null, notOnStick };
+    return { path, onStick: false, device, notOnStick };
   };
 }

@@ -13,9 +13,9 @@ import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findStickPartition } from "../../src/live/stick.js";
 import { parseHardware } from "../../src/probe/parse.js";
-import type { RawHardware } from "../../src/probe/raw.js";
+import { findStick } from "../../src/probe/stick.js";
+import { liveStickMachine } from "../support/probe.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const iso = path.join(repo, "build/pairboot.iso");
@@ -228,41 +228,20 @@ describe.skipIf(!isRoot)("the stick image: the ISO plus a PAIRBOOT partition", (
     // A machine booted from this image on a USB stick (sdb) with a blank disk (sda), as lsblk and blkid
     // show it without udev's database: lsblk knows the partitions, blkid what is on them.
     const parts = imgTable.partitions.map((p, i) => ({ ...p, dev: `/dev/sdb${i + 1}` }));
-    const blkids: Record<string, string> = { "/dev/sda": "" };
+    const blkids: Record<string, string> = {};
     blkids["/dev/sdb"] = (await blkid(img)).replace(/^DEVNAME=.*$/m, "DEVNAME=/dev/sdb");
     for (const p of parts)
       blkids[p.dev] = (await blkid(img, p.start * SECTOR, p.size * SECTOR)).replace(
         /^DEVNAME=.*$/m,
         `DEVNAME=${p.dev}`,
       );
-    const raw: RawHardware = {
-      rawSchema: 1,
-      includeLoop: false,
-      lsblk: {
-        blockdevices: [
-          { name: "sda", type: "disk", size: 20 * 1024 * MiB, tran: "sata", rm: false, rota: true },
-          {
-            name: "sdb",
-            type: "disk",
-            size: 16 * 1024 * MiB, // a stick larger than the image, as they all are
-            tran: "usb",
-            rm: true,
-            mountpoints: ["/run/live/medium"],
-            children: parts.map((p) => ({ name: p.dev.slice(5), type: "part", size: p.size * SECTOR })),
-          },
-        ],
+    const raw = liveStickMachine(
+      {
+        size: 16 * 1024 * MiB, // a stick larger than the image, as they all are
+        children: parts.map((p) => ({ name: p.dev.slice(5), type: "part", size: p.size * SECTOR })),
       },
-      blkid: blkids,
-      swaps: "Filename\tType\tSize\tUsed\tPriority\n",
-      byId: null,
-      holders: {},
-      liveMediumSource: "/dev/sdb",
-      rootSource: "overlay",
-      nics: [],
-      dmi: { si: null, sysfs: {} },
-      hostname: "pairboot-live",
-      cmdline: "boot=live",
-    };
+      blkids,
+    );
     const facts = parseHardware(raw);
     const sdb = facts.disks.find((d) => d.path === "/dev/sdb");
     expect(sdb).toMatchObject({
@@ -278,7 +257,7 @@ describe.skipIf(!isRoot)("the stick image: the ISO plus a PAIRBOOT partition", (
       ["/dev/sdb4", null, null],
       ["/dev/sdb5", "vfat", "PAIRBOOT"],
     ]);
-    expect(findStickPartition(facts)).toMatchObject({
+    expect(findStick(facts)?.partition).toMatchObject({
       path: "/dev/sdb5",
       fstype: "vfat",
       label: "PAIRBOOT",

@@ -1,12 +1,12 @@
-// findStickPartition on a machine booted from build/pairboot-stick.img written to a USB stick: the
+// findStick on a machine booted from build/pairboot-stick.img written to a USB stick: the
 // probe's raw record as lsblk and blkid give it (with and without udev's database), the partition table
 // and signatures as build-stick.sh makes them (sfdisk -J and blkid -p on the image; see
 // test/system/stick.test.ts for the same check on the built image itself).
 import { describe, expect, it } from "vitest";
-import { findStickPartition } from "../../src/live/stick.js";
 import { parseHardware } from "../../src/probe/parse.js";
-import { findStick } from "../../src/tui/model/stick.js";
 import type { RawHardware } from "../../src/probe/raw.js";
+import { findStick } from "../../src/probe/stick.js";
+import { liveStickMachine } from "../support/probe.js";
 
 const MiB = 1024 * 1024;
 const BASIC_DATA = "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7";
@@ -36,7 +36,6 @@ const PARTS = [
 /** The stick as sdb (the live medium, mounted whole) beside a blank sda; `udev`: lsblk knows the signatures. */
 function stickMachine(udev: boolean): RawHardware {
   const blkid: Record<string, string> = {
-    "/dev/sda": "",
     "/dev/sdb": "DEVNAME=/dev/sdb\nLABEL=PAIRBOOT_LIVE\nTYPE=iso9660\nUSAGE=filesystem\nPTTYPE=gpt",
   };
   PARTS.forEach((p, i) => {
@@ -54,46 +53,25 @@ function stickMachine(udev: boolean): RawHardware {
     ].join("\n");
   });
   const known = <T>(v: T) => (udev ? v : null);
-  return {
-    rawSchema: 1,
-    includeLoop: false,
-    lsblk: {
-      blockdevices: [
-        { name: "sda", type: "disk", size: 20 * 1024 * MiB, tran: "sata" },
-        {
-          name: "sdb",
-          type: "disk",
-          size: 15 * 1024 * MiB,
-          tran: "usb",
-          rm: true,
-          fstype: known("iso9660"),
-          label: known("PAIRBOOT_LIVE"),
-          pttype: known("gpt"),
-          mountpoints: ["/run/live/medium"],
-          children: PARTS.map((p, i) => ({
-            name: `sdb${i + 1}`,
-            type: "part",
-            start: p.start,
-            size: p.size * 512,
-            fstype: known(p.fs),
-            label: known(p.label),
-            partlabel: known(p.name),
-            parttype: known(p.type),
-          })),
-        },
-      ],
+  return liveStickMachine(
+    {
+      size: 15 * 1024 * MiB,
+      fstype: known("iso9660"),
+      label: known("PAIRBOOT_LIVE"),
+      pttype: known("gpt"),
+      children: PARTS.map((p, i) => ({
+        name: `sdb${i + 1}`,
+        type: "part",
+        start: p.start,
+        size: p.size * 512,
+        fstype: known(p.fs),
+        label: known(p.label),
+        partlabel: known(p.name),
+        parttype: known(p.type),
+      })),
     },
     blkid,
-    swaps: "Filename\tType\tSize\tUsed\tPriority\n",
-    byId: null,
-    holders: {},
-    liveMediumSource: "/dev/sdb",
-    rootSource: "overlay",
-    nics: [],
-    dmi: { si: null, sysfs: {} },
-    hostname: "pairboot-live",
-    cmdline: "BOOT_IMAGE=/live/vmlinuz boot=live",
-  };
+  );
 }
 
 describe("the PAIRBOOT partition of the stick image", () => {
@@ -104,14 +82,17 @@ describe("the PAIRBOOT partition of the stick image", () => {
     const facts = parseHardware(stickMachine(udev));
     expect(facts.bootMedium?.disk).toBe("/dev/sdb");
     expect(facts.disks.find((d) => d.path === "/dev/sdb")?.partitions).toHaveLength(5);
-    expect(findStickPartition(facts)).toEqual({
-      path: "/dev/sdb5",
-      sizeBytes: 1024 * MiB,
-      fstype: "vfat",
-      label: "PAIRBOOT",
-      partLabel: "PAIRBOOT",
-      partType: BASIC_DATA,
-      mountpoints: [],
+    expect(findStick(facts)).toEqual({
+      mountpoint: null,
+      partition: {
+        path: "/dev/sdb5",
+        sizeBytes: 1024 * MiB,
+        fstype: "vfat",
+        label: "PAIRBOOT",
+        partLabel: "PAIRBOOT",
+        partType: BASIC_DATA,
+        mountpoints: [],
+      },
     });
   });
 
@@ -120,7 +101,35 @@ describe("the PAIRBOOT partition of the stick image", () => {
     const lsblk = raw.lsblk as { blockdevices: { children?: unknown[] }[] };
     lsblk.blockdevices[1]?.children?.pop();
     delete raw.blkid["/dev/sdb5"];
-    expect(findStickPartition(parseHardware(raw))).toBeNull();
+    expect(findStick(parseHardware(raw))).toBeNull();
+  });
+
+  it("with a second stick in, the mounted PAIRBOOT partition is the one the console and the wizard use", () => {
+    const raw = stickMachine(true);
+    const lsblk = raw.lsblk as { blockdevices: unknown[] };
+    lsblk.blockdevices.push({
+      name: "sdc",
+      type: "disk",
+      size: 8 * 1024 * MiB,
+      tran: "usb",
+      rm: true,
+      children: [
+        {
+          name: "sdc1",
+          type: "part",
+          size: 1024 * MiB,
+          fstype: "vfat",
+          label: "pairboot",
+          mountpoints: ["/media/x"],
+        },
+      ],
+    });
+    raw.blkid["/dev/sdc"] = "";
+    raw.blkid["/dev/sdc1"] = "DEVNAME=/dev/sdc1\nTYPE=vfat\nLABEL=pairboot";
+    expect(findStick(parseHardware(raw))).toMatchObject({
+      partition: { path: "/dev/sdc1" },
+      mountpoint: "/media/x",
+    });
   });
 });
 
@@ -146,8 +155,11 @@ describe("the PAIRBOOT partition mounted on the running stick", () => {
 
   it("counts as mounted where the loop device is, for the wizard's save and the disk guards", () => {
     const facts = parseHardware(mountedThroughLoop(743424));
-    expect(findStickPartition(facts)?.mountpoints).toEqual(["/run/pairboot/stick"]);
-    expect(findStick(facts)).toEqual({ device: "/dev/sdb5", mountpoint: "/run/pairboot/stick" });
+    expect(findStick(facts)?.partition.mountpoints).toEqual(["/run/pairboot/stick"]);
+    expect(findStick(facts)).toMatchObject({
+      partition: { path: "/dev/sdb5" },
+      mountpoint: "/run/pairboot/stick",
+    });
     expect(facts.disks.find((d) => d.path === "/dev/sdb")?.mountpoints).toEqual([
       "/run/live/medium",
       "/run/pairboot/stick",
@@ -158,7 +170,7 @@ describe("the PAIRBOOT partition mounted on the running stick", () => {
 
   it("a loop device over other bytes of the disk makes the disk mounted, not the partition", () => {
     const facts = parseHardware(mountedThroughLoop(2048));
-    expect(findStickPartition(facts)?.mountpoints).toEqual([]);
+    expect(findStick(facts)?.partition.mountpoints).toEqual([]);
     expect(facts.disks.find((d) => d.path === "/dev/sdb")?.mountpoints).toContain("/run/pairboot/stick");
   });
 
@@ -166,7 +178,7 @@ describe("the PAIRBOOT partition mounted on the running stick", () => {
     const raw = mountedThroughLoop(743424);
     raw.loops = [{ name: "loop0", backingFile: "/var/tmp/disk.img", offset: 0, sizeLimit: 0 }];
     const facts = parseHardware(raw);
-    expect(findStickPartition(facts)?.mountpoints).toEqual([]);
+    expect(findStick(facts)?.partition.mountpoints).toEqual([]);
     expect(facts.disks.find((d) => d.path === "/dev/sda")?.mountpoints).toEqual([]);
   });
 });
