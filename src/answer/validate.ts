@@ -15,7 +15,7 @@ export type SpecIssue = { path: PathKey[]; message: string; anchor: IssueAnchor 
 
 export type CheckResult = { ok: true; spec: ClusterSpec } | { ok: false; issues: SpecIssue[] };
 
-function fromZodIssue(issue: z.core.$ZodIssue): SpecIssue[] {
+export function fromZodIssue(issue: z.core.$ZodIssue): SpecIssue[] {
   const path = issue.path.filter((k): k is PathKey => typeof k === "string" || typeof k === "number");
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({
