@@ -6,6 +6,8 @@ import { ClusterSpecSchema, type ClusterSpec } from "../answer/schema.js";
 import { readBootSecurity } from "../probe/secureboot.js";
 import { parseBonding, parseChronyTracking, parseNodeStatus, parseProcDrbd } from "./parse.js";
 import type { Observations } from "./report.js";
+import { parseKernelDrbd } from "./splitbrain.js";
+import { answersTcp, NFS_PORT } from "./probe.js";
 
 async function readText(path: string): Promise<string | null> {
   try {
@@ -41,6 +43,10 @@ export async function collect(spec: ClusterSpec, nodeName: string): Promise<Obse
   const mounts = (await readText("/proc/mounts")) ?? "";
   const nfsActive = (await output("systemctl", ["is-active", "nfs-server"])).out.trim() === "active";
   const tracking = await output("chronyc", ["-c", "tracking"]);
+  // The kernel's DRBD messages of every boot the journal keeps: a split brain found before a reboot
+  // still stands until the resource is Connected again.
+  const kernelLog = await output("journalctl", ["-k", "-o", "short-iso", "--no-pager", "-n", "20000"]);
+  const holdsServiceIp = addrs.includes(` ${serviceIp}/`);
   return {
     node: nodeName,
     peer,
@@ -48,6 +54,7 @@ export async function collect(spec: ClusterSpec, nodeName: string): Promise<Obse
       resource: spec.drbd.resource,
       minor,
       state: drbd.resources.find((r) => r.minor === minor) ?? null,
+      kernel: parseKernelDrbd(kernelLog.out, minor, spec.drbd.resource),
     },
     heartbeat: { running: hbRunning.ok, peerStatus, resources },
     bond: {
@@ -56,12 +63,14 @@ export async function collect(spec: ClusterSpec, nodeName: string): Promise<Obse
       state: bondText ? parseBonding(bondText) : null,
     },
     nfs: {
-      holdsServiceIp: addrs.includes(` ${serviceIp}/`),
+      holdsServiceIp,
       serviceIp,
       serverActive: nfsActive,
       dataMounted: mounts.split("\n").some((l) => l.split(" ")[1] === spec.storage.data_mount),
       dataMount: spec.storage.data_mount,
     },
+    // Only the passive node asks: the active one sees its own service directly.
+    serviceAnswers: holdsServiceIp ? null : await answersTcp(serviceIp, NFS_PORT, 2000),
     time: tracking.ok ? parseChronyTracking(tracking.out) : null,
     boot: await readBootSecurity(),
   };

@@ -1,20 +1,35 @@
 // Turns what was observed on a node into health lines a sysadmin can act on. Pure: the observations come
 // from collect.ts (or from recorded output in tests).
+import { formatBytes } from "../util/format.js";
 import { describeBootSecurity, type BootSecurity } from "../probe/secureboot.js";
 import type { BondState, ChronyTracking, DrbdResourceState } from "./parse.js";
+import { describeSplitBrain, type KernelDrbdHistory, type SplitBrainReport } from "./splitbrain.js";
 
-export type Health = "ok" | "warn" | "fail";
+/**
+ * A check's level, as monitoring plugins report it: ok (0), warn (1, WARNING), fail (2, CRITICAL),
+ * unknown (3, UNKNOWN: the check could not be made).
+ */
+export type Health = "ok" | "warn" | "fail" | "unknown";
 
 export interface StatusLine {
-  area: "drbd" | "heartbeat" | "bond" | "nfs" | "time" | "boot";
+  /** What the check is about: drbd, heartbeat, bond, nfs, service, time, boot; other modules add theirs. */
+  area: string;
   health: Health;
   summary: string;
+  /** Lines shown under the check (the split-brain recovery procedure). */
+  detail?: string;
 }
 
 export interface Observations {
   node: string;
   peer: string;
-  drbd: { resource: string; minor: number; state: DrbdResourceState | null };
+  drbd: {
+    resource: string;
+    minor: number;
+    state: DrbdResourceState | null;
+    /** The kernel's DRBD messages for this minor (handshakes, split brain, roles), when read. */
+    kernel?: KernelDrbdHistory;
+  };
   heartbeat: { running: boolean; peerStatus: string; resources: string };
   bond: { name: string; slaves: string[]; state: BondState | null };
   nfs: {
@@ -25,40 +40,85 @@ export interface Observations {
     dataMount: string;
   };
   time: ChronyTracking | null;
+  /**
+   * Whether the service answers on its IP (NFS port 2049), probed from this node: null when not probed.
+   * The passive node's only view of whether the peer serves.
+   */
+  serviceAnswers?: boolean | null;
   /** How the node booted (Secure Boot or not): information, never a fault. */
   boot?: BootSecurity;
 }
 
-function drbdLine(o: Observations["drbd"], peer: string): StatusLine {
-  const s = o.state;
+// States of the connection in which the peers are talking and a resync is under way (drbd.conf-8.4).
+const RESYNC = /^(Sync|PausedSync|WFBitMap|WFSyncUUID|StartingSync|VerifyS|VerifyT)/;
+
+function drbdLine(o: Observations): StatusLine {
+  const { drbd, peer } = o;
+  const s = drbd.state;
   const area = "drbd";
+  const r = drbd.resource;
   if (!s)
-    return {
-      area,
-      health: "fail",
-      summary: `${o.resource}: not configured in the kernel (is drbd.service running?)`,
-    };
+    return { area, health: "fail", summary: `${r}: not configured in the kernel (is drbd.service running?)` };
   const roles = `${s.role}/${s.peerRole}`;
   const disks = `${s.disk}/${s.peerDisk}`;
-  if (s.connection === "StandAlone")
+  if (s.connection === "StandAlone") {
+    if (drbd.kernel?.splitBrainSinceConnected) {
+      const report = splitBrainReport(o);
+      return {
+        area,
+        health: "fail",
+        summary: `${r}: SPLIT BRAIN (StandAlone, ${roles}, ${disks}): ${report?.sides
+          .map(
+            (x) =>
+              `${x.node} ${x.changedBytes === null ? "changes unknown" : `changed ${formatBytes(x.changedBytes)}`}`,
+          )
+          .join(", ")}; see below`,
+        ...(report ? { detail: report.text } : {}),
+      };
+    }
     return {
       area,
       health: "fail",
-      summary: `${o.resource}: StandAlone (${roles}, ${disks}): not replicating; split brain?`,
+      summary: `${r}: StandAlone (${roles}, ${disks}): not replicating, and the kernel log shows no split brain (disconnected by hand? try drbdadm connect ${r})`,
     };
-  if (s.connection.startsWith("Sync")) {
+  }
+  if (s.disk === "Diskless" || s.disk === "Failed")
+    return {
+      area,
+      health: "fail",
+      summary: `${r}: local disk ${s.disk} (detached after an I/O error?) (${roles})`,
+    };
+  if (RESYNC.test(s.connection)) {
     const pct = s.syncPercent === null ? "" : ` ${s.syncPercent.toFixed(1)}%`;
-    return { area, health: "warn", summary: `${o.resource}: ${s.connection}${pct} (${roles}, ${disks})` };
+    return {
+      area,
+      health: "warn",
+      summary: `${r}: ${s.connection}${pct} (${roles}, ${disks}): resync running`,
+    };
   }
   if (s.connection !== "Connected")
     return {
       area,
       health: "warn",
-      summary: `${o.resource}: ${s.connection}, ${peer} not connected (${roles}, ${disks})`,
+      summary: `${r}: ${s.connection}, ${peer} not connected (${roles}, ${disks})`,
     };
   if (s.disk !== "UpToDate" || s.peerDisk !== "UpToDate")
-    return { area, health: "warn", summary: `${o.resource}: Connected but ${disks} (${roles})` };
-  return { area, health: "ok", summary: `${o.resource}: Connected, ${roles}, UpToDate/UpToDate` };
+    return { area, health: "warn", summary: `${r}: Connected but ${disks}: degraded (${roles})` };
+  return { area, health: "ok", summary: `${r}: Connected, ${roles}, UpToDate/UpToDate` };
+}
+
+/** The split-brain description when the observations show one, else null. */
+export function splitBrainReport(o: Observations): SplitBrainReport | null {
+  const s = o.drbd.state;
+  if (!s || s.connection !== "StandAlone" || !o.drbd.kernel?.splitBrainSinceConnected) return null;
+  return describeSplitBrain({
+    node: o.node,
+    peer: o.peer,
+    resource: o.drbd.resource,
+    role: s.role,
+    serving: o.nfs.holdsServiceIp || o.nfs.dataMounted,
+    history: o.drbd.kernel,
+  });
 }
 
 function heartbeatLine(o: Observations["heartbeat"], peer: string): StatusLine {
@@ -95,7 +155,7 @@ function bondLine(o: Observations["bond"]): StatusLine {
   return { area, health: "ok", summary: `${o.name}: ${s.mode ?? "?"}, slaves ${up.join(", ")} up${active}` };
 }
 
-function nfsLine(o: Observations["nfs"]): StatusLine {
+function nfsLine(o: Observations["nfs"], serviceAnswers: boolean | null | undefined): StatusLine {
   const area = "nfs";
   if (o.holdsServiceIp) {
     if (!o.dataMounted)
@@ -109,6 +169,12 @@ function nfsLine(o: Observations["nfs"]): StatusLine {
       area,
       health: "warn",
       summary: `passive node but nfs-server or ${o.dataMount} is up: Heartbeat should own them`,
+    };
+  if (serviceAnswers === false)
+    return {
+      area,
+      health: "fail",
+      summary: `passive, and ${o.serviceIp} does not answer on the NFS port: the service runs nowhere`,
     };
   return { area, health: "ok", summary: `passive: ${o.serviceIp} is held by the peer` };
 }
@@ -146,22 +212,64 @@ function bootLine(b: BootSecurity): StatusLine {
 
 export function evaluate(o: Observations): StatusLine[] {
   return [
-    drbdLine(o.drbd, o.peer),
+    drbdLine(o),
     heartbeatLine(o.heartbeat, o.peer),
     bondLine(o.bond),
-    nfsLine(o.nfs),
+    nfsLine(o.nfs, o.serviceAnswers),
     timeLine(o.time),
     ...(o.boot ? [bootLine(o.boot)] : []),
   ];
 }
 
+/** Monitoring-plugin levels, worst last: a check that could not be made ranks below a warning. */
+const RANK: Record<Health, number> = { ok: 0, unknown: 1, warn: 2, fail: 3 };
+const WORD: Record<Health, string> = { ok: "OK", warn: "WARNING", fail: "CRITICAL", unknown: "UNKNOWN" };
+/** The exit status a monitoring plugin returns for each level. */
+export const EXIT_CODE: Record<Health, number> = { ok: 0, warn: 1, fail: 2, unknown: 3 };
+
+export function worstHealth(lines: readonly StatusLine[]): Health {
+  return lines.reduce<Health>((w, l) => (RANK[l.health] > RANK[w] ? l.health : w), "ok");
+}
+
+/**
+ * The plugin's one summary line: its level, whether this node serves, and either the problems (worst
+ * first) or the replication and peer state.
+ */
+export function summaryLine(o: Observations, lines: readonly StatusLine[]): string {
+  const worst = worstHealth(lines);
+  const role = o.nfs.holdsServiceIp ? "active" : "passive";
+  let what: string;
+  if (worst === "ok") {
+    const d = o.drbd.state;
+    what = [
+      d ? `DRBD ${d.connection} ${d.disk}/${d.peerDisk}` : null,
+      `peer ${o.peer} ${o.heartbeat.peerStatus}`,
+    ]
+      .filter((x) => x !== null)
+      .join(", ");
+  } else {
+    what = [...lines]
+      .filter((l) => l.health !== "ok")
+      .sort((a, b) => RANK[b.health] - RANK[a.health])
+      .map((l) => `${l.area}: ${l.summary}`)
+      .join("; ");
+  }
+  return `PAIRBOOT ${WORD[worst]} - ${o.node} ${role}, ${what}`;
+}
+
+/** The checks, one line each (with any detail indented below), under a heading naming the node. */
 export function formatStatus(node: string, lines: StatusLine[]): string {
-  const label: Record<Health, string> = { ok: "[ OK ]", warn: "[WARN]", fail: "[FAIL]" };
-  const worst = lines.some((l) => l.health === "fail")
-    ? "FAIL"
-    : lines.some((l) => l.health === "warn")
-      ? "WARN"
-      : "OK";
-  const body = lines.map((l) => `${label[l.health]} ${l.area.padEnd(9)} ${l.summary}`).join("\n");
-  return `pairboot status on ${node}: ${worst}\n${body}\n`;
+  const label: Record<Health, string> = { ok: "[ OK ]", warn: "[WARN]", fail: "[FAIL]", unknown: "[ ?? ]" };
+  const body = lines
+    .map((l) => {
+      const head = `${label[l.health]} ${l.area.padEnd(9)} ${l.summary}`;
+      return l.detail ? `${head}\n${l.detail.replace(/^/gm, "       ")}` : head;
+    })
+    .join("\n");
+  return `pairboot status on ${node}: ${WORD[worstHealth(lines)]}\n${body}\n`;
+}
+
+/** What `pairboot status` prints: the monitoring summary line first, then the checks. */
+export function formatReport(o: Observations, lines: StatusLine[]): string {
+  return `${summaryLine(o, lines)}\n${formatStatus(o.node, lines)}`;
 }

@@ -112,7 +112,7 @@ describe("pairboot status verdicts", () => {
     const o = healthyActiveNode();
     o.nfs.serverActive = false;
     expect(evaluate(o).find((l) => l.area === "nfs")?.health).toBe("fail");
-    expect(formatStatus("node-a", evaluate(o))).toMatch(/: FAIL\n/);
+    expect(formatStatus("node-a", evaluate(o))).toMatch(/: CRITICAL\n/);
   });
 
   it("flags a passive node that serves NFS behind Heartbeat's back", () => {
