@@ -3,7 +3,6 @@
 // recovery procedure it prints.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseProcDrbd } from "../../src/status/parse.js";
 import { evaluate, formatReport, splitBrainReport, type Observations } from "../../src/status/report.js";
 import { parseGetGi, parseKernelDrbd } from "../../src/status/splitbrain.js";
 import { activeNodeObservations } from "./status-observations.js";
