@@ -108,6 +108,14 @@ export function grubInstallDevicesSeed(device: string): string {
   return `echo ${shq(`grub-pc grub-pc/install_devices multiselect ${device}`)} | debconf-set-selections`;
 }
 
+/**
+ * How a later upgrade on the node reinstalls the UEFI boot loader, preseeded in the root's debconf database.
+ * shim-signed's postinst runs grub-install when /boot/efi/EFI/debian exists (the node mounts its ESP there):
+ * with these answers it also refreshes the removable-media copy EFI/BOOT/BOOTX64.EFI, the one node B (a
+ * clone, with no NVRAM entry of its own) boots, and leaves the firmware's boot entries alone. Runs in the root.
+ */
+export const GRUB_EFI_UPGRADE_SEEDS = `printf '%s\\n' ${shq("grub-efi-amd64 grub2/force_efi_extra_removable boolean true")} ${shq("grub-efi-amd64 grub2/update_nvram boolean false")} | debconf-set-selections`;
+
 /** The stable name for grub-pc/install_devices: the disk's first /dev/disk/by-id link, else its device. */
 export function stableDiskPath(disk: string, byId: string[]): string {
   return [...byId].sort()[0] ?? disk;

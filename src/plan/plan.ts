@@ -12,6 +12,7 @@ import {
   chrootReleaseCommands,
   CONSOLE_CACHE_SAVE,
   diskLinks,
+  GRUB_EFI_UPGRADE_SEEDS,
   grubBiosInstall,
   grubInstallDevicesSeed,
   inTarget,
@@ -422,6 +423,7 @@ export function planNode(
     commands: [
       inTarget(T, grubBiosInstall(disk.path)),
       inTarget(T, grubInstallDevicesSeed(stableDiskPath(disk.path, diskFacts?.byId ?? []))),
+      inTarget(T, GRUB_EFI_UPGRADE_SEEDS),
       inTarget(
         T,
         "mkdir -p /boot/grub/x86_64-efi && cp /usr/lib/grub/x86_64-efi/*.mod /usr/lib/grub/x86_64-efi/*.lst /boot/grub/x86_64-efi/",
