@@ -2,20 +2,26 @@
 // Two phases around drbd.service, because drbd.service cannot attach a disk that has no metadata yet, and
 // Heartbeat must not start before the replicated filesystem exists:
 //   prepare (before drbd.service): create DRBD metadata on a blank data partition, never over a filesystem;
-//   seed    (after drbd.service, before heartbeat.service): on the preferred node, skip the initial full sync
-//           when both sides are brand new, make the filesystem, seed the NFS state onto it and hand over to
-//           Heartbeat; on the other node, wait until the preferred node has made the data UpToDate.
+//   seed    (after drbd.service, before heartbeat.service): decide from DRBD's state what this node is
+//           (firstboot-decision.ts: a new pair, a replacement, a rejoin, or still waiting for its peer) and
+//           act on it: only the preferred node of a new pair makes the filesystem and seeds the NFS state;
+//           every other case waits, as long as it takes, until this node's data is UpToDate, so Heartbeat
+//           (ordered after this unit, TimeoutStartSec=infinity) never starts on data that is not.
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
 import { nfsStateDir } from "./ha-common.js";
+import { decideShell } from "./firstboot-decision.js";
 import type { RenderFamily } from "./types.js";
 
 export const FIRSTBOOT_SCRIPT = "/usr/local/sbin/pairboot-firstboot";
 const STATE_DIR = "/var/lib/pairboot";
 const DATA_PARTITION = "/dev/disk/by-partlabel/pairboot-data";
 
-// How long the preferred node waits for its peer before it goes ahead alone (a full sync follows later),
-// and how long the other node waits for the preferred one to finish seeding.
-const PEER_WAIT_SECONDS = 600;
+// How often a waiting first boot says in the journal what it waits for.
+const NOTE_SECONDS = 60;
+/** The user's permission for a new preferred node to start without its peer (see firstboot-decision.ts). */
+export const GO_ALONE_FILE = `${STATE_DIR}/go-alone`;
+/** The current generation identifier DRBD 8.4's create-md writes: the disk holds nothing yet. */
+export const DRBD_JUST_CREATED = "0000000000000004";
 
 function script(spec: ClusterSpec): string {
   const preferred = spec.nodes[0]?.name ?? "";
@@ -51,11 +57,15 @@ MNT=${mount}
 NFS_STATE=${nfsStateDir(spec)}
 PREFERRED=${preferred}
 STATE=${STATE_DIR}
-PEER_WAIT=${PEER_WAIT_SECONDS}
+NOTE_EVERY=${NOTE_SECONDS}
+GO_ALONE=${GO_ALONE_FILE}
+JUST_CREATED=${DRBD_JUST_CREATED}
 EXPORT_DIRS=(${exportDirs})
 EXPORT_OWNERS=(${exportOwners})
 
 log() { echo "pairboot-firstboot: $*"; }
+
+${decideShell()}
 
 wait_for() { # wait_for SECONDS COMMAND...: poll every 2 s until COMMAND succeeds
   local until=$(( $(date +%s) + $1 )); shift
@@ -65,7 +75,6 @@ wait_for() { # wait_for SECONDS COMMAND...: poll every 2 s until COMMAND succeed
   done
 }
 
-connected() { [ "$(drbdadm cstate "$RES" 2>/dev/null)" = Connected ]; }
 local_uptodate() { [ "$(drbdadm dstate "$RES" 2>/dev/null | cut -d/ -f1)" = UpToDate ]; }
 
 prepare() {
@@ -89,18 +98,40 @@ prepare() {
   log "created DRBD metadata on $DATA"
 }
 
-seed_preferred() {
-  drbdadm up "$RES" 2>/dev/null || true
-  if wait_for "$PEER_WAIT" connected; then
-    if [ -e "$STATE/drbd-md-created" ] && [ "$(drbdadm dstate "$RES")" = Inconsistent/Inconsistent ]; then
-      # Both data partitions are brand new: nothing to copy, so mark them in sync.
-      drbdadm new-current-uuid --clear-bitmap "$RES"
-      log "both sides new: skipped the initial full sync"
+# The facts the decision table reads (see decide above), printed as its five words.
+facts() {
+  local me=other link=down mine=data peer=unknown alone=wait cs ds gi
+  [ "$(uname -n)" = "$PREFERRED" ] && me=preferred
+  cs=$(drbdadm cstate "$RES" 2>/dev/null || true)
+  case "$cs" in
+    ""|StandAlone|Disconnecting|Unconnected|Timeout|BrokenPipe|NetworkFailure|ProtocolError|TearDown|WFConnection|WFReportParams) ;;
+    *) link=up ;;
+  esac
+  gi=$(drbdadm get-gi "$RES" 2>/dev/null || true)
+  [ "\${gi%%:*}" = "$JUST_CREATED" ] && mine=new
+  ds=$(drbdadm dstate "$RES" 2>/dev/null || true)
+  case "\${ds#*/}" in
+    Inconsistent) peer=new ;;
+    UpToDate|Consistent|Outdated) peer=data ;;
+  esac
+  [ -e "$GO_ALONE" ] && alone=alone
+  echo "$me $link $mine $peer $alone"
+}
+
+# Waits as long as it takes (a full sync of a large disk takes hours): Heartbeat must not start first.
+wait_uptodate() {
+  local next=0
+  until local_uptodate; do
+    if [ "$(date +%s)" -ge "$next" ]; then
+      log "waiting for UpToDate data: $(drbdadm cstate "$RES" 2>/dev/null) $(drbdadm dstate "$RES" 2>/dev/null) $(grep -o "sync'ed:[^(]*" /proc/drbd 2>/dev/null || true)"
+      next=$(( $(date +%s) + NOTE_EVERY ))
     fi
-  else
-    log "peer did not connect within $PEER_WAIT s: going ahead alone, it will sync fully when it joins"
-  fi
-  if local_uptodate; then drbdadm primary "$RES"; else drbdadm primary --force "$RES"; fi
+    sleep 2
+  done
+  log "data is UpToDate"
+}
+
+seed_filesystem() {
   wait_for 30 test -b "$DEV"
   if [ -z "$(blkid -p -o value -s TYPE "$DEV" 2>/dev/null || true)" ]; then
     ${mkfs} "$DEV"
@@ -126,13 +157,42 @@ seed_preferred() {
   trap - EXIT
 }
 
-seed_other() {
+seed() {
   drbdadm up "$RES" 2>/dev/null || true
-  if wait_for "$PEER_WAIT" local_uptodate; then
-    log "data is UpToDate from $PREFERRED"
-  else
-    log "data not UpToDate after $PEER_WAIT s; Heartbeat starts anyway, check 'pairboot status'"
-  fi
+  local me link mine peer alone decision next=0 waited=0 start
+  start=$(date +%s)
+  while :; do
+    read -r me link mine peer alone < <(facts)
+    decision=$(decide "$me" "$link" "$mine" "$peer" "$alone")
+    [ "$decision" != wait-for-peer ] && break
+    if [ "$(date +%s)" -ge "$next" ]; then
+      waited=$(( $(date +%s) - start ))
+      log "waiting for the peer (\${waited} s; facts: $me $link $mine $peer $alone); Heartbeat stays stopped. A new preferred node whose peer will not come goes ahead alone after: touch $GO_ALONE"
+      next=$(( $(date +%s) + NOTE_EVERY ))
+    fi
+    sleep 2
+  done
+  log "decision: $decision (facts: $me $link $mine $peer $alone)"
+  case "$decision" in
+    seed-new-pair)
+      if [ "$(drbdadm dstate "$RES")" = Inconsistent/Inconsistent ]; then
+        # Both data partitions are brand new: nothing to copy, so mark them in sync.
+        drbdadm new-current-uuid --clear-bitmap "$RES"
+        log "both sides new: skipped the initial full sync"
+      fi
+      wait_uptodate
+      drbdadm primary "$RES"
+      seed_filesystem
+      ;;
+    seed-alone)
+      log "peer did not connect and $GO_ALONE exists: going ahead alone, it will sync fully when it joins"
+      drbdadm primary --force "$RES"
+      seed_filesystem
+      ;;
+    follow-new-pair|join-replacement|rejoin)
+      wait_uptodate
+      ;;
+  esac
 }
 
 case "\${1:-}" in
@@ -142,7 +202,7 @@ case "\${1:-}" in
     ;;
   seed)
     [ -e "$STATE/firstboot.done" ] && exit 0
-    if [ "$(uname -n)" = "$PREFERRED" ]; then seed_preferred; else seed_other; fi
+    seed
     touch "$STATE/firstboot.done"
     log "first boot complete"
     ;;
@@ -172,7 +232,7 @@ ${order}
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=${FIRSTBOOT_SCRIPT} ${phase}
-TimeoutStartSec=${phase === "prepare" ? "5min" : "30min"}
+TimeoutStartSec=${phase === "prepare" ? "5min" : "infinity"}
 
 [Install]
 WantedBy=multi-user.target

@@ -29,14 +29,27 @@ describe("first boot bring-up", () => {
     ]);
   });
 
-  it("skips the initial full sync only on freshly created metadata, and never formats over existing data", () => {
+  it("skips the initial full sync only in the both-sides-new branch, and never formats over existing data", () => {
     const s = file(FIRSTBOOT_SCRIPT).content;
-    expect(s).toMatch(
-      /drbd-md-created" \] && \[ "\$\(drbdadm dstate "\$RES"\)" = Inconsistent\/Inconsistent \]/,
-    );
-    expect(s).toContain("drbdadm new-current-uuid --clear-bitmap");
+    const branch = /^ {4}seed-new-pair\)\n([\s\S]*?)\n {6};;$/m.exec(s)?.[1] ?? "";
+    expect(branch).toContain('if [ "$(drbdadm dstate "$RES")" = Inconsistent/Inconsistent ]; then');
+    expect(branch).toContain("drbdadm new-current-uuid --clear-bitmap");
+    expect(s.match(/new-current-uuid/g)).toHaveLength(1);
     expect(s).toContain("refusing to create DRBD metadata");
     expect(file(FIRSTBOOT_SCRIPT).mode).toBe(0o755);
+  });
+
+  it("forces Primary only in the seed-alone branch, and makes a filesystem only where it seeds", () => {
+    const s = file(FIRSTBOOT_SCRIPT).content;
+    expect(s.match(/primary --force/g)).toHaveLength(1);
+    expect(/^ {4}seed-alone\)\n[\s\S]*?drbdadm primary --force "\$RES"/m.test(s)).toBe(true);
+    expect(s.match(/seed_filesystem$/gm)).toHaveLength(2); // seed-new-pair and seed-alone
+    expect(s).toMatch(/^ {4}follow-new-pair\|join-replacement\|rejoin\)\n {6}wait_uptodate\n {6};;$/m);
+  });
+
+  it("waits without limit before Heartbeat: the seed unit has no start timeout", () => {
+    const seedUnit = file("/etc/systemd/system/pairboot-firstboot-seed.service").content;
+    expect(seedUnit).toMatch(/^TimeoutStartSec=infinity$/m);
   });
 
   it("makes the replicated filesystem without a discard, which would fill DRBD's activity log", () => {
