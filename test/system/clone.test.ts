@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { parseSfdiskDump } from "../../src/clone/layout.js";
 import { injectFiles } from "../support/images.js";
+import { rootfsDir } from "../support/rootfs.js";
 import {
   DATA_MARKER,
   espFingerprint,
@@ -30,7 +31,7 @@ const PAIRBOOT = join(ROOT, "bin/pairboot.js");
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const PORT = 7790;
-const ROOTFS = join(ROOT, ".cache/rootfs");
+const ROOTFS = rootfsDir;
 const log = (text: string) => console.log(`[clone] ${text}`);
 const secs = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
 

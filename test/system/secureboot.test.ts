@@ -11,11 +11,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNED_EFI_FILES, SIGNED_GRUB_CONFIG } from "../../src/plan/plan.js";
 import { startVm, type Firmware, type Vm } from "../support/qemu.js";
+import { rootfsDir } from "../support/rootfs.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const logDir = path.join(repo, ".cache/logs/secureboot");
 const MARK = "pairboot: unsigned GRUB is running";
-const ROOTFS = path.join(repo, ".cache/rootfs");
+const ROOTFS = rootfsDir;
 const ready =
   existsSync("/usr/bin/qemu-system-x86_64") &&
   existsSync("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd") &&

@@ -20,10 +20,11 @@ import {
   withMount,
   type Loop,
 } from "../support/images.js";
+import { rootfsDir } from "../support/rootfs.js";
 import { hasTmux, openTmux, type Tmux } from "../support/tmux.js";
 
 const REPO = process.cwd();
-const ROOTFS = join(REPO, ".cache/rootfs");
+const ROOTFS = rootfsDir;
 const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPairbootWizardTestKeyOnly00 wizard-test";
 
 let dir = "";
