@@ -28,7 +28,7 @@ import { attachLoop, createSparseImage, makeExt4FromDir, GiB, type Loop } from "
 import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Firmware, type Vm } from "../support/qemu.js";
 import { buildRuntime } from "../support/runtime.js";
-import { bootFiles } from "../support/rootfs.js";
+import { bootFiles, rootfsDir } from "../support/rootfs.js";
 import { Report } from "./report.js";
 import { judgeStream, largestGap, parseRecords } from "./stream.js";
 import { rejoinResync, takeoverSteps } from "./logs.js";
@@ -39,7 +39,6 @@ const logDir = path.join(outDir, "logs");
 const captureDir = path.join(outDir, "captures");
 const cacheDir = path.join(repo, ".cache/lab");
 const work = path.join(cacheDir, `run-${process.pid}`);
-const rootfsDir = path.join(repo, ".cache/rootfs");
 const TSX = path.join(repo, "node_modules/.bin/tsx");
 const CLI = path.join(repo, "src/cli/main.ts");
 
