@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times the two ways of putting the same Debian 12 node onto a disk, each onto its own 12 GiB sparse
 # image on a loop device:
-#   A. pairboot install: partition, copy the ready-made root (.cache/rootfs), configure, GRUB x2;
+#   A. pairboot install: partition, copy the ready-made root (.cache/rootfs-RELEASE, PAIRBOOT_RELEASE as in scripts/build-rootfs.sh), configure, GRUB x2;
 #   B. the d-i/FAI way: partition, mkfs, debootstrap minbase, apt-get install of the same package set
 #      (scripts/rootfs/packages.txt), GRUB. B reads .debs from the cache in .cache/apt-archives when
 #      they are there, so it measures install work, not the download.
@@ -11,9 +11,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
+# shellcheck source=scripts/rootfs/release.sh
+. "$here/rootfs/release.sh"
 mirror="${PAIRBOOT_MIRROR:-http://deb.debian.org/debian}"
 [ "$(id -u)" -eq 0 ] || { echo "bench-install: must run as root" >&2; exit 1; }
-[ -d "$repo/.cache/rootfs/etc" ] || bash "$here/build-rootfs.sh"
+[ -d "$rootfs_cache/etc" ] || bash "$here/build-rootfs.sh"
 
 work="$(mktemp -d /tmp/pb-bench-XXXXXX)"
 loops=()
@@ -42,7 +44,7 @@ sed "s|disk: { model: \"QEMU HARDDISK\*\", min_size: 8GiB }|disk: { path: $loopA
 echo "bench-install: A. pairboot install onto $loopA"
 t0=$(date +%s.%N)
 node "$repo/bin/pairboot.js" install --answer "$work/answer.yaml" --node node-a \
-  --disk "$loopA" --source "$repo/.cache/rootfs" --target "$work/target" --restart >"$work/a.out" 2>&1 ||
+  --disk "$loopA" --source "$rootfs_cache" --target "$work/target" --restart >"$work/a.out" 2>&1 ||
   { tail -n 30 "$work/a.out"; exit 1; }
 tA=$(echo "$(date +%s.%N) - $t0" | bc)
 
@@ -65,8 +67,8 @@ EOF
   mkfs.ext4 -F -q "${loopB}p3"
   mkdir -p "$mnt"
   mount "${loopB}p3" "$mnt"
-  debootstrap --variant=minbase --arch=amd64 --cache-dir="$repo/.cache/apt-archives" bookworm "$mnt" "$mirror"
-  printf 'deb %s bookworm main\n' "$mirror" >"$mnt/etc/apt/sources.list"
+  debootstrap --variant=minbase --arch=amd64 --cache-dir="$repo/.cache/apt-archives" "$suite" "$mnt" "$mirror"
+  printf 'deb %s %s main\n' "$mirror" "$suite" >"$mnt/etc/apt/sources.list"
   printf '#!/bin/sh\nexit 101\n' >"$mnt/usr/sbin/policy-rc.d" && chmod 0755 "$mnt/usr/sbin/policy-rc.d"
   mount -t proc proc "$mnt/proc" && mount --rbind /sys "$mnt/sys" && mount --make-rslave "$mnt/sys"
   mount --rbind /dev "$mnt/dev" && mount --make-rslave "$mnt/dev"

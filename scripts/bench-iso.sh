@@ -16,6 +16,8 @@ repo="$(cd "$here/.." && pwd)"
 cd "$repo"
 # shellcheck source=scripts/cache-dir.sh
 . scripts/cache-dir.sh
+# shellcheck source=scripts/rootfs/release.sh
+. "$here/rootfs/release.sh"
 mirror="${PAIRBOOT_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${PAIRBOOT_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 keep=0
@@ -65,7 +67,7 @@ lbdir="$work/lb"
 mkdir -p "$lbdir"
 cd "$lbdir"
 lb_config=(
-  --distribution bookworm --architectures amd64 --archive-areas main
+  --distribution "$suite" --architectures amd64 --archive-areas main
   --mode debian --system live --binary-images iso-hybrid --bootloaders "grub-pc grub-efi"
   --debian-installer none --apt-recommends false --apt-indices false --firmware-binary false
   --firmware-chroot false --memtest none --updates true --security true --source false
@@ -80,13 +82,13 @@ lb config "${lb_config[@]}" >"$work/b-config.log" 2>&1
   sed -e 's/#.*//' -e 's/[[:space:]]//g' "$repo/scripts/rootfs/packages.txt" "$repo/iso/packages.txt" | grep -v '^$'
 } >config/package-lists/pairboot.list.chroot
 # pairboot's layer (Node, the bundle, the console units) goes in as files, as build-iso.sh puts it in.
-layer="$(find "$repo/.cache/iso" -maxdepth 1 -name "pairboot-*.squashfs" -printf "%T@ %p\n" | sort -rn | head -1 | cut -d" " -f2-)"
+layer="$(find "$iso_cache" -maxdepth 1 -name "pairboot-*.squashfs" -printf "%T@ %p\n" | sort -rn | head -1 | cut -d" " -f2-)"
 unsquashfs -q -f -d config/includes.chroot "$layer" >/dev/null
 # The .debs already downloaded: live-build takes them from its package cache instead of the mirror.
 mkdir -p cache/packages.bootstrap cache/packages.chroot
 cp "$archives"/*.deb cache/packages.bootstrap/ 2>/dev/null || true
 cp "$archives"/*.deb cache/packages.chroot/ 2>/dev/null || true
-cp "$repo"/.cache/iso/debs-*/*.deb cache/packages.chroot/ 2>/dev/null || true
+cp "$iso_cache"/debs-*/*.deb cache/packages.chroot/ 2>/dev/null || true
 
 echo "bench-iso: B. lb build (cold)"
 t5=$(date +%s)

@@ -1,5 +1,5 @@
 // `pairboot install` for real, as root, onto a 12 GiB sparse image on a loop device, from the cached
-// target root (.cache/rootfs). Checks what a user would check on the installed disk, that every safety
+// target root of PAIRBOOT_RELEASE (.cache/rootfs-trixie unless it names another). Checks what a user would check on the installed disk, that every safety
 // refusal leaves the disk byte-identical, and that an install killed during the copy resumes. Installed
 // disks boot in VMs elsewhere: node A alone under SeaBIOS after its install from the stick (iso.test.ts),
 // both nodes in the cluster lab (A under OVMF).
@@ -16,10 +16,11 @@ import { InstallRefused, installNode } from "../../src/apply/engine.js";
 import { probeHardware } from "../../src/probe/index.js";
 import { osFsUuid } from "../../src/render/ids.js";
 import { attachLoop, createSparseImage, GiB, MiB, withMount, type Loop } from "../support/images.js";
+import { release, rootfsDir } from "../support/rootfs.js";
 import { buildRuntime } from "../support/runtime.js";
 
 const REPO = process.cwd();
-const ROOTFS = join(REPO, ".cache/rootfs");
+const ROOTFS = rootfsDir;
 // The command a user runs: one process (tsx registered in-process), so a signal reaches pairboot itself.
 const CLI = join(REPO, "bin/pairboot.js");
 // A target directory of this test's own: other installs on the host (other tests) use the default one.
@@ -358,6 +359,40 @@ describe("install, interrupted and resumed", () => {
       // Not "ro": a mount namespace made meanwhile by another test on this host may still hold the
       // filesystem mounted read-write, and the kernel refuses a read-only mount of it then.
     );
+  });
+
+  it(`says on the node what it was built from: /etc/pairboot/build and os-release name ${release}`, async () => {
+    await withMount(`${loop.dev}p3`, async (root) => {
+      const build = await readFile(join(root, "etc/pairboot/build"), "utf8");
+      expect(build).toBe(await readFile(join(ROOTFS, "etc/pairboot/build"), "utf8"));
+      expect(build).toMatch(
+        new RegExp(`^release: ${release}\ndebian: \\d+\\.\\d+\nkernel: \\S+\nbuilt: \\S+Z\n$`),
+      );
+      expect(await readFile(join(root, "etc/os-release"), "utf8")).toMatch(
+        new RegExp(`^VERSION_CODENAME=${release}$`, "m"),
+      );
+    });
+  });
+
+  it(`puts ${release}'s signed shim and GRUB on the ESP and preseeds upgrades to keep them on the removable path without NVRAM entries`, async () => {
+    const copy = join(dir, "esp-copy.efi");
+    for (const [onEsp, fromRoot] of [
+      ["::/EFI/BOOT/BOOTX64.EFI", "usr/lib/shim/shimx64.efi.signed"],
+      ["::/EFI/BOOT/grubx64.efi", "usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed"],
+    ] as const) {
+      await execa("mcopy", ["-n", "-o", "-i", `${loop.dev}p2`, onEsp, copy], {
+        env: { MTOOLS_SKIP_CHECK: "1" },
+      });
+      expect(await readFile(copy)).toEqual(await readFile(join(ROOTFS, fromRoot)));
+    }
+    await withMount(`${loop.dev}p3`, async (root) => {
+      // debconf's own database, as shim-signed's postinst reads it with db_get on the node.
+      const answers = (await readFile(join(root, "var/cache/debconf/config.dat"), "utf8")).split("\n\n");
+      const value = (name: string) =>
+        answers.find((a) => a.startsWith(`Name: ${name}\n`))?.match(/^Value: (.*)$/m)?.[1];
+      expect(value("grub2/force_efi_extra_removable")).toBe("true");
+      expect(value("grub2/update_nvram")).toBe("false");
+    });
   });
 
   it("refuses to run over the finished install without --restart", async () => {
