@@ -19,6 +19,7 @@
 // installed ones in .cache/lab/pristine), --reuse (boot those copies instead of installing again).
 import { execa } from "execa";
 import { execFileSync } from "node:child_process";
+import { gunzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -31,6 +32,18 @@ import { buildRuntime } from "../support/runtime.js";
 import { bootFiles, rootfsDir } from "../support/rootfs.js";
 import { Report } from "./report.js";
 import { judgeStream, largestGap, parseRecords } from "./stream.js";
+import { LABNFS, MOUNTS, answeredAgain, lockFile, parseNewOpenLock, resumeAfter } from "./client.js";
+import {
+  formatScenarioErrors,
+  loadScenarioFile,
+  type CheckStep,
+  type DoStep,
+  type NodeRef,
+  type Scenario,
+  type Step,
+  type WaitStep,
+  type WhereRef,
+} from "./scenario.js";
 import { rejoinResync, takeoverSteps } from "./logs.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -42,7 +55,11 @@ const work = path.join(cacheDir, `run-${process.pid}`);
 const TSX = path.join(repo, "node_modules/.bin/tsx");
 const CLI = path.join(repo, "src/cli/main.ts");
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+// --scenario FILE (repeatable): run these scenario files instead of the default set.
+const scenarioFiles = argv.flatMap((a, i) => (argv[i - 1] === "--scenario" ? [path.resolve(a)] : []));
+const SCENARIO_DIR = path.join(repo, "test/lab/scenarios");
 const KEEP = args.has("--keep");
 const FAULTS = !args.has("--no-faults");
 const REUSE = args.has("--reuse");
@@ -57,10 +74,6 @@ const VIP = "192.168.42.42";
 const GATEWAY = "192.168.42.254";
 const CLIENT_IP = "192.168.42.10";
 const EXPORT = "/data/export";
-// How long lan0 of node A stays pulled, and the bound on the client's largest write gap meanwhile: above
-// the 1-2 s pauses this shared TCG host gives the client VM without any fault, below the pull itself.
-const BOND_PULL_MS = 8000;
-const BOND_GAP_BOUND = 5;
 // The live system runs from RAM (squashfs layers under a tmpfs overlay) while it installs or receives.
 const SERVER_MEM = 2048;
 const CLIENT_MEM = 512;
@@ -77,6 +90,8 @@ interface NodeDef {
   // A boots with UEFI and Secure Boot enforced (shim -> signed GRUB -> signed kernel, from the ISO and from
   // its disk), B with BIOS: both of the ISO's boot paths, and both ways an installed disk boots.
   firmware: Firmware;
+  /** How the node's disk is attached, and its serial (node B's lab answer picks its disk by it). */
+  disk: { interface: "sata" | "nvme"; serial: string };
 }
 const NODES: NodeDef[] = [
   {
@@ -84,12 +99,15 @@ const NODES: NodeDef[] = [
     macs: ["52:54:00:00:0a:01", "52:54:00:00:0a:02", "52:54:00:00:0a:03"],
     taps: ["a-lan0", "a-lan1", "a-repl0"],
     firmware: "uefi-secure",
+    disk: { interface: "sata", serial: "PBLAB-NODE-A" },
   },
   {
     name: "node-b",
     macs: ["52:54:00:00:0b:01", "52:54:00:00:0b:02", "52:54:00:00:0b:03"],
     taps: ["b-lan0", "b-lan1", "b-repl0"],
     firmware: "bios",
+    // NVMe, chosen by its serial in the answer: the nvme0n1pN naming, install/clone/first boot.
+    disk: { interface: "nvme", serial: "PBLAB-NODE-B" },
   },
 ];
 const SWITCH1 = "lan-sw1";
@@ -155,7 +173,8 @@ function labAnswer(diskA?: string, diskB?: string): string {
   const [a, b] = nodes;
   if (!a || !b) throw new Error("examples/seed.yaml must describe two nodes");
   if (diskA) a.disk = { path: diskA };
-  if (diskB) b.disk = { path: diskB };
+  // Node B's disk is the VM's NVMe disk, chosen by its serial as a user would pick one of several disks.
+  b.disk = diskB ? { path: diskB } : { serial: (NODES[1] as NodeDef).disk.serial };
   const hash = execaSyncText("openssl", ["passwd", "-6", PASSWORD]);
   seed.access = { ssh_authorized_keys: [], root_password_hash: hash };
   (seed.drbd as Record<string, unknown>).shared_secret = randomBytes(24).toString("hex");
@@ -366,7 +385,7 @@ async function installFromIso(): Promise<Servers> {
     );
     const t0 = Date.now();
     const done = await a.console
-      .waitFor(/node-a installed on \/dev\/sd[a-z]/, 40 * 60_000)
+      .waitFor(/node-a installed on \/dev\/(sd[a-z]|nvme\d+n\d+)/, 40 * 60_000)
       .then(() => true)
       .catch(() => false);
     // A serial line shows the install as plain lines, each step once (no list redrawn 10 times a second).
@@ -387,7 +406,7 @@ async function installFromIso(): Promise<Servers> {
     const t0 = Date.now();
     const ok = await Promise.all([
       a.console.waitFor(/ready to clone itself to node-b/, 5 * 60_000),
-      b.console.waitFor(/node-b received node-a's clone on \/dev\/sd[a-z]/, 40 * 60_000),
+      b.console.waitFor(/node-b received node-a's clone on \/dev\/(sd[a-z]|nvme\d+n\d+)/, 40 * 60_000),
       a.console.waitFor(/node B has the clone/, 40 * 60_000),
     ])
       .then(() => true)
@@ -548,7 +567,7 @@ async function startServer(n: NodeDef, disk: string, iso?: string): Promise<Vm> 
   const vm = await startVm({
     name: n.name,
     disks: [
-      { path: disk, interface: "sata", serial: `PBLAB-${n.name.toUpperCase()}`, bootIndex: 0 },
+      { path: disk, interface: n.disk.interface, serial: n.disk.serial, bootIndex: 0 },
       ...(iso ? [{ path: iso, interface: "cdrom" as const, bootIndex: 1 }] : []),
     ],
     firmware: n.firmware,
@@ -643,22 +662,6 @@ async function diag(vm: Vm, tag: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // The client's record stream.
 
-const WRITER = `#!/bin/sh
-# Lab writer: one numbered record every 0.3 s onto the NFS mount (sync, hard). A record is acknowledged
-# once the append returned; only then it goes into the local list /root/acked.txt.
-i=0
-while [ ! -e /root/stop-writer ]; do
-  i=$((i + 1))
-  t=$(date +%s.%N)
-  if echo "$i $t" >>/mnt/nfs/stream.txt; then
-    echo "$i $t" >>/root/acked.txt
-  else
-    echo "$i $t failed" >>/root/errors.txt
-  fi
-  sleep 0.3
-done
-`;
-
 /** A guest's clock against the host's: the host's ms at the moment the guest read its own epoch seconds. */
 async function guestNow(vm: Vm): Promise<{ host: number; guest: number }> {
   const host = Date.now();
@@ -674,18 +677,52 @@ async function clientNow(c: Vm): Promise<{ host: number; client: number }> {
   return { host: (host + back) / 2, client: Number(out.trim()) };
 }
 
-async function acked(c: Vm) {
-  return parseRecords(await sh(c, "cat /root/acked.txt", 60_000)).records;
-}
-
-async function ackedCount(c: Vm): Promise<number> {
-  return Number((await sh(c, "wc -l < /root/acked.txt")).trim());
-}
-
 // ---------------------------------------------------------------------------------------------------------
+
+/** The scenario files, all checked before any VM starts: every problem at its FILE:LINE:COL. */
+function loadScenarios(): Scenario[] {
+  const files = scenarioFiles.length
+    ? scenarioFiles
+    : readdirSync(SCENARIO_DIR)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+        .map((f) => path.join(SCENARIO_DIR, f));
+  const problems: string[] = [];
+  const loaded: Scenario[] = [];
+  const ids = new Map<string, string>();
+  for (const f of files) {
+    const rel = path.relative(process.cwd(), f);
+    if (!existsSync(f)) {
+      problems.push(`${rel}: no such scenario file`);
+      continue;
+    }
+    const r = loadScenarioFile(f);
+    if (!r.ok) {
+      problems.push(formatScenarioErrors(r.errors.map((e) => ({ ...e, file: rel }))));
+      continue;
+    }
+    // Check ids name the report's rows, across the whole set.
+    r.scenario.steps.forEach((st, i) => {
+      const id = "id" in st ? st.id : undefined;
+      if (!id) return;
+      const other = ids.get(id);
+      if (other)
+        problems.push(
+          `${rel}:${r.scenario.lines[i]}: id '${id}' is already used at ${other}; every id needs its own name`,
+        );
+      else ids.set(id, `${rel}:${r.scenario.lines[i]}`);
+    });
+    loaded.push(r.scenario);
+  }
+  if (problems.length) throw new Error(`scenario files:\n${problems.join("\n")}`);
+  return loaded;
+}
+
+let scenarios: Scenario[] = [];
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  scenarios = loadScenarios();
   rmSync(outDir, { recursive: true, force: true });
   for (const d of [outDir, logDir, captureDir, work, cacheDir]) mkdirSync(d, { recursive: true });
   const prep = Number(process.env.PAIRBOOT_LAB_PREP_SECONDS ?? "NaN");
@@ -891,36 +928,82 @@ async function main(): Promise<void> {
   });
 
   // ---- the client
-  await report.phase("client mounts the service IP and writes", async () => {
-    await c.console.shell({ timeoutMs: 300_000 });
-    await c.console.writeFile("/root/writer.sh", WRITER, "0755");
-    const m = await c.console.run(
-      `mkdir -p /mnt/nfs && mount -t nfs -o vers=3,hard,proto=tcp,timeo=20,retrans=2,nolock,sync ${VIP}:${EXPORT} /mnt/nfs && touch /mnt/nfs/.probe && rm /mnt/nfs/.probe && grep ' /mnt/nfs ' /proc/mounts`,
-      120_000,
-    );
-    report.check(
-      "client-mount",
-      "client hard-mounts the service IP (NFSv3, hard, sync) and can write",
-      m.rc === 0,
-      m.out.split("\n").slice(-2).join(" / "),
-    );
-    if (m.rc !== 0) throw new Error("the client cannot write to the export; no point in the faults");
-    await c.console.check0("setsid -f /root/writer.sh </dev/null >/dev/null 2>&1");
-    await c.console.check0(
-      "dd if=/dev/urandom of=/mnt/nfs/before.bin bs=1M count=8 status=none conv=fsync && sha256sum /mnt/nfs/before.bin > /root/before.sha256",
-      120_000,
-    );
-    await sleep(5000);
-    const n = await ackedCount(c);
-    report.check(
-      "client-stream",
-      "client writes a numbered record stream",
-      n >= 5,
-      `${n} records acknowledged in the first seconds`,
-    );
-  });
+  await report.phase(
+    "client mounts the service IP twice (NFSv4.2 defaults, NFSv3 with locks) and writes",
+    async () => {
+      await c.console.shell({ timeoutMs: 300_000 });
+      await c.console.writeFile("/usr/local/bin/labnfs", LABNFS, "0755");
+      for (const m of MOUNTS) {
+        const r = await c.console.run(
+          `mkdir -p ${m.dir} && mount -t nfs ${m.options ? `-o ${m.options} ` : ""}${VIP}:${EXPORT} ${m.dir} && mkdir -p ${m.dir}/locks && touch ${m.dir}/.probe-${m.name} && rm ${m.dir}/.probe-${m.name} && grep ' ${m.dir} ' /proc/mounts`,
+          180_000,
+        );
+        const opts = r.out.split("\n").find((l) => l.includes(` ${m.dir} `)) ?? r.out;
+        report.check(
+          `client-mount-${m.name}`,
+          `client mounts the service IP with ${m.options ? `-o ${m.options} (locking on: no nolock)` : "the distribution's defaults (no options)"} and can write: ${m.expectVers.source.replace("\\", "")}`,
+          r.rc === 0 && m.expectVers.test(opts) && !/nolock/.test(opts),
+          opts.trim(),
+        );
+        if (r.rc !== 0) throw new Error(`the client cannot write to ${m.dir}; no point in the faults`);
+      }
+      // Heard from the client itself: when the service IP answers there (client clock, 0.5 s resolution).
+      await c.console.check0(
+        `setsid -f sh -c 'exec ping -D -n -i 0.5 ${VIP} >/root/ping.txt 2>&1' </dev/null`,
+      );
+      for (const m of MOUNTS) {
+        await c.console.check0(
+          `setsid -f labnfs write ${m.name} ${m.dir} </dev/null >/dev/null 2>>/root/errors-${m.name}.txt; setsid -f labnfs hold ${m.name} ${lockFile(m.dir, m.name)} </dev/null >/dev/null 2>>/root/errors-hold-${m.name}.txt`,
+        );
+      }
+      await c.console.check0(
+        `dd if=/dev/urandom of=${MOUNTS[0]?.dir}/before.bin bs=1M count=8 status=none conv=fsync && sha256sum ${MOUNTS[0]?.dir}/before.bin > /root/before.sha256`,
+        120_000,
+      );
+      const held = await until(
+        async () =>
+          (await c.console.run("cat /root/held-v4 /root/held-v3 2>/dev/null | wc -l", 30_000)).out.trim() ===
+          "2",
+        90_000,
+        2000,
+      );
+      const n = await Promise.all(MOUNTS.map((m) => ackedCount(c, m.name)));
+      report.check(
+        "client-stream",
+        "the client writes a numbered record stream on each mount and holds a POSIX lock (fcntl) on each",
+        n.every((x) => x >= 5) && held !== null,
+        `${MOUNTS.map((m, i) => `${m.name}: ${n[i]} records`).join(", ")} acknowledged in the first seconds; locks held: ${held ? "both" : "NOT both"}`,
+      );
+      const probe = await probeLocks(c);
+      report.check(
+        "locks-steady",
+        "each held lock is refused to the other mount's process (F_SETLK: held)",
+        probe.ok,
+        probe.detail,
+      );
+    },
+  );
 
-  if (FAULTS) await faults(a, b, c, disks);
+  const scenarioFailures: string[] = [];
+  if (FAULTS) {
+    for (const s of scenarios) {
+      const err = await report.phase(`scenario: ${s.name} (${path.relative(repo, s.file)})`, () =>
+        runScenario(s, disks).then(
+          () => undefined,
+          (e: unknown) => (e as Error).message,
+        ),
+      );
+      if (err) {
+        scenarioFailures.push(`${path.relative(repo, s.file)}: ${err}`);
+        report.check(
+          `scenario-${path.basename(s.file, ".yaml")}`,
+          `scenario ${s.name} ran to its end`,
+          false,
+          err,
+        );
+      }
+    }
+  }
 
   // ---- clocks, last: every node has been up for a while by now
   await report.phase("clocks", async () => {
@@ -952,255 +1035,577 @@ async function main(): Promise<void> {
   });
 
   await report.phase("final data check", async () => {
-    await c.console.run("touch /root/stop-writer; sleep 1", 30_000);
-    await finalStreamCheck(c);
+    const probe = await probeLocks(c);
+    report.check(
+      "locks-end",
+      "at the end, each lock held since before the faults is still refused to the other mount's process",
+      probe.ok,
+      probe.detail,
+    );
+    await c.console.run("touch /root/stop-writer; sleep 2", 30_000);
+    for (const m of MOUNTS) await finalStreamCheck(c, m.name, m.dir);
+    await clientErrors(
+      "client-errors-end",
+      "no client error over the whole run (writers, lock holders, client kernel log)",
+    );
   });
   report.phases.push({ name: "lab total (this process)", seconds: secs(Date.now() - t0) });
 }
 
-async function finalStreamCheck(c: Vm): Promise<void> {
-  const server = await sh(c, "cat /mnt/nfs/stream.txt", 120_000);
-  const ack = await sh(c, "cat /root/acked.txt", 120_000);
-  const errors = await sh(c, "cat /root/errors.txt 2>/dev/null | wc -l");
-  writeFileSync(path.join(captureDir, "stream-server.txt"), server + "\n");
-  writeFileSync(path.join(captureDir, "stream-acked.txt"), ack + "\n");
+async function finalStreamCheck(c: Vm, name: string, dir: string): Promise<void> {
+  const server = await fetchText(c, `${dir}/stream-${name}.txt`);
+  const ack = await fetchText(c, `/root/acked-${name}.txt`);
+  writeFileSync(path.join(captureDir, `stream-${name}-server.txt`), server + "\n");
+  writeFileSync(path.join(captureDir, `stream-${name}-acked.txt`), ack + "\n");
   const v = judgeStream(server, ack);
   report.check(
-    "stream-intact",
-    "no acknowledged record lost or reordered, over the whole run",
-    v.ok && errors.trim() === "0",
-    `${v.acked} acknowledged, ${v.onServer} on the server; lost ${v.lost.length ? v.lost.join(",") : "none"}; order ${v.disorder.length ? v.disorder.join("; ") : "ok"}; write errors ${errors.trim()}`,
+    `stream-intact-${name}`,
+    `${name} mount: no acknowledged record lost or reordered, over the whole run`,
+    v.ok,
+    `${v.acked} acknowledged, ${v.onServer} on the server; lost ${v.lost.length ? v.lost.join(",") : "none"}; order ${v.disorder.length ? v.disorder.join("; ") : "ok"}`,
   );
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Faults.
+// The client's mounts, streams and locks.
 
-async function faults(a: Vm, b: Vm, c: Vm, disks: Disks): Promise<void> {
-  // 1. a bond NIC of the active node
-  await report.phase("fault: pull lan0 of node A (bond failover)", async () => {
-    const before = await clientNow(c);
-    await a.setLink(0, false);
-    const pulled = Date.now();
-    await sleep(BOND_PULL_MS);
-    const bond = await sh(a, "cat /proc/net/bonding/bond0");
-    writeFileSync(path.join(captureDir, "node-a-lan0-pulled-bonding.txt"), bond + "\n");
-    const active = /Currently Active Slave: (\S+)/.exec(bond)?.[1] ?? "?";
-    await a.setLink(0, true);
-    await sleep(6000);
-    const after = await sh(a, "cat /proc/net/bonding/bond0");
-    const back = /Currently Active Slave: (\S+)/.exec(after)?.[1] ?? "?";
-    const recs = await acked(c);
-    const from = before.client + secs(pulled - before.host) - 1;
-    const gap = largestGap(recs, from, from + 15);
-    // The same measure over the 30 s before the pull: how long a pause is on this (shared, TCG) host
-    // without any fault, so a reader can tell the failover's share from the host's.
-    const baseline = largestGap(recs, from - 30, from - 1);
-    const errs = (await sh(c, "cat /root/errors.txt 2>/dev/null | wc -l")).trim();
-    // The issue asks that the client sees no error; how long one write waits is mostly the host here: the
-    // client VM is CPU-starved under TCG and its 0.3 s records show 1-2 s pauses without any fault. The gap
-    // stays a reported figure. Its only bound sits below the 8 s the cable stays out: a bond that did not fail
-    // over leaves the hard-mounted client stalled until the replug, which this bound still catches.
-    const ok =
-      active === "lan1" && back === "lan0" && gap !== null && gap.seconds < BOND_GAP_BOUND && errs === "0";
-    report.check(
-      "bond-failover",
-      `lan0 of active node A pulled: bond switches to lan1 (back to lan0 on replug), client sees no write error, writes go on (gap < ${BOND_GAP_BOUND} s)`,
-      ok,
-      `active slave while pulled: ${active}, after replug: ${back}; largest gap between records ${gap ? gap.seconds.toFixed(2) : "?"} s (records every 0.3 s; largest in the 30 s before the pull ${baseline ? baseline.seconds.toFixed(2) : "?"} s); client write errors ${errs}`,
-      gap?.seconds,
-    );
-  });
+/**
+ * The acknowledged records of a stream whose time lies in [from, to] (client clock): the whole list is
+ * tens of KiB by the end, and the serial console carries about 10 KiB/s.
+ */
+async function acked(c: Vm, name: string, from: number, to = from + 3600): Promise<string> {
+  return sh(
+    c,
+    `awk -v a=${from.toFixed(3)} -v b=${to.toFixed(3)} '$2 >= a && $2 <= b' /root/acked-${name}.txt`,
+    60_000,
+  );
+}
 
-  // 2. power cut of node A
-  const { afterCut } = await report.phase("fault: power cut of node A (takeover by B)", async () => {
-    await c.console.run("sync; echo 3 > /proc/sys/vm/drop_caches", 60_000);
-    const before = await clientNow(c);
-    const nBefore = await ackedCount(c);
-    const cut = Date.now();
-    await a.powerOff();
-    const cutClient = before.client + secs(cut - before.host);
-    log("node A's power is cut");
-    const ip = await until(pingVip, 180_000, 500);
-    const ipSec = ip ? secs(Date.now() - cut) : undefined;
-    const served = await until(() => servesResources(b), 180_000, 2000);
-    const resumed = await until(async () => (await ackedCount(c)) > nBefore + 2 || null, 240_000, 1000);
-    const resumeHost = resumed ? secs(Date.now() - cut) : undefined;
-    report.check(
-      "takeover-ip",
-      "power cut of A: the service IP answers again (from B)",
-      ip !== null && served !== null,
-      ip
-        ? `ping ${VIP} answered ${ipSec?.toFixed(1)} s after the cut; B holds IP, /data, nfs-server: ${served ? "yes" : "no"}`
-        : "no answer within 180 s",
-      ipSec,
-    );
-    // A record's time is taken before its append, so the record that stalls across the cut carries a time
-    // just after the cut. The writes resume when that append returns: the end of the largest gap, i.e. the
-    // next record's start (0.3 s after the stalled one was acknowledged).
-    const recs = await acked(c);
-    const gap = largestGap(recs, cutClient - 1, cutClient + 300);
-    const writeAgain = gap && gap.to > cutClient ? gap.to - cutClient : undefined;
-    report.check(
-      "takeover-client",
-      "power cut of A: the client writes again (hard mount, no error)",
-      resumed !== null && writeAgain !== undefined,
-      `writes stalled ${gap ? (gap.from - cutClient).toFixed(1) : "?"} s after the cut (record ${gap?.afterSeq ?? "?"}) and went on ${writeAgain?.toFixed(1) ?? "?"} s after it (seen by the lab ${resumeHost?.toFixed(1) ?? "?"} s after); largest gap ${gap?.seconds.toFixed(1) ?? "?"} s`,
-      writeAgain,
-    );
-    // Where the takeover's seconds went: B's whole journal from the cut on (epoch timestamps; B's clock
-    // is compared with the host's, both follow the lab's time server), and the steps picked out of it.
-    const bNow = await guestNow(b);
-    const cutOnB = secs(cut - bNow.host) + bNow.guest;
-    const hb = await sh(
-      b,
-      `journalctl -b --no-pager -o short-unix --since=@${Math.floor(cutOnB - 5)} | head -n 600`,
-      180_000,
-    ).catch(() => "");
-    writeFileSync(path.join(captureDir, "takeover-node-b-journal.txt"), hb + "\n");
-    const steps = takeoverSteps(hb, cutOnB);
-    writeFileSync(
-      path.join(captureDir, "takeover-node-b-steps.txt"),
-      steps.map((x) => `${x.at.toFixed(1)}\t${x.what}`).join("\n") + "\n",
-    );
-    report.note(
-      `takeover on B, seconds after A's power cut: ${steps.length ? steps.map((x) => `${x.what} ${x.at.toFixed(1)}`).join("; ") : "no heartbeat lines found (captures/takeover-node-b-journal.txt)"}`,
-    );
-    const st = await drbdState(b);
-    report.check(
-      "takeover-drbd",
-      "B is DRBD Primary after the takeover",
-      st.ro.startsWith("Primary"),
-      `B cs:${st.cs} ro:${st.ro} ds:${st.ds}`,
-    );
-    const sum = await c.console.run(
-      "echo 3 > /proc/sys/vm/drop_caches; sha256sum -c /root/before.sha256",
+/** A whole guest file through the console, gzip'd and base64'd (about a third of the bytes). */
+async function fetchText(vm: Vm, file: string): Promise<string> {
+  const b64 = await sh(vm, `gzip -c ${file} | base64 -w0`, 180_000);
+  return gunzipSync(Buffer.from(b64.replace(/\s+/g, ""), "base64")).toString("utf8");
+}
+
+async function ackedCount(c: Vm, name: string): Promise<number> {
+  return Number((await sh(c, `wc -l < /root/acked-${name}.txt`)).trim());
+}
+
+/** Each holder alive, and each held lock refused to a process on the other mount (same file). */
+async function probeLocks(c: Vm): Promise<{ ok: boolean; detail: string }> {
+  const parts: string[] = [];
+  let ok = true;
+  for (const holder of MOUNTS) {
+    const other = MOUNTS.find((m) => m !== holder) as (typeof MOUNTS)[number];
+    const t0 = Date.now();
+    // A probe during a grace period waits until it ends (the server answers GRACE, the client retries).
+    const r = await c.console.run(
+      `timeout 150 labnfs try ${lockFile(other.dir, holder.name)}; echo rc=$?; pgrep -fc 'labnfs hold ${holder.name} ' || true`,
       180_000,
     );
-    report.check(
-      "checksum",
-      "file written before the power cut reads back intact from B (sha256)",
-      sum.rc === 0,
-      sum.out.trim(),
+    const held = /^HELD$/m.test(r.out);
+    const alive = /^[1-9]\d*$/m.test(r.out.split("\n").at(-1)?.trim() ?? "");
+    ok &&= held && alive;
+    parts.push(
+      `${holder.name} lock through ${other.name}: ${held ? "refused (held)" : (r.out.split("\n")[0] ?? "?").trim()} in ${secs(Date.now() - t0).toFixed(1)} s, holder ${alive ? "alive" : "GONE"}`,
     );
-    return { afterCut: Date.now() };
-  });
+  }
+  return { ok, detail: parts.join("; ") };
+}
 
-  // 3. A comes back
-  const a2 = await report.phase(
-    "node A powered on again: rejoins as Secondary, resyncs, no failback",
-    async () => {
-      const t0 = Date.now();
-      const nA = NODES[0] as NodeDef;
-      const va = await startServer(nA, disks.a);
-      await login(va);
-      const synced = await until(
+/** Client errors so far: the programs' error files and the NFS client's kernel messages. */
+async function clientErrors(id: string, title: string): Promise<boolean> {
+  const c = vms.get("client") as Vm;
+  const files = await sh(
+    c,
+    "cat /root/errors-*.txt 2>/dev/null | tail -n 20; echo; echo n=$(cat /root/errors-*.txt 2>/dev/null | wc -l)",
+  );
+  const n = Number(/n=(\d+)/.exec(files)?.[1] ?? "-1");
+  const kern = await sh(
+    c,
+    "dmesg | grep -iE 'nfs|lockd|rpc' | grep -iE 'lost|fail|stale|error|not responding|reclaim' | tail -n 20 || true",
+  );
+  const kLines = kern.split("\n").filter((l) => l.trim() && !/still trying|not responding/.test(l));
+  const shown = files.replace(/n=\d+/, "").trim();
+  return report.check(
+    id,
+    title,
+    n === 0 && kLines.length === 0,
+    `${n} error line(s)${shown ? `: ${shown.split("\n").slice(0, 3).join(" / ")}` : ""}; kernel: ${kLines.length ? kLines.slice(0, 3).join(" / ") : "nothing lost or failed"}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scenarios: the faults as data (test/lab/scenarios/*.yaml, test/lab/scenario.ts).
+
+const NIC_INDEX = { lan0: 0, lan1: 1, repl0: 2 } as const;
+type NodeName = "node-a" | "node-b";
+
+interface Ctx {
+  s: Scenario;
+  /** The roles when the scenario started: "active" held the service IP. */
+  active: NodeName;
+  passive: NodeName;
+  mark?: { name: string; host: number; client: number; acked: number[] };
+  /** When the service IP answered after the mark: host clock (lab's ping), client clock (client's ping). */
+  ip?: { host: number; client: number };
+}
+
+const nodeName = (ctx: Ctx, n: NodeRef): NodeName =>
+  n === "active" ? ctx.active : n === "passive" ? ctx.passive : n;
+
+function vmOf(ctx: Ctx, n: WhereRef): Vm {
+  const name = n === "client" ? "client" : nodeName(ctx, n);
+  const vm = vms.get(name);
+  if (!vm?.running) throw new Error(`${name} is not running`);
+  return vm;
+}
+
+/** Seconds since the scenario's mark (host clock). */
+const sinceMark = (ctx: Ctx) => (ctx.mark ? secs(Date.now() - ctx.mark.host) : undefined);
+
+async function runScenario(s: Scenario, disks: Disks): Promise<void> {
+  const running = (["node-a", "node-b"] as const).filter((n) => vms.get(n)?.running);
+  const holders: NodeName[] = [];
+  for (const n of running) if (await holdsVip(vms.get(n) as Vm)) holders.push(n);
+  if (holders.length !== 1)
+    throw new Error(`cannot tell the active node: service IP held by ${holders.join(", ") || "none"}`);
+  const active = holders[0] as NodeName;
+  const ctx: Ctx = { s, active, passive: active === "node-a" ? "node-b" : "node-a" };
+  if (s.requires) {
+    const r = await vmOf(ctx, "active").console.run(s.requires, 120_000);
+    if (r.rc !== 0) {
+      report.skip(
+        `scenario-${path.basename(s.file, ".yaml")}`,
+        s.name,
+        `requires '${s.requires}' on the active node: rc ${r.rc} (${lastLine(r.out)})`,
+      );
+      return;
+    }
+  }
+  report.note(`scenario ${path.relative(repo, s.file)}: active ${ctx.active}, passive ${ctx.passive}`);
+  const run = async (steps: Step[], lines: number[]) => {
+    for (const [i, step] of steps.entries()) {
+      const where = `${path.relative(repo, s.file)}:${lines[i] ?? "?"}`;
+      log(`${where}: ${JSON.stringify(step)}`);
+      try {
+        await runStep(ctx, step, disks);
+      } catch (e) {
+        throw new Error(`${where}: ${(e as Error).message}`);
+      }
+    }
+  };
+  try {
+    await run(s.steps, s.lines);
+  } finally {
+    await run(s.finally, s.finallyLines);
+  }
+}
+
+async function runStep(ctx: Ctx, step: Step, disks: Disks): Promise<void> {
+  const c = vms.get("client") as Vm;
+  if ("sleep" in step) {
+    await sleep(step.sleep * 1000);
+    return;
+  }
+  if ("mark" in step) {
+    const now = await clientNow(c);
+    const counts = await Promise.all(MOUNTS.map((m) => ackedCount(c, m.name)));
+    ctx.mark = { name: step.mark, host: now.host, client: now.client, acked: counts };
+    ctx.ip = undefined;
+    return;
+  }
+  if ("do" in step) return doStep(ctx, step, disks);
+  if ("wait" in step) return waitStep(ctx, step);
+  return checkStep(ctx, step);
+}
+
+async function doStep(ctx: Ctx, step: DoStep, disks: Disks): Promise<void> {
+  switch (step.do) {
+    case "link-down":
+    case "link-up":
+      return vmOf(ctx, step.node).setLink(NIC_INDEX[step.nic], step.do === "link-up");
+    case "power-off":
+      log(`${nodeName(ctx, step.node)}'s power is cut`);
+      await vmOf(ctx, step.node).powerOff();
+      return;
+    case "power-on": {
+      const name = nodeName(ctx, step.node);
+      const def = NODES.find((n) => n.name === name) as NodeDef;
+      const vm = await startServer(def, name === "node-a" ? disks.a : disks.b);
+      await login(vm);
+      return;
+    }
+    case "run": {
+      const vm = vmOf(ctx, step.on);
+      const file = `/root/step-${process.hrtime.bigint()}.sh`;
+      await vm.console.writeFile(file, `${step.command}\n`, "0755");
+      if (step.background) {
+        await vm.console.check0(`setsid -f sh ${file} </dev/null >${file}.log 2>&1`);
+        return;
+      }
+      const r = await vm.console.run(`sh ${file}`, (step.timeout ?? 300) * 1000);
+      writeFileSync(
+        path.join(captureDir, `step-${vm.name}-${Date.now()}.txt`),
+        `$ ${step.command}\nrc ${r.rc}\n${r.out}\n`,
+      );
+      if (r.rc !== 0) throw new Error(`'${step.command}' on ${vm.name}: rc ${r.rc}: ${lastLine(r.out)}`);
+      return;
+    }
+  }
+}
+
+async function waitStep(ctx: Ctx, step: WaitStep): Promise<void> {
+  const timeout = (step.timeout ?? 180) * 1000;
+  const c = vms.get("client") as Vm;
+  let ok: unknown;
+  let what = "";
+  switch (step.wait) {
+    case "ip-answers": {
+      ok = await until(pingVip, timeout, 500);
+      if (ok) {
+        const host = Date.now();
+        const now = await clientNow(c);
+        const since = ctx.mark?.client ?? now.client - 60;
+        // Only the replies since the mark, only their times: the whole log is long for the console.
+        const ping = await sh(
+          c,
+          `awk -v s=${(since - 2).toFixed(3)} '/bytes from/ { t = substr($1, 2, length($1) - 2) + 0; if (t >= s) print $1 " 0 bytes from" }' /root/ping.txt`,
+          60_000,
+        );
+        const heard = answeredAgain(ping, since);
+        ctx.ip = { host, client: heard ?? now.client - secs(now.host - host) };
+      }
+      what = `the service IP answering ping`;
+      break;
+    }
+    case "serving":
+      ok = await until(() => servesResources(vmOf(ctx, step.node)), timeout, 2000);
+      what = `${nodeName(ctx, step.node)} serving`;
+      break;
+    case "drbd-disconnected":
+      ok = await until(async () => (await drbdState(vmOf(ctx, step.node))).cs !== "Connected", timeout, 1000);
+      what = `DRBD on ${nodeName(ctx, step.node)} disconnected`;
+      break;
+    case "drbd-synced":
+      ok = await until(
         async () => {
-          const s = await drbdState(va);
-          return s.cs === "Connected" && s.ds === "UpToDate/UpToDate" ? s : null;
+          const [x, y] = await Promise.all([drbdState(vmOf(ctx, "node-a")), drbdState(vmOf(ctx, "node-b"))]);
+          return x.cs === "Connected" && x.ds === "UpToDate/UpToDate" && y.ds === "UpToDate/UpToDate";
         },
-        300_000,
+        timeout,
         2000,
       );
-      const s = synced?.value ?? (await drbdState(va));
-      const kern = await sh(va, "dmesg | grep -E 'drbd' || true");
-      writeFileSync(path.join(captureDir, "node-a-rejoin-dmesg.txt"), kern + "\n");
+      what = "DRBD Connected UpToDate/UpToDate";
+      break;
+    case "client-writes":
+      ok = await until(
+        async () => {
+          const n = await Promise.all(MOUNTS.map((m) => ackedCount(c, m.name)));
+          return n.every((x, i) => x > (ctx.mark?.acked[i] ?? 0) + 2);
+        },
+        timeout,
+        1000,
+      );
+      what = "every client stream writing again";
+      break;
+  }
+  if (step.id)
+    report.check(
+      step.id,
+      step.title ?? what,
+      !!ok,
+      ok
+        ? `${sinceMark(ctx)?.toFixed(1) ?? "?"} s after the ${ctx.mark?.name ?? "step"}`
+        : `not within ${timeout / 1000} s`,
+      ok ? sinceMark(ctx) : undefined,
+    );
+  if (!ok) {
+    if (step.wait !== "client-writes")
+      await Promise.all(
+        ["node-a", "node-b"].map((n) =>
+          vms.get(n)?.running
+            ? diag(vms.get(n) as Vm, `${path.basename(ctx.s.file, ".yaml")}-${step.wait}`)
+            : undefined,
+        ),
+      );
+    throw new Error(`no ${what} within ${timeout / 1000} s`);
+  }
+  log(`${what} ${sinceMark(ctx)?.toFixed(1) ?? "?"} s after the mark`);
+}
+
+async function checkStep(ctx: Ctx, step: CheckStep): Promise<void> {
+  const c = vms.get("client") as Vm;
+  const title = (t: string) => step.title ?? t;
+  const mark = ctx.mark;
+  switch (step.check) {
+    case "bond-slave": {
+      const vm = vmOf(ctx, step.node);
+      const bond = await sh(vm, "cat /proc/net/bonding/bond0");
+      writeFileSync(path.join(captureDir, `${vm.name}-${step.id}-bonding.txt`), bond + "\n");
+      const slave = /Currently Active Slave: (\S+)/.exec(bond)?.[1] ?? "?";
+      report.check(
+        step.id,
+        title(`${vm.name}'s bond: active slave ${step.slave}`),
+        slave === step.slave,
+        `active slave ${slave}`,
+      );
+      return;
+    }
+    case "client-gap": {
+      if (!mark) throw new Error("client-gap needs a mark before it");
+      const now = secs(Date.now() - mark.host);
+      const parts: string[] = [];
+      let worst = 0;
+      for (const m of MOUNTS) {
+        const recs = parseRecords(await acked(c, m.name, mark.client - 32)).records;
+        const gap = largestGap(recs, mark.client - 1, mark.client + now);
+        // The same measure over the 30 s before the mark: the host's own pauses, without any fault.
+        const base = largestGap(recs, mark.client - 31, mark.client - 1);
+        worst = Math.max(worst, gap?.seconds ?? Infinity);
+        parts.push(
+          `${m.name}: largest gap ${gap?.seconds.toFixed(2) ?? "?"} s (30 s before: ${base?.seconds.toFixed(2) ?? "?"} s)`,
+        );
+      }
+      report.check(
+        step.id,
+        title(`client streams go on (largest gap < ${step.max} s)`),
+        worst < step.max,
+        `${parts.join("; ")}; records every 0.3 s`,
+        worst,
+      );
+      return;
+    }
+    case "client-errors":
+      await clientErrors(step.id, title("no client error (ESTALE, EIO or other) so far"));
+      return;
+    case "serving": {
+      const vm = vmOf(ctx, step.node);
+      const want = step.serving ?? true;
+      const ok = want ? await servesResources(vm) : !(await holdsVip(vm));
+      report.check(
+        step.id,
+        title(`${vm.name} ${want ? "serves (service IP, /data, nfs-server)" : "holds no service IP"}`),
+        ok,
+        ok ? "as expected" : want ? "not serving" : `${vm.name} holds ${VIP}`,
+      );
+      return;
+    }
+    case "drbd-role": {
+      const vm = vmOf(ctx, step.node);
+      const st = await drbdState(vm);
+      report.check(
+        step.id,
+        title(`${vm.name} is DRBD ${step.role}`),
+        st.ro.startsWith(step.role),
+        `${vm.name} cs:${st.cs} ro:${st.ro} ds:${st.ds}`,
+      );
+      return;
+    }
+    case "client-resume": {
+      if (!mark) throw new Error("client-resume needs a mark before it");
+      // Wait until each stream has written a few records past the mark, so the stall is over.
+      await until(
+        async () =>
+          (await Promise.all(MOUNTS.map((m) => ackedCount(c, m.name)))).every(
+            (x, i) => x > (mark.acked[i] ?? 0) + 3,
+          ),
+        240_000,
+        1000,
+      );
+      const parts: string[] = [];
+      let ok = true;
+      let worst: number | undefined;
+      for (const m of MOUNTS) {
+        const r = resumeAfter(await acked(c, m.name, mark.client - 2), mark.client);
+        const fromMark = r ? r.resumed - mark.client : undefined;
+        const fromIp = r && ctx.ip ? r.resumed - ctx.ip.client : undefined;
+        if (fromIp !== undefined) worst = Math.max(worst ?? -Infinity, fromIp);
+        if (!r) ok = false;
+        if (step.target !== undefined && (fromIp === undefined || fromIp > step.target)) ok = false;
+        parts.push(
+          r
+            ? `${m.name} wrote again ${fromMark?.toFixed(1)} s after the ${mark.name}${fromIp !== undefined ? `, ${fromIp.toFixed(1)} s after the IP answered` : ""} (gap ${r.gap.toFixed(1)} s)`
+            : `${m.name}: no stall and resume found after the ${mark.name}`,
+        );
+      }
+      report.check(
+        step.id,
+        title(
+          `each client stream writes again${step.target !== undefined ? ` within ${step.target} s of the IP answering` : ""}`,
+        ),
+        ok,
+        `${parts.join("; ")}${ctx.ip ? `; IP answered the client ${(ctx.ip.client - mark.client).toFixed(1)} s after the ${mark.name}` : ""}`,
+        worst,
+      );
+      return;
+    }
+    case "new-open-lock": {
+      const tag = `${step.id}`;
+      const started = await clientNow(c);
+      for (const m of MOUNTS)
+        await c.console.check0(
+          `setsid -f sh -c 'labnfs new ${m.dir}/new-${tag}-${m.name} >/root/new-${tag}-${m.name}.txt 2>&1' </dev/null`,
+        );
+      const done = await until(
+        async () => {
+          const out = await sh(c, `cat /root/new-${tag}-*.txt 2>/dev/null`);
+          return out.split("\n").filter((l) => /^(start|error)/.test(l.trim())).length === MOUNTS.length
+            ? out
+            : null;
+        },
+        (step.timeout ?? 240) * 1000,
+        1000,
+      );
+      const ref = ctx.ip?.client ?? started.client;
+      const refName = ctx.ip ? "the IP answered" : "it started";
+      let ok = done !== null;
+      let worst: number | undefined;
+      const parts: string[] = [];
+      for (const m of MOUNTS) {
+        const r = parseNewOpenLock(await sh(c, `cat /root/new-${tag}-${m.name}.txt 2>/dev/null`));
+        if (!r || !r.ok) {
+          ok = false;
+          parts.push(`${m.name}: ${r ? r.error : `not done within ${step.timeout ?? 240} s`}`);
+          continue;
+        }
+        const o = r.open - ref;
+        const l = r.lock - ref;
+        worst = Math.max(worst ?? -Infinity, l);
+        if (step.target !== undefined && l > step.target) ok = false;
+        parts.push(`${m.name}: new file ${o.toFixed(1)} s, new lock ${l.toFixed(1)} s after ${refName}`);
+      }
+      report.check(
+        step.id,
+        title(
+          `a new file is created and a new POSIX lock taken on each mount${step.target !== undefined ? ` within ${step.target} s of the IP answering` : ""}`,
+        ),
+        ok,
+        `${parts.join("; ")} (started ${(started.client - ref).toFixed(1)} s after ${refName})`,
+        worst,
+      );
+      return;
+    }
+    case "locks-held": {
+      const p = await probeLocks(c);
+      report.check(
+        step.id,
+        title("the locks held since before the faults are still held (the other mount's process is refused)"),
+        p.ok,
+        p.detail,
+      );
+      return;
+    }
+    case "checksum": {
+      const sum = await c.console.run(
+        "echo 3 > /proc/sys/vm/drop_caches; sha256sum -c /root/before.sha256",
+        180_000,
+      );
+      report.check(
+        step.id,
+        title("the file written before the faults reads back intact (sha256)"),
+        sum.rc === 0,
+        sum.out.trim(),
+      );
+      return;
+    }
+    case "partial-resync": {
+      const vm = vmOf(ctx, step.node);
+      const kern = await sh(vm, "dmesg | grep -E 'drbd' || true");
+      writeFileSync(path.join(captureDir, `${vm.name}-${step.id}-dmesg.txt`), kern + "\n");
       const rs = rejoinResync(kern);
-      // B wrote alone after the cut, so A must resync, but only from the bitmaps: the extents A's activity
-      // log held at the cut plus B's changes, a few MiB to tens of MiB here. A full resync covers every bit
-      // of the device (A's own bitmap all set); a quarter of the device is far above the partial one.
+      const s = await drbdState(vm);
+      // B wrote alone, so the node resyncs, but only from the bitmaps; a full resync covers every bit of
+      // the device (the node's own bitmap all set); a quarter of the device is far above the partial one.
       const partial =
         rs.syncBits !== undefined && rs.deviceBits !== undefined && rs.syncBits < rs.deviceBits / 4;
       const pct = (n?: number) =>
         n !== undefined && rs.deviceBits ? `${((100 * n) / rs.deviceBits).toFixed(1)} %` : "?";
       report.check(
-        "rejoin",
-        "A rejoins as DRBD Secondary and resyncs to UpToDate from the bitmaps (partial resync, not full)",
-        synced !== null && s.ro === "Secondary/Primary" && !rs.splitBrain && partial,
-        `A cs:${s.cs} ro:${s.ro} ds:${s.ds}; ${rs.syncBits !== undefined ? `resync of ${rs.syncKiB} KiB, ${rs.syncBits} of ${rs.deviceBits ?? "?"} bits (${pct(rs.syncBits)})` : "no 'Began resync as SyncTarget' line in A's kernel log"}; A's own bitmap at the handshake: ${rs.ownBits ?? "?"} bits (${pct(rs.ownBits)}); split brain: ${rs.splitBrain ? "DETECTED" : "none"}; ${secs(Date.now() - t0).toFixed(0)} s after power-on`,
-        secs(Date.now() - t0),
+        step.id,
+        title(
+          `${vm.name} rejoins as DRBD Secondary and resyncs to UpToDate from the bitmaps (partial resync, not full)`,
+        ),
+        s.ro.startsWith("Secondary") && s.ds === "UpToDate/UpToDate" && !rs.splitBrain && partial,
+        `${vm.name} cs:${s.cs} ro:${s.ro} ds:${s.ds}; ${rs.syncBits !== undefined ? `resync of ${rs.syncKiB} KiB, ${rs.syncBits} of ${rs.deviceBits ?? "?"} bits (${pct(rs.syncBits)})` : "no 'Began resync as SyncTarget' line"}; own bitmap at the handshake: ${rs.ownBits ?? "?"} bits (${pct(rs.ownBits)}); split brain: ${rs.splitBrain ? "DETECTED" : "none"}`,
+        sinceMark(ctx),
       );
-      // Heartbeat on A starts, sees B holding the resources and, with auto_failback off, leaves them there.
-      await sleep(30_000);
-      const aHolds = await holdsVip(va);
-      const bServes = await servesResources(b);
+      return;
+    }
+    case "no-split-brain": {
+      let kern = "";
+      for (const n of ["node-a", "node-b"] as const)
+        if (vms.get(n)?.running)
+          kern += `${n}:\n${await sh(vms.get(n) as Vm, "dmesg | grep -E 'drbd.*(Split-Brain|Began resync|Resync done)' | tail -n 4 || true")}\n`;
+      writeFileSync(path.join(captureDir, `${step.id}-dmesg.txt`), kern);
+      const none = !/Split-Brain/i.test(kern);
       report.check(
-        "no-failback",
-        "no automatic failback: B keeps the service",
-        !aHolds && bServes,
-        `A holds ${VIP}: ${aHolds ? "yes" : "no"}; B serves: ${bServes ? "yes" : "no"}`,
+        step.id,
+        title("no DRBD split brain in either node's kernel log"),
+        none,
+        none ? "none" : "DETECTED",
+        sinceMark(ctx),
       );
-      log(`A back ${secs(Date.now() - afterCut).toFixed(0)} s after the takeover`);
-      await capture(va, "rejoined");
-      return va;
-    },
-  );
-
-  // 4. the replication link
-  await report.phase("fault: replication link cut and restored", async () => {
-    const before = await clientNow(c);
-    await b.setLink(2, false);
-    const cut = Date.now();
-    const down = await until(
-      async () => {
-        const s = await drbdState(b);
-        return s.cs !== "Connected" ? s : null;
-      },
-      60_000,
-      1000,
-    );
-    // Write a little while disconnected, so the resync has something to do.
-    await c.console.run(
-      "dd if=/dev/urandom of=/mnt/nfs/while-cut.bin bs=1M count=4 status=none conv=fsync",
-      120_000,
-    );
-    const sa = await drbdState(a2);
-    const sbCut = await drbdState(b);
-    await sleep(5000);
-    await b.setLink(2, true);
-    const restored = Date.now();
-    const back = await until(
-      async () => {
-        const [x, y] = await Promise.all([drbdState(a2), drbdState(b)]);
-        return x.cs === "Connected" && x.ds === "UpToDate/UpToDate" && y.ds === "UpToDate/UpToDate"
-          ? { x, y }
-          : null;
-      },
-      180_000,
-      2000,
-    );
-    const kern =
-      (await sh(a2, "dmesg | grep -E 'drbd.*(Split-Brain|Began resync|Resync done)' | tail -n 4 || true")) +
-      "\n" +
-      (await sh(b, "dmesg | grep -E 'drbd.*(Split-Brain|Began resync|Resync done)' | tail -n 4 || true"));
-    writeFileSync(path.join(captureDir, "repl-cut-dmesg.txt"), kern + "\n");
-    const noSb = !/Split-Brain/i.test(kern);
-    const stillB = await servesResources(b);
-    const aHolds = await holdsVip(a2);
-    report.check(
-      "repl-cut",
-      "replication link cut: DRBD disconnects, B keeps serving, A does not take over",
-      down !== null && stillB && !aHolds,
-      `B cs:${sbCut.cs} ds:${sbCut.ds} while cut; A cs:${sa.cs} ds:${sa.ds}; B serves: ${stillB ? "yes" : "no"}; A holds IP: ${aHolds ? "yes" : "no"}`,
-      down ? secs(down.ms) : undefined,
-    );
-    report.check(
-      "repl-restore",
-      "replication link restored: resync to UpToDate/UpToDate, no split brain",
-      back !== null && noSb,
-      back
-        ? `Connected UpToDate/UpToDate ${secs(Date.now() - restored).toFixed(1)} s after the link came back; split brain: ${noSb ? "none" : "DETECTED"}`
-        : `not in sync within 180 s; split brain: ${noSb ? "none" : "DETECTED"}`,
-      back ? secs(back.ms) : undefined,
-    );
-    const recs = await acked(c);
-    const from = before.client + secs(cut - before.host);
-    const gap = largestGap(recs, from, from + secs(Date.now() - cut));
-    report.note(
-      `largest client write gap while the replication link was cut and restored: ${gap?.seconds.toFixed(2) ?? "?"} s`,
-    );
-    await capture(b, "after-repl");
-  });
+      return;
+    }
+    case "takeover-steps": {
+      if (!mark) throw new Error("takeover-steps needs a mark before it");
+      const vm = vmOf(ctx, step.node);
+      const g = await guestNow(vm);
+      const at = secs(mark.host - g.host) + g.guest;
+      const j = await sh(
+        vm,
+        `journalctl -b --no-pager -o short-unix --since=@${Math.floor(at - 5)} | head -n 800`,
+        180_000,
+      ).catch(() => "");
+      writeFileSync(path.join(captureDir, `${step.id}-${vm.name}-journal.txt`), j + "\n");
+      const steps = takeoverSteps(j, at);
+      writeFileSync(
+        path.join(captureDir, `${step.id}-${vm.name}-steps.txt`),
+        steps.map((x) => `${x.at.toFixed(1)}\t${x.what}`).join("\n") + "\n",
+      );
+      const text = steps.length
+        ? steps.map((x) => `${x.what} ${x.at.toFixed(1)}`).join("; ")
+        : "no heartbeat lines found";
+      report.note(`${step.id}: on ${vm.name}, seconds after the ${mark.name}: ${text}`);
+      report.check(step.id, title(`the takeover's steps from ${vm.name}'s journal`), steps.length > 0, text);
+      return;
+    }
+    case "nfs-times": {
+      const vm = vmOf(ctx, step.node);
+      const out = await sh(
+        vm,
+        'for f in /proc/fs/nfsd/nfsv4leasetime /proc/fs/nfsd/nfsv4gracetime /proc/sys/fs/nfs/nlm_grace_period; do echo "$f $(cat $f 2>/dev/null || echo ?)"; done',
+      );
+      const val = (k: string) => new RegExp(`${k} (\\S+)`).exec(out)?.[1] ?? "?";
+      const text = `NFSv4 lease ${val("nfsv4leasetime")} s, NFSv4 grace ${val("nfsv4gracetime")} s, NLM grace ${val("nlm_grace_period")} s (0: the lease time)`;
+      report.note(`${step.id} on ${vm.name}: ${text}`);
+      report.check(
+        step.id,
+        title(`lease and grace in force on ${vm.name}`),
+        val("nfsv4leasetime") !== "?",
+        text,
+      );
+      return;
+    }
+    case "command": {
+      const vm = vmOf(ctx, step.on);
+      const r = await vm.console.run(step.command, (step.timeout ?? 120) * 1000);
+      writeFileSync(
+        path.join(captureDir, `${step.id}-${vm.name}.txt`),
+        `$ ${step.command}\nrc ${r.rc}\n${r.out}\n`,
+      );
+      const ok = r.rc === 0 && (step.expect === undefined || new RegExp(step.expect, "m").test(r.out));
+      report.check(
+        step.id,
+        step.title,
+        ok,
+        `rc ${r.rc}: ${r.out.split("\n").slice(0, 4).join(" / ").slice(0, 400)}`,
+        sinceMark(ctx),
+      );
+      return;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

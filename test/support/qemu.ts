@@ -33,7 +33,8 @@
 // - Machine: q35, one vCPU ("-cpu max" under TCG), -nodefaults (no surprise NICs or VGA).
 //   The guest sees virtio disks (/dev/vdX) unless a disk says interface "sata" (ATA model
 //   "QEMU HARDDISK", /dev/sdX), "scsi" (virtio-scsi, also "QEMU HARDDISK"), "usb" (removable
-//   usb-storage, e.g. the live stick) or "cdrom". NICs are virtio-net-pci; netdev ids are
+//   usb-storage, e.g. the live stick), "nvme" (one controller each, /dev/nvme0n1; serial required)
+//   or "cdrom". NICs are virtio-net-pci; netdev ids are
 //   net0, net1, ... in the order of `nics`.
 // - QEMU starts paused (-S); the harness connects the serial console and QMP first, then
 //   resumes, so not a byte of boot output is lost. Every console is drained continuously.
@@ -58,7 +59,7 @@ import { SerialConsole } from "./serial.js";
 
 export type Firmware = "bios" | "uefi" | "uefi-secure";
 
-export type DiskInterface = "virtio" | "sata" | "scsi" | "usb" | "cdrom";
+export type DiskInterface = "virtio" | "sata" | "scsi" | "usb" | "cdrom" | "nvme";
 
 export interface DiskSpec {
   path: string;
@@ -424,6 +425,11 @@ export function qemuArgs(
         if (!haveScsi) a.push("-device", "virtio-scsi-pci,id=scsi0");
         haveScsi = true;
         a.push("-device", `scsi-hd,drive=disk${i},bus=scsi0.0${extra}`);
+        break;
+      case "nvme":
+        // An NVMe controller per disk, one namespace (/dev/nvme0n1); QEMU requires its serial.
+        if (!d.serial) throw new Error("an nvme disk needs a serial");
+        a.push("-device", `nvme,drive=disk${i}${extra}`);
         break;
       case "usb":
         if (!haveUsb) a.push("-device", "qemu-xhci,id=xhci");
