@@ -4,7 +4,7 @@
 # test/lab/run.ts. Report: build/lab/report.md and report.json, serial logs in build/lab/logs/.
 # Needs root (loop devices, a network namespace, QEMU on tap devices inside it). One run at a time.
 #
-#   npm run lab [-- --keep] [-- --no-faults]
+#   npm run lab [-- --keep] [-- --no-faults] [-- --scenario FILE ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cache-dir.sh

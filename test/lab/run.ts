@@ -8,12 +8,14 @@
 //      node A (UEFI) installs unattended onto its blank disk, then clones itself to node B (BIOS) over the
 //      replication link; both reboot from their disks;
 //   3. checks: DRBD connected and UpToDate without a full initial sync, Heartbeat's resources on A,
-//      `pairboot status` on both, a client VM with a hard NFS mount writing a numbered record stream;
-//   4. faults: a bond NIC pulled, node A's power cut, A back, the replication link cut and restored;
-//      clocks;
+//      `pairboot status` on both, one client VM with two mounts of the service IP (NFSv4.2 defaults and
+//      NFSv3 with locks), a numbered record stream and a held POSIX lock on each;
+//   4. the fault scenarios, as data: test/lab/scenarios/*.yaml (test/lab/scenario.ts reads them), or the
+//      files given with --scenario FILE; clocks; the streams and locks at the end;
 //   5. build/lab/report.md and report.json, serial logs in build/lab/logs; exit 1 when a check failed.
 //
-// Options: --no-faults (stop after the steady-state checks); for working on the lab itself: --host-install
+// Options: --no-faults (stop after the steady-state checks); --scenario FILE (repeatable: run these
+// scenario files instead of the default set); for working on the lab itself: --host-install
 // (prepare the disks on this host instead: pairboot install onto a loop device, clone through an image
 // file; minutes faster), --keep (with --host-install: keep this run's disk images, and copies of the freshly
 // installed ones in .cache/lab/pristine), --reuse (boot those copies instead of installing again).
@@ -1151,6 +1153,10 @@ interface Ctx {
   ip?: { host: number; client: number };
 }
 
+/** ${active} and ${passive} in a scenario's command: the nodes' names in this scenario's roles. */
+const withRoles = (ctx: Ctx, cmd: string) =>
+  cmd.replace(/\$\{(active|passive)\}/g, (_, r: "active" | "passive") => ctx[r]);
+
 const nodeName = (ctx: Ctx, n: NodeRef): NodeName =>
   n === "active" ? ctx.active : n === "passive" ? ctx.passive : n;
 
@@ -1239,7 +1245,7 @@ async function doStep(ctx: Ctx, step: DoStep, disks: Disks): Promise<void> {
     case "run": {
       const vm = vmOf(ctx, step.on);
       const file = `/root/step-${process.hrtime.bigint()}.sh`;
-      await vm.console.writeFile(file, `${step.command}\n`, "0755");
+      await vm.console.writeFile(file, `${withRoles(ctx, step.command)}\n`, "0755");
       if (step.background) {
         await vm.console.check0(`setsid -f sh ${file} </dev/null >${file}.log 2>&1`);
         return;
@@ -1590,7 +1596,7 @@ async function checkStep(ctx: Ctx, step: CheckStep): Promise<void> {
     }
     case "command": {
       const vm = vmOf(ctx, step.on);
-      const r = await vm.console.run(step.command, (step.timeout ?? 120) * 1000);
+      const r = await vm.console.run(withRoles(ctx, step.command), (step.timeout ?? 120) * 1000);
       writeFileSync(
         path.join(captureDir, `${step.id}-${vm.name}.txt`),
         `$ ${step.command}\nrc ${r.rc}\n${r.out}\n`,
@@ -1600,7 +1606,13 @@ async function checkStep(ctx: Ctx, step: CheckStep): Promise<void> {
         step.id,
         step.title,
         ok,
-        `rc ${r.rc}: ${r.out.split("\n").slice(0, 4).join(" / ").slice(0, 400)}`,
+        // The last lines: where commands print their verdict and figures.
+        `rc ${r.rc}: ${r.out
+          .split("\n")
+          .filter((l) => l.trim())
+          .slice(-4)
+          .join(" / ")
+          .slice(-500)}`,
         sinceMark(ctx),
       );
       return;
