@@ -1,12 +1,13 @@
 // Reads the live state of an installed node. The only side effects of `pairboot status` live here.
 import { readFile } from "node:fs/promises";
-import { execa } from "execa";
 import { parse as parseYaml } from "yaml";
 import { ClusterSpecSchema, type ClusterSpec } from "../answer/schema.js";
 import { readBootSecurity } from "../probe/secureboot.js";
+import { run } from "../util/exec.js";
 import { parseBonding, parseChronyTracking, parseNodeStatus, parseProcDrbd } from "./parse.js";
 import type { Observations } from "./report.js";
 import { parseKernelDrbd } from "./splitbrain.js";
+import { observeFencing } from "./fencing.js";
 import { answersTcp, NFS_PORT } from "./probe.js";
 
 async function readText(path: string): Promise<string | null> {
@@ -18,8 +19,8 @@ async function readText(path: string): Promise<string | null> {
 }
 
 async function output(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
-  const r = await execa(cmd, args, { reject: false, timeout: 10_000 });
-  return { ok: r.exitCode === 0, out: String(r.stdout ?? "") };
+  const r = await run([cmd, ...args], { timeoutMs: 10_000 });
+  return { ok: r.exitCode === 0, out: r.stdout };
 }
 
 export async function loadInstalledSpec(answerPath: string): Promise<ClusterSpec> {
@@ -73,5 +74,19 @@ export async function collect(spec: ClusterSpec, nodeName: string): Promise<Obse
     serviceAnswers: holdsServiceIp ? null : await answersTcp(serviceIp, NFS_PORT, 2000),
     time: tracking.ok ? parseChronyTracking(tracking.out) : null,
     boot: await readBootSecurity(),
+    fencing: await observeFencing(spec, nodeName),
   };
+}
+
+export const ANSWER_PATH = "/etc/pairboot/answer.yaml";
+export const NODE_FILE = "/etc/pairboot/node";
+
+/** This installed node's answer and name, or an error saying why this is not an installed node. */
+export async function loadInstalledNode(
+  answerPath = ANSWER_PATH,
+): Promise<{ spec: ClusterSpec; node: string }> {
+  const spec = await loadInstalledSpec(answerPath);
+  const node = ((await readText(NODE_FILE)) ?? "").trim();
+  if (!node) throw new Error(`${NODE_FILE} is missing: this runs on an installed pairboot node`);
+  return { spec, node };
 }

@@ -195,3 +195,61 @@ function suggest(
     return { discard: f.peer, why: `${f.node} serves the clients: its changes are what they wrote last` };
   return { discard: f.node, why: `${f.peer} serves the clients (this node does not)` };
 }
+
+export interface ResolveFacts {
+  node: string;
+  peer: string;
+  resource: string;
+  connection: string | null;
+  splitBrain: boolean;
+  /** This node holds the service IP or has the data filesystem mounted. */
+  serving: boolean;
+}
+
+export type ResolvePlan =
+  | { ok: true; part: "victim" | "survivor"; commands: { argv: string[] }[]; other: string }
+  | { ok: false; code: "unknown-node" | "no-split-brain" | "victim-serving"; message: string };
+
+/**
+ * This node's part of the recovery when the user discards `discard`'s changes: the victim drops its
+ * changes and reconnects asking for a full resync of what differs; the survivor reconnects. Each node runs
+ * its own part; neither needs a way into the other.
+ */
+export function planResolve(f: ResolveFacts, discard: string): ResolvePlan {
+  if (discard !== f.node && discard !== f.peer)
+    return {
+      ok: false,
+      code: "unknown-node",
+      message: `--discard ${discard}: this cluster's nodes are ${f.node} and ${f.peer}`,
+    };
+  if (f.connection !== "StandAlone" || !f.splitBrain)
+    return {
+      ok: false,
+      code: "no-split-brain",
+      message: `there is no split brain on ${f.node}: ${f.resource} is ${f.connection ?? "not configured"}${
+        f.connection === "StandAlone"
+          ? " but the kernel log shows no split brain since it was last Connected"
+          : ""
+      }${f.connection === "WFConnection" ? " (if this node already ran its part, run the command on the other node)" : ""}`,
+    };
+  const r = f.resource;
+  if (discard === f.node) {
+    if (f.serving)
+      return {
+        ok: false,
+        code: "victim-serving",
+        message: `${f.node} holds the service (service IP or data mounted), so its data cannot be discarded now: stop Heartbeat here first (systemctl stop heartbeat) so ${f.peer} takes the service, then run this again`,
+      };
+    return {
+      ok: true,
+      part: "victim",
+      other: f.peer,
+      commands: [
+        { argv: ["drbdadm", "disconnect", r] },
+        { argv: ["drbdadm", "secondary", r] },
+        { argv: ["drbdadm", "connect", "--discard-my-data", r] },
+      ],
+    };
+  }
+  return { ok: true, part: "survivor", other: f.peer, commands: [{ argv: ["drbdadm", "connect", r] }] };
+}
