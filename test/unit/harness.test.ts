@@ -37,6 +37,21 @@ describe("qemuArgs", () => {
     expect(a).not.toContain("-kernel");
   });
 
+  it("attaches an nvme disk as its own NVMe controller with the disk's serial, and refuses one without a serial", () => {
+    const a = qemuArgs(
+      {
+        name: "node-b",
+        disks: [{ path: "/d/b.raw", interface: "nvme", serial: "PBLAB-NODE-B", bootIndex: 0 }],
+        logDir: "/l",
+      },
+      socks,
+    ).join(" ");
+    expect(a).toContain("-device nvme,drive=disk0,serial=PBLAB-NODE-B,bootindex=0");
+    expect(() =>
+      qemuArgs({ name: "x", disks: [{ path: "/d/x.raw", interface: "nvme" }], logDir: "/l" }, socks),
+    ).toThrow("an nvme disk needs a serial");
+  });
+
   it("gives UEFI guests OVMF code read-only and their own vars file", () => {
     const a = qemuArgs(
       { name: "b", disk: "/d/b.raw", logDir: "/l", firmware: "uefi" },
