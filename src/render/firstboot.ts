@@ -162,7 +162,7 @@ seed() {
   local me link mine peer alone decision next=0 waited=0 start
   start=$(date +%s)
   while :; do
-    read -r me link mine peer alone < <(facts)
+    read -r me link mine peer alone <<<"$(facts)"
     decision=$(decide "$me" "$link" "$mine" "$peer" "$alone")
     [ "$decision" != wait-for-peer ] && break
     if [ "$(date +%s)" -ge "$next" ]; then
