@@ -11,7 +11,7 @@ import { chooseDisk, DEFAULT_LOG_DIR, DEFAULT_TARGET, planNode } from "../plan/p
 import type { InstallSource, NodePlan, PlanStep } from "../plan/types.js";
 import { probeHardware, type HardwareFacts, type ProbeOptions } from "../probe/index.js";
 import { describeBootSecurity, readBootSecurity } from "../probe/secureboot.js";
-import { CommandAborted, runCommand } from "./exec.js";
+import { CommandAborted, runScript } from "../util/exec.js";
 import { writeUnderRoot } from "./files.js";
 import {
   checkExclusive,
@@ -283,7 +283,7 @@ export async function runInstall(
       };
       let result;
       try {
-        result = await runCommand(commandLine(command, plan.target), {
+        result = await runScript(commandLine(command, plan.target), {
           onLine,
           signal,
           stdin: commandStdin(command),

@@ -4,7 +4,7 @@
 import { constants } from "node:fs";
 import { open, readFile, readdir, readlink, realpath, mkdir, writeFile, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { execa } from "execa";
+import { run } from "../util/exec.js";
 import type { NodePlan, PlannedPartition } from "../plan/types.js";
 import { COMPLETE_PATH, STATE_PATH } from "../plan/plan.js";
 import type { InstallState } from "./state.js";
@@ -75,9 +75,7 @@ export async function releaseLeftoverMounts(target: string, dryRun: boolean): Pr
   if (under.length === 0) return [];
   const top = under.find((m) => m.target === target);
   if (top) {
-    const r = await execa("blkid", ["-p", "-s", "PART_ENTRY_NAME", "-o", "value", top.source], {
-      reject: false,
-    });
+    const r = await run(["blkid", "-p", "-s", "PART_ENTRY_NAME", "-o", "value", top.source]);
     if (r.stdout.trim() !== "pairboot-os") {
       throw new InstallRefused(
         `${target} is mounted from ${top.source}, which is not a pairboot OS partition: another install may be ` +
@@ -86,7 +84,7 @@ export async function releaseLeftoverMounts(target: string, dryRun: boolean): Pr
     }
   }
   if (!dryRun) {
-    const r = await execa("umount", ["-R", target], { reject: false, all: true });
+    const r = await run(["umount", "-R", target]);
     if (r.exitCode !== 0) {
       // A killed pairboot leaves its copy (its own process group) running until that finishes.
       throw new InstallRefused(
@@ -108,7 +106,7 @@ interface SfdiskJson {
 
 /** The disk's partition table as sfdisk reads it now, or null when it has none sfdisk understands. */
 export async function readTable(disk: string): Promise<SfdiskJson["partitiontable"] | null> {
-  const r = await execa("sfdisk", ["--json", disk], { reject: false });
+  const r = await run(["sfdisk", "--json", disk]);
   if (r.exitCode !== 0 || r.stdout.trim() === "") return null;
   return (JSON.parse(r.stdout) as SfdiskJson).partitiontable ?? null;
 }
@@ -150,7 +148,7 @@ export interface DiskRecord {
 
 /** A file of an unmounted ext4 filesystem, read with debugfs; null when absent or unreadable. */
 async function readExt4File(device: string, path: string): Promise<string | null> {
-  const r = await execa("debugfs", ["-R", `cat ${path}`, device], { reject: false });
+  const r = await run(["debugfs", "-R", `cat ${path}`, device]);
   // debugfs prints its version banner on stderr; anything else there is an error (no such file, no ext4).
   const errors = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^debugfs \d/.test(l));
   return r.exitCode === 0 && errors.length === 0 ? r.stdout : null;

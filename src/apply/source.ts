@@ -10,7 +10,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
+import { run } from "../util/exec.js";
 import { formatPath } from "../answer/messages.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { knownOnRoot, unknownZoneOrLocale } from "../answer/zones.js";
@@ -85,11 +85,16 @@ export async function unknownOnSource(spec: ClusterSpec, source: InstallSource):
   const tmp = await mkdtemp(join(tmpdir(), "pairboot-zones-"));
   try {
     const root = join(tmp, "root");
-    const r = await execa(
+    const r = await run([
       "unsquashfs",
-      ["-q", "-n", "-d", root, source.path, "usr/share/zoneinfo", "usr/share/i18n/SUPPORTED"],
-      { reject: false, stdin: "ignore" },
-    );
+      "-q",
+      "-n",
+      "-d",
+      root,
+      source.path,
+      "usr/share/zoneinfo",
+      "usr/share/i18n/SUPPORTED",
+    ]);
     if (r.exitCode !== 0) {
       throw new Error(`cannot read the time zones and locales of ${source.path}: ${r.stderr.trim()}`);
     }

@@ -1,11 +1,9 @@
 // `pairboot iso embed ...`: a copy of the live ISO with an answer file and boot defaults in it.
 // `pairboot iso start --tty TTY`: what the live system runs on its consoles (see src/live/start.ts).
-import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { chmod, mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import { EMBEDDED_ANSWER } from "../live/discover.js";
@@ -19,8 +17,7 @@ import {
 } from "../live/embed.js";
 import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
-
-const exec = promisify(execFile);
+import { runChecked } from "../util/exec.js";
 
 const HELP = `usage: pairboot iso embed [--answer FILE] [--args "ARG ..."] [--default ENTRY] [--timeout SECONDS]
                          IN.iso OUT.iso
@@ -124,7 +121,7 @@ async function embed(argv: string[]): Promise<number> {
       )
     ).close();
     try {
-      await exec("xorriso", xorrisoArgs(input, output, files), { maxBuffer: 16 * 1024 * 1024 });
+      await runChecked(["xorriso", ...xorrisoArgs(input, output, files)], { maxBuffer: 16 * 1024 * 1024 });
       await chmod(output, mode);
     } catch (err) {
       await rm(output, { force: true });

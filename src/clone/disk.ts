@@ -1,21 +1,16 @@
 // Reading and writing block devices for a clone: what is on a disk, whether it is in use, and the few
 // small commands (sfdisk, blockdev, dumpe2fs) whose output fits in memory. Bulk data is pipeline.ts's job.
-import { execa } from "execa";
 import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { realpath } from "node:fs/promises";
+import { run, runChecked } from "../util/exec.js";
 
-export async function run(cmd: string, args: string[], input?: string): Promise<string> {
-  const r = await execa(cmd, args, { input, env: { LC_ALL: "C" }, reject: false });
-  if (r.exitCode !== 0) {
-    const msg = String(r.stderr || r.stdout)
-      .trim()
-      .split("\n")
-      .slice(-3)
-      .join("; ");
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${msg || `exit ${r.exitCode}`}`);
-  }
-  return String(r.stdout);
+/**
+ * A disk tool's output, its messages in English (LC_ALL=C); a failure is thrown with the command and the
+ * last lines of its stderr.
+ */
+export async function diskTool(argv: string[], stdin?: string): Promise<string> {
+  return (await runChecked(argv, { env: "c", stdin })).stdout;
 }
 
 export interface DiskGeometry {
@@ -27,8 +22,8 @@ export interface DiskGeometry {
 export async function diskGeometry(path: string): Promise<DiskGeometry> {
   const st = await stat(path).catch(() => null);
   if (!st?.isBlockDevice()) throw new Error(`${path} is not a block device`);
-  const bytes = Number((await run("blockdev", ["--getsize64", path])).trim());
-  const sectorSize = Number((await run("blockdev", ["--getss", path])).trim());
+  const bytes = Number((await diskTool(["blockdev", "--getsize64", path])).trim());
+  const sectorSize = Number((await diskTool(["blockdev", "--getss", path])).trim());
   return { path, bytes, sectorSize };
 }
 
@@ -92,7 +87,7 @@ export async function mountsOf(
 
 /** Bytes in use in an ext4 filesystem, from its superblock. */
 export async function ext4UsedBytes(device: string): Promise<number> {
-  const text = await run("dumpe2fs", ["-h", device]);
+  const text = await diskTool(["dumpe2fs", "-h", device]);
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(text)?.[1]);
   const used = (field("Block count") - field("Free blocks")) * field("Block size");
   if (!Number.isFinite(used)) throw new Error(`cannot read the block counts of ${device}`);
@@ -101,39 +96,32 @@ export async function ext4UsedBytes(device: string): Promise<number> {
 
 /** Bytes in use in a FAT filesystem, from fsck.fat's read-only check. */
 export async function vfatUsedBytes(device: string): Promise<number> {
-  const r = await execa("fsck.fat", ["-n", "-v", device], { env: { LC_ALL: "C" }, reject: false });
-  const text = String(r.stdout);
+  const r = await run(["fsck.fat", "-n", "-v", device], { env: "c" });
+  const text = r.stdout;
   const clusters = /(\d+)\/\d+ clusters/.exec(text)?.[1];
   const size = /(\d+) bytes per cluster/.exec(text)?.[1];
   if (clusters === undefined || size === undefined)
-    throw new Error(`cannot read the FAT of ${device}: ${String(r.stderr).trim()}`);
+    throw new Error(`cannot read the FAT of ${device}: ${r.stderr.trim()}`);
   return Number(clusters) * Number(size);
 }
 
 /** The node name node A was installed as, read from its unmounted OS filesystem with debugfs. */
 export async function installedNodeName(osDevice: string): Promise<string | null> {
-  const r = await execa("debugfs", ["-R", "cat /etc/pairboot/node", osDevice], {
-    reject: false,
-    env: { LC_ALL: "C" },
-  });
-  const name = String(r.stdout).trim();
+  const r = await run(["debugfs", "-R", "cat /etc/pairboot/node", osDevice], { env: "c" });
+  const name = r.stdout.trim();
   return r.exitCode === 0 && /^[a-z0-9-]{1,63}$/.test(name) ? name : null;
 }
 
 /** A file's bytes from an unmounted ext4 filesystem (debugfs, read-only), or null when it is not there. */
 export async function readOsFile(osDevice: string, path: string): Promise<string | null> {
-  const r = await execa("debugfs", ["-R", `cat ${path}`, osDevice], {
-    reject: false,
-    env: { LC_ALL: "C" },
-    stripFinalNewline: false,
-  });
+  const r = await run(["debugfs", "-R", `cat ${path}`, osDevice], { env: "c", keepFinalNewline: true });
   // debugfs exits 0 even when the file is missing; it then says so on stderr and prints nothing.
-  return r.exitCode === 0 && !/File not found/.test(String(r.stderr)) ? String(r.stdout) : null;
+  return r.exitCode === 0 && !/File not found/.test(r.stderr) ? r.stdout : null;
 }
 
 /** Waits for the kernel to create partition nodes after a table is written (no udev daemon on the live system). */
 export async function rereadPartitions(disk: string, expected: number[]): Promise<Map<number, string>> {
-  await execa("blockdev", ["--rereadpt", disk], { reject: false });
+  await run(["blockdev", "--rereadpt", disk]);
   for (let i = 0; i < 50; i++) {
     const nodes = await partitionNodes(disk);
     if (expected.every((n) => nodes.has(n))) {
@@ -152,8 +140,8 @@ export async function rereadPartitions(disk: string, expected: number[]): Promis
     // updates existing entries, partx -a adds missing ones (and complains about present ones). At once, not
     // after a wait: waiting first cost about a second per table written.
     if (i === 0 || i === 10 || i === 30) {
-      await execa("partx", ["-u", disk], { reject: false });
-      await execa("partx", ["-a", disk], { reject: false });
+      await run(["partx", "-u", disk]);
+      await run(["partx", "-a", disk]);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

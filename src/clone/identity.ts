@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { formatAnswerError, loadAnswerText } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
-import { runCommand } from "../apply/exec.js";
+import { runScript } from "../util/exec.js";
 import { readUnderRoot, removeUnderRoot, writeUnderRoot } from "../apply/files.js";
 import {
   chrootPrepareCommands,
@@ -36,7 +36,7 @@ import { byIdLinks } from "../probe/parse.js";
 import { readByIdLinks } from "../probe/read.js";
 import { findNode, renderNode } from "../render/index.js";
 import type { CloneHeader } from "./format.js";
-import { run } from "./disk.js";
+import { diskTool } from "./disk.js";
 
 /** Which node of the answer file node B is: --node, or the one node that is not node A. */
 export function chooseNodeB(spec: ClusterSpec, header: CloneHeader, requested?: string): string {
@@ -67,7 +67,7 @@ async function writeHostKeys(root: string): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), "pairboot-hostkeys-"));
   try {
     await mkdir(join(tmp, "etc/ssh"), { recursive: true });
-    await run("ssh-keygen", ["-A", "-f", tmp]);
+    await diskTool(["ssh-keygen", "-A", "-f", tmp]);
     for (const name of (await readdir(join(tmp, "etc/ssh"))).sort()) {
       const content = await readFile(join(tmp, "etc/ssh", name));
       await writeUnderRoot(root, {
@@ -100,11 +100,11 @@ async function mountOs(device: string): Promise<{ root: string; release: () => P
   const root = await mkdtemp(join(tmpdir(), "pairboot-nodeb-"));
   // nosuid,nodev: the copy may come from an image someone crafted; its set-uid files and device nodes
   // must give nothing on B's live system while pairboot works in it.
-  await run("mount", ["-t", "ext4", "-o", "nosuid,nodev", device, root]);
+  await diskTool(["mount", "-t", "ext4", "-o", "nosuid,nodev", device, root]);
   return {
     root,
     release: async () => {
-      await run("umount", [root]);
+      await diskTool(["umount", root]);
       await rmdir(root);
     },
   };
@@ -148,14 +148,14 @@ export async function installBootloader(b: BootTarget, log: (l: string) => void 
   const { commands, release: unbind } = bootloaderCommands(root, b);
   try {
     for (const c of commands) {
-      const r = await runCommand(c, { onLine: () => undefined });
+      const r = await runScript(c, { onLine: () => undefined });
       if (r.exitCode !== 0)
         throw new Error(`in node B's root: ${c} failed (exit ${r.exitCode}): ${r.tail.slice(-3).join("; ")}`);
     }
     log(`grub-pc/install_devices set to ${b.installDevice}`);
   } finally {
     for (const c of unbind) {
-      const r = await runCommand(c, { onLine: () => undefined }).catch((e: Error) => ({
+      const r = await runScript(c, { onLine: () => undefined }).catch((e: Error) => ({
         exitCode: 1,
         tail: [e.message],
       }));
@@ -219,7 +219,7 @@ export function identityWriter(
       const esp = header.sections.find((s) => s.role === "esp");
       const dev = os ? partitions.get(os.partition) : undefined;
       if (!dev || !esp) throw new Error("no OS or EFI partition on the target");
-      const osUuid = (await run("blkid", ["-p", "-s", "UUID", "-o", "value", dev])).trim();
+      const osUuid = (await diskTool(["blkid", "-p", "-s", "UUID", "-o", "value", dev])).trim();
       if (osUuid === "") throw new Error(`no filesystem UUID on ${dev}`);
       const parts = target.plan.partitions.flatMap((p) => {
         const path = partitions.get(p.number);

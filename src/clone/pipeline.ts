@@ -5,14 +5,9 @@
 // and verifies each record before writing its plaintext into `zstd -d | partclone -r`, so no byte that
 // failed authentication reaches the disk. Streams are joined with pipe(), so a slow disk or link slows the
 // other end instead of filling memory.
-import { spawn, type ChildProcess } from "node:child_process";
-import type { Readable, Writable } from "node:stream";
+import { runPipeline as runGroupPipeline, type PipelineOptions } from "../util/exec.js";
+import { quote } from "../util/shell.js";
 import type { SectionInfo } from "./format.js";
-
-export function sh(value: string | number): string {
-  const s = String(value);
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** Node A: image one partition's used blocks and compress them onto stdout. */
 export function sendSectionScript(
@@ -21,48 +16,19 @@ export function sendSectionScript(
   workDir: string,
   level: number,
 ): string {
-  const w = sh(workDir);
-  const image = `${section.tool} -c -a0 -f 1 -L ${w}/partclone.log -s ${sh(device)} -o -`;
+  const w = quote(workDir);
+  const image = `${section.tool} -c -a0 -f 1 -L ${w}/partclone.log -s ${quote(device)} -o -`;
   return ["set -euo pipefail", `${image} | zstd -q -T0 -${level} -c`].join("\n");
 }
 
 /** Node B: decompress verified plaintext from stdin and restore it into the partition. */
 export function receiveSectionScript(section: SectionInfo, partition: string, workDir: string): string {
-  const w = sh(workDir);
-  const restore = `${section.tool} -r -f 1 -L ${w}/partclone.log -s - -o ${sh(partition)}`;
+  const w = quote(workDir);
+  const restore = `${section.tool} -r -f 1 -L ${w}/partclone.log -s - -o ${quote(partition)}`;
   return ["set -euo pipefail", `zstd -q -d -c | ${restore}`].join("\n");
 }
 
-export interface RunOptions {
-  /** What to feed the pipeline's stdin (node B): verified plaintext from an Opener. */
-  stdin?: Readable;
-  /** Where the pipeline's stdout goes (node A): a Sealer. */
-  stdout?: Writable;
-  onStderr?: (chunk: string) => void;
-  signal?: AbortSignal;
-}
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** Kills a pipeline's whole process group: partclone and zstd die with bash. */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // detached children are not killed by Node on exit; make sure no partclone outlives us.
-  process.on("exit", () => {
-    for (const c of running) killGroup(c, "SIGKILL");
-  });
-}
+export type RunOptions = PipelineOptions;
 
 /**
  * Runs a pipeline script. Throws the input's own error when `stdin` fails (a record that did not
@@ -70,48 +36,10 @@ function installExitHook(): void {
  * lines removed) when any stage fails.
  */
 export async function runPipeline(script: string, opts: RunOptions = {}): Promise<void> {
-  installExitHook();
-  const child = spawn("bash", ["-o", "pipefail", "-c", script], {
-    stdio: [opts.stdin ? "pipe" : "ignore", opts.stdout ? "pipe" : "ignore", "pipe"],
-    env: { ...process.env, LC_ALL: "C" },
-    detached: true,
-  });
-  running.add(child);
-  let inputError: Error | null = null;
-  const onAbort = () => killGroup(child);
-  opts.signal?.addEventListener("abort", onAbort);
-  if (opts.stdin && child.stdin) {
-    const input = opts.stdin;
-    input.once("error", (err: Error) => {
-      inputError = err;
-      input.unpipe();
-      killGroup(child);
-    });
-    // The pipeline dying early (partclone failed) is reported by its exit status, not as EPIPE.
-    child.stdin.on("error", () => undefined);
-    input.pipe(child.stdin);
-  }
-  if (opts.stdout && child.stdout) child.stdout.pipe(opts.stdout);
-  let tail = "";
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
-    opts.onStderr?.(chunk);
-    tail = (tail + chunk).slice(-8192);
-  });
-  try {
-    const code = await new Promise<number | string>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (c, sig) => resolve(c ?? sig ?? "unknown"));
-    });
-    if (inputError) throw inputError;
-    if (code !== 0) {
-      const detail = explainFailure(tail);
-      throw new Error(`${detail || "the pipeline failed"} (exit ${code})`);
-    }
-  } finally {
-    killGroup(child);
-    running.delete(child);
-    opts.signal?.removeEventListener("abort", onAbort);
+  const { status, stderrTail } = await runGroupPipeline(script, opts);
+  if (status !== 0) {
+    const detail = explainFailure(stderrTail);
+    throw new Error(`${detail || "the pipeline failed"} (exit ${status})`);
   }
 }
 

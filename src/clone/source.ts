@@ -1,14 +1,14 @@
 // Node A's disk as a clone source: which partitions travel, how much is in use, and the refusal of a
 // disk whose filesystems are mounted read-write (an image of a filesystem in use is not consistent).
-import { execa } from "execa";
+import { run } from "../util/exec.js";
 import { CloneHeader, SectionInfo } from "./format.js";
 import {
   diskGeometry,
+  diskTool,
   ext4UsedBytes,
   installedNodeName,
   mountsOf,
   partitionNodes,
-  run,
   vfatUsedBytes,
 } from "./disk.js";
 import { findRole, parseSfdiskDump } from "./layout.js";
@@ -22,9 +22,7 @@ export interface Source {
 
 /** The one disk with a partition named pairboot-os, when the user did not name one. */
 export async function findSourceDisk(): Promise<string> {
-  const r = await execa("lsblk", ["--json", "--paths", "-o", "NAME,TYPE,PARTLABEL,PKNAME"], {
-    reject: false,
-  });
+  const r = await run(["lsblk", "--json", "--paths", "-o", "NAME,TYPE,PARTLABEL,PKNAME"]);
   const found = new Set<string>();
   if (r.exitCode === 0) {
     const walk = (
@@ -41,7 +39,7 @@ export async function findSourceDisk(): Promise<string> {
         if (Array.isArray(d.children)) walk(d.children as typeof devs);
       }
     };
-    walk((JSON.parse(String(r.stdout)) as { blockdevices: Parameters<typeof walk>[0] }).blockdevices);
+    walk((JSON.parse(r.stdout) as { blockdevices: Parameters<typeof walk>[0] }).blockdevices);
   }
   if (found.size === 1) return [...found][0] as string;
   if (found.size === 0)
@@ -60,7 +58,7 @@ export async function inspectSource(disk: string): Promise<Source> {
       `${disk} has filesystems mounted read-write (${list}); an image of a filesystem in use is not consistent. Boot node A from the pairboot stick, or unmount them, then try again`,
     );
   }
-  const tableText = await run("sfdisk", ["--dump", disk]);
+  const tableText = await diskTool(["sfdisk", "--dump", disk]);
   const table = parseSfdiskDump(tableText);
   const nodes = await partitionNodes(disk);
   const wanted = [
@@ -74,7 +72,7 @@ export async function inspectSource(disk: string): Promise<Source> {
     const dev = part ? nodes.get(part.number) : undefined;
     if (!part || !dev)
       throw new Error(`${disk} has no partition named pairboot-${w.role}; is it a pairboot disk?`);
-    const fs = (await execa("blkid", ["-o", "value", "-s", "TYPE", dev], { reject: false })).stdout.trim();
+    const fs = (await run(["blkid", "-o", "value", "-s", "TYPE", dev])).stdout.trim();
     if (fs !== w.fs)
       throw new Error(
         `${dev} (pairboot-${w.role}) holds '${fs || "nothing recognisable"}', expected ${w.fs}`,

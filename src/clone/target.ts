@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { printable, type CloneHeader, type SectionInfo } from "./format.js";
 import { exclusiveBusy } from "../apply/guards.js";
-import { diskGeometry, mountsOf, rereadPartitions, run, type DiskGeometry } from "./disk.js";
+import { diskGeometry, diskTool, mountsOf, rereadPartitions, type DiskGeometry } from "./disk.js";
 import { parseSfdiskDump, planTarget, type TargetPlan } from "./layout.js";
 import type { Readable } from "node:stream";
 import { receiveSectionScript, runPipeline, type RunOptions } from "./pipeline.js";
@@ -50,9 +50,8 @@ export async function checkTarget(disk: string, header: CloneHeader): Promise<Pr
   // sfdisk's own dry run of both tables, before the first write: whatever it would refuse later (a
   // partition past the end, an overlap this code missed) is refused now, with nothing written.
   for (const script of [r.plan.temporaryScript, r.plan.finalScript]) {
-    await run(
-      "sfdisk",
-      ["--no-act", "--quiet", "--wipe", "never", "--wipe-partitions", "never", disk],
+    await diskTool(
+      ["sfdisk", "--no-act", "--quiet", "--wipe", "never", "--wipe-partitions", "never", disk],
       script,
     ).catch((err: Error) => {
       throw new Error(`sfdisk refuses the planned table for ${disk}: ${err.message}; nothing was written`);
@@ -80,7 +79,8 @@ export function checkSections(header: CloneHeader, plan: TargetPlan): string | n
 }
 
 async function zero(device: string, offsetBytes: number, bytes: number): Promise<void> {
-  await run("dd", [
+  await diskTool([
+    "dd",
     "if=/dev/zero",
     `of=${device}`,
     "bs=1M",
@@ -98,9 +98,8 @@ export async function writeTemporaryTable(t: PreparedTarget): Promise<Map<number
   const disk = t.geometry.path;
   await zero(disk, 0, MiB);
   await zero(disk, t.geometry.bytes - MiB, MiB);
-  await run(
-    "sfdisk",
-    ["--quiet", "--wipe", "always", "--wipe-partitions", "always", disk],
+  await diskTool(
+    ["sfdisk", "--quiet", "--wipe", "always", "--wipe-partitions", "always", disk],
     t.plan.temporaryScript,
   );
   return rereadPartitions(
@@ -158,16 +157,15 @@ export async function wipeLeftovers(t: PreparedTarget, nodes: Map<number, string
 export async function writeFinalTable(t: PreparedTarget): Promise<void> {
   const disk = t.geometry.path;
   // --wipe never: the partitions now hold restored filesystems that must survive the rewrite.
-  await run(
-    "sfdisk",
-    ["--quiet", "--wipe", "never", "--wipe-partitions", "never", "--no-reread", disk],
+  await diskTool(
+    ["sfdisk", "--quiet", "--wipe", "never", "--wipe-partitions", "never", "--no-reread", disk],
     t.plan.finalScript,
   );
   await rereadPartitions(
     disk,
     t.plan.partitions.map((p) => p.number),
   );
-  const now = parseSfdiskDump(await run("sfdisk", ["--dump", disk]));
+  const now = parseSfdiskDump(await diskTool(["sfdisk", "--dump", disk]));
   for (const p of t.plan.partitions) {
     const q = now.partitions.find((x) => x.number === p.number);
     if (

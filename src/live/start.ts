@@ -2,9 +2,7 @@
 // find an answer file; with one, show what the install will do, count down (unless pairboot.auto=1),
 // install and reboot from the disk; without one, open the wizard. Only the system console (the last
 // console= on the kernel command line) runs this; any other console says where pairboot is running.
-import { execFile } from "node:child_process";
 import { chmod, copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { promisify } from "node:util";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import { formatAnswerError, loadAnswerText } from "../answer/load.js";
 import type { HardwareFacts } from "../probe/facts.js";
@@ -31,8 +29,8 @@ import {
 } from "./pair.js";
 import { mountStick, saveLogs } from "./stick.js";
 import { alreadyInstalledNotice, installSummary } from "./summary.js";
+import { run, runChecked } from "../util/exec.js";
 
-const run = promisify(execFile);
 const WORK_DIR = "/run/pairboot";
 const WORKING_ANSWER = `${WORK_DIR}/answer.yaml`;
 
@@ -56,7 +54,7 @@ async function fetchText(url: string, pins: AnswerPins, facts: HardwareFacts): P
   const nics = facts.nics.filter((n) => !n.virtual).map((n) => n.name);
   if (nics.length > 0) {
     say(`pairboot: asking DHCP for an address on ${nics.join(", ")} to fetch ${url}`);
-    await run("timeout", ["60", "dhclient", "-1", ...nics]).catch(() => undefined);
+    await run(["timeout", "60", "dhclient", "-1", ...nics]);
   }
   return fetchAnswer(url, pins);
 }
@@ -137,8 +135,8 @@ async function reboot(auto: boolean): Promise<number> {
     const g = await runGate(false, 10);
     if (g.decision === "abort") return 0;
   }
-  await run("sync").catch(() => undefined);
-  await run("systemctl", ["reboot"]);
+  await run(["sync"]);
+  await runChecked(["systemctl", "reboot"]);
   // Never back to the console's menu: a key pressed while the system shuts down would start pairboot
   // again, and with the same answer that means a second install (seen in the lab). Shutdown stops us.
   await new Promise((resolve) => setTimeout(resolve, REBOOT_GRACE_MS));
@@ -371,7 +369,7 @@ type NodeSpec = import("../answer/schema.js").ClusterSpec["nodes"][number];
 type ClusterSpec = import("../answer/schema.js").ClusterSpec;
 
 async function bringUpLink(link: ReplicationLink): Promise<void> {
-  for (const [cmd, ...rest] of linkCommands(link)) await run(cmd as string, rest);
+  for (const argv of linkCommands(link)) await runChecked(argv);
   say(`pairboot: replication link ${link.ifname} (${link.mac}) is up as ${link.cidr}`);
 }
 

@@ -1,13 +1,10 @@
 // The stick's writable partition (filesystem label PAIRBOOT): answer files, install logs, clone images.
 // The live system mounts it read-write at /run/pairboot/stick when it is there and not mounted yet.
-import { execFile } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { promisify } from "node:util";
 import type { HardwareFacts, PartitionFacts } from "../probe/facts.js";
 import { STICK_LABEL, findStick } from "../probe/stick.js";
-
-const run = promisify(execFile);
+import { run, runChecked } from "../util/exec.js";
 
 export const STICK_MOUNT = "/run/pairboot/stick";
 
@@ -36,7 +33,7 @@ export async function mountStick(facts: HardwareFacts): Promise<StickMount> {
   await mkdir(STICK_MOUNT, { recursive: true });
   let failure: string;
   try {
-    await run("mount", ["-o", stickMountOptions(p), p.path, STICK_MOUNT]);
+    await runChecked(["mount", "-o", stickMountOptions(p), p.path, STICK_MOUNT]);
     return { dir: STICK_MOUNT, why: null };
   } catch (err) {
     failure = firstLine(err);
@@ -49,7 +46,7 @@ export async function mountStick(facts: HardwareFacts): Promise<StickMount> {
     const start = Number((await readFile(`/sys/class/block/${basename(p.path)}/start`, "utf8")).trim());
     if (!Number.isInteger(start) || start <= 0) throw new Error(`no start sector for ${p.path} in sysfs`);
     const range = `offset=${start * 512},sizelimit=${p.sizeBytes}`;
-    await run("mount", ["-o", `${stickMountOptions(p)},${range}`, disk.path, STICK_MOUNT]);
+    await runChecked(["mount", "-o", `${stickMountOptions(p)},${range}`, disk.path, STICK_MOUNT]);
     return { dir: STICK_MOUNT, why: null };
   } catch (err) {
     return {
@@ -75,6 +72,6 @@ export async function saveLogs(stick: string, logDir = "/var/log/pairboot"): Pro
   const dest = join(stick, "logs");
   await mkdir(dest, { recursive: true });
   for (const n of names) await copyFile(join(logDir, n), join(dest, n)).catch(() => undefined);
-  await run("sync").catch(() => undefined);
+  await run(["sync"]);
   return dest;
 }

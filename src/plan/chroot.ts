@@ -2,11 +2,10 @@
 // environment, the mounts it needs, the /dev/disk links udev would make, and the boot loader commands.
 // Pure shell text, so `pairboot plan` can print exactly what runs; src/apply runs it for the install and
 // src/clone for node B's disk.
+import { quote as shq } from "../util/shell.js";
 
-/** Quotes a word for bash when it needs it; plain paths stay readable in the printed plan. */
-export function shq(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+/** Quotes a word for bash when it needs it (src/util/shell.ts, the one quoting). */
+export { shq };
 
 /** A command run inside the installed root with a clean environment (nothing of the live session leaks in). */
 export function inTarget(target: string, command: string): string {

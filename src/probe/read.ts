@@ -2,7 +2,7 @@
 // RawHardware record. Interpretation lives in parse.ts.
 import { readdir, readFile, readlink, realpath } from "node:fs/promises";
 import { hostname } from "node:os";
-import { execa } from "execa";
+import { run, runChecked } from "../util/exec.js";
 import type { RawDmi, RawHardware, RawLoop, RawNic } from "./raw.js";
 import { LIVE_MEDIUM_MOUNTPOINT, parseLsblk, type LsblkNode } from "./parse.js";
 
@@ -32,10 +32,7 @@ async function listDir(path: string): Promise<string[] | null> {
 
 async function findmntSource(mountpoint: string): Promise<string | null> {
   // Exit status 1 means "nothing mounted there", the normal case for /run/live/medium on an installed host.
-  const r = await execa("findmnt", ["-n", "-o", "SOURCE", "--", mountpoint], {
-    reject: false,
-    timeout: TOOL_TIMEOUT_MS,
-  });
+  const r = await run(["findmnt", "-n", "-o", "SOURCE", "--", mountpoint], { timeoutMs: TOOL_TIMEOUT_MS });
   return r.exitCode === 0 ? r.stdout : null;
 }
 
@@ -90,10 +87,7 @@ async function readBlkid(tree: LsblkNode[], includeLoop: boolean): Promise<Recor
     .flatMap((t) => [t, ...t.children.filter((c) => c.type === "part")]);
   for (const dev of devices) {
     // -p probes the device itself (no cache); exit status 2 means no signature was found.
-    const r = await execa("blkid", ["-p", "-o", "export", "--", dev.path], {
-      reject: false,
-      timeout: TOOL_TIMEOUT_MS,
-    });
+    const r = await run(["blkid", "-p", "-o", "export", "--", dev.path], { timeoutMs: TOOL_TIMEOUT_MS });
     out[dev.path] = r.exitCode === 0 ? r.stdout : "";
   }
   return out;
@@ -138,7 +132,7 @@ async function readDmi(): Promise<RawDmi> {
 /** Read everything the probe needs from this machine. */
 export async function readRawHardware(options: ProbeOptions = {}): Promise<RawHardware> {
   const includeLoop = options.includeLoop ?? false;
-  const lsblk = await execa("lsblk", ["--json", "-b", "-O"], { timeout: TOOL_TIMEOUT_MS });
+  const lsblk = await runChecked(["lsblk", "--json", "-b", "-O"], { timeoutMs: TOOL_TIMEOUT_MS });
   const lsblkJson: unknown = JSON.parse(lsblk.stdout);
   const tree = parseLsblk(lsblkJson);
   const nicNames = (await listDir("/sys/class/net")) ?? [];
