@@ -46,3 +46,60 @@ export const DATA_PARTITION = "/dev/disk/by-partlabel/pairboot-data";
 export function nfsStateDir(spec: ClusterSpec): string {
   return nfsStateDirOf(spec.storage.data_mount);
 }
+
+/** The replicated filesystem's directory for pairboot's own records (client connections). */
+export function pairbootDataDir(spec: ClusterSpec): string {
+  return `${spec.storage.data_mount.replace(/\/+$/, "")}/.pairboot`;
+}
+
+/** heartbeat v1 looks resource scripts up here first (then /etc/init.d). */
+export const RESOURCE_DIR = "/etc/ha.d/resource.d";
+
+/**
+ * Shell functions for a heartbeat v1 resource script that runs its own loop in the background (`$0 run`)
+ * while the resource group runs on this node: daemon_start, daemon_stop, daemon_running. heartbeat stops
+ * the group right to left and reboots the node when a stop fails, so stop succeeds when nothing runs, and
+ * start is a no-op when the loop already runs. The pid file holds the loop's pid; a pid is trusted only
+ * while its command line still names this script (pids are reused).
+ */
+export function daemonShell(name: string): string {
+  return `PIDFILE=/run/pairboot/${name}.pid
+
+daemon_pid() {
+	[ -r "$PIDFILE" ] || return 1
+	pid=$(cat "$PIDFILE" 2>/dev/null)
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+		tr '\\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "${name} run" && echo "$pid"
+}
+
+daemon_running() {
+	daemon_pid >/dev/null
+}
+
+daemon_start() {
+	daemon_running && return 0
+	mkdir -p /run/pairboot
+	rm -f "$PIDFILE"
+	# setsid: the loop outlives heartbeat's ResourceManager, which waits for this script only.
+	setsid "$0" run </dev/null >/dev/null 2>&1 &
+	i=0
+	while [ $i -lt 50 ] && ! daemon_running; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	daemon_running
+}
+
+daemon_stop() {
+	pid=$(daemon_pid) || { rm -f "$PIDFILE"; return 0; }
+	kill "$pid" 2>/dev/null
+	i=0
+	while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 "$pid" 2>/dev/null
+	rm -f "$PIDFILE"
+	return 0
+}`;
+}

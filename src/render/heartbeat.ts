@@ -3,7 +3,16 @@
 // address), and haresources names the preferred node, which is the same fact on both sides.
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
 import type { RenderFamily, RenderedFile } from "./types.js";
-import { heartbeatTime, hostPart, nfsStateDir, prefixPart, requireSecret } from "./ha-common.js";
+import {
+  heartbeatTime,
+  hostPart,
+  nfsStateDir,
+  prefixPart,
+  requireSecret,
+  RESOURCE_DIR,
+} from "./ha-common.js";
+import { renderTickle, TICKLE_NAME } from "./tickle.js";
+import { DEFAULT_MONITOR, MONITOR_NAME, renderMonitor, type MonitorBounds } from "./monitor.js";
 
 /** Since 1:3.0.6-13 the helpers live here; the 2005 path /usr/lib/heartbeat makes heartbeat refuse to start. */
 export const HB_LIBEXEC = "/usr/libexec/heartbeat";
@@ -51,6 +60,8 @@ export function renderAuthkeys(spec: ClusterSpec): RenderedFile {
   return { path: "/etc/ha.d/authkeys", content: `auth 1\n1 sha1 ${key}\n`, mode: 0o600, secret: true };
 }
 
+export const NFSD_NAME = "pairboot-nfsd";
+
 /** The resource group in start order; heartbeat stops it right to left. */
 export function resourceGroup(spec: ClusterSpec): string[] {
   const { device, resource } = spec.drbd;
@@ -60,9 +71,13 @@ export function resourceGroup(spec: ClusterSpec): string[] {
     `drbddisk::${resource}`,
     `Filesystem::${device}::${data_mount}::${data_fs}::noatime`,
     "nfsstate",
-    "nfs-kernel-server",
-    // Last on start, first on stop: clients reach the service IP only while the exports exist.
+    NFSD_NAME,
+    // After everything that serves: clients reach the service IP only while the exports exist.
     `IPaddr2::${hostPart(ip)}/${prefixPart(ip)}/${spec.network.bond.name}`,
+    // Needs the IP: tickles the previous owner's clients, then records this node's. Stopped before the IP goes.
+    TICKLE_NAME,
+    // Last: watches the whole group while it runs here, and is stopped before any of it.
+    MONITOR_NAME,
   ];
 }
 
@@ -104,7 +119,7 @@ with_systemd() {
 }
 
 # statd and nfsdcld keep files open under $TARGET and are not stopped with nfs-server; stop them so the
-# bind mount can change under them. nfs-kernel-server starts them again (its unit Wants them).
+# bind mount can change under them. nfs-server starts them again (its unit Wants them).
 release_holders() {
 	if with_systemd; then
 		systemctl stop rpc-statd.service nfsdcld.service >/dev/null 2>&1 || true
@@ -169,12 +184,58 @@ status)
 	;;
 esac
 `;
-  return { path: "/etc/ha.d/resource.d/nfsstate", content, mode: 0o755 };
+  return { path: `${RESOURCE_DIR}/nfsstate`, content, mode: 0o755 };
+}
+
+/**
+ * The NFS server as a v1 resource: systemctl directly, not /etc/init.d/nfs-kernel-server, whose LSB wrapper
+ * (sourcing /lib/lsb/init-functions and its hooks, then redirecting to systemctl) costs seconds of shell work
+ * on a slow takeover and leans on SysV support systemd has deprecated. nfs-server.service stays disabled at
+ * boot (src/render/nfs.ts); its unit pulls in mountd, statd and nfsdcld.
+ */
+export function renderNfsd(): RenderedFile {
+  const content = `#!/bin/sh
+# ${NFSD_NAME}: heartbeat v1 resource script written by pairboot: the NFS server, through systemd.
+UNIT=nfs-server.service
+case "$1" in
+start) exec systemctl start "$UNIT" ;;
+stop) exec systemctl stop "$UNIT" ;;
+status)
+	if systemctl is-active --quiet "$UNIT"; then
+		echo running
+		exit 0
+	fi
+	echo stopped
+	exit 3
+	;;
+*)
+	echo "usage: $0 {start|stop|status}" >&2
+	exit 2
+	;;
+esac
+`;
+  return { path: `${RESOURCE_DIR}/${NFSD_NAME}`, content, mode: 0o755 };
+}
+
+/** The monitor for this group: its restore steps call the group's own resource scripts. */
+export function renderGroupMonitor(spec: ClusterSpec, bounds: MonitorBounds = DEFAULT_MONITOR): RenderedFile {
+  const group = resourceGroup(spec);
+  const filesystem = group.find((r) => r.startsWith("Filesystem::"));
+  if (!filesystem) throw new Error("the resource group has no Filesystem resource");
+  return renderMonitor(spec, { filesystem, nfsstate: "nfsstate", nfsd: NFSD_NAME }, bounds);
 }
 
 export function render(spec: ClusterSpec, _node: NodeSpec): RenderFamily {
   return {
-    files: [renderHaCf(spec), renderAuthkeys(spec), renderHaresources(spec), renderNfsState(spec)],
+    files: [
+      renderHaCf(spec),
+      renderAuthkeys(spec),
+      renderHaresources(spec),
+      renderNfsState(spec),
+      renderNfsd(),
+      renderTickle(spec),
+      renderGroupMonitor(spec),
+    ],
     // pacemaker/corosync are not installed (heartbeat goes in without its Recommends), so nothing to disable.
     enable: ["heartbeat.service"],
   };

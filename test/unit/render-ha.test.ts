@@ -113,7 +113,7 @@ describe("HA renderers on the seed answer file", async () => {
     expect(hbA.enable).toEqual(["heartbeat.service"]);
   });
 
-  it("heartbeat: haresources starts on nodes[0], DRBD first and the service IP last", () => {
+  it("heartbeat: haresources starts on nodes[0], DRBD first, the service IP after NFS, then tickle and the monitor", () => {
     const hr = file(hbA, "/etc/ha.d/haresources")
       .content.split("\n")
       .filter((l) => l && !l.startsWith("#"));
@@ -124,8 +124,20 @@ describe("HA renderers on the seed answer file", async () => {
     expect(fields).toContain(
       `Filesystem::${spec.drbd.device}::${spec.storage.data_mount}::${spec.storage.data_fs}::noatime`,
     );
-    expect(fields.indexOf("nfsstate")).toBeLessThan(fields.indexOf("nfs-kernel-server"));
-    expect(fields.at(-1)).toBe(`IPaddr2::${spec.service.ip}/${spec.network.bond.name}`);
+    expect(fields.indexOf("nfsstate")).toBeLessThan(fields.indexOf("pairboot-nfsd"));
+    // heartbeat stops right to left: the monitor first (it must not "restore" what the stop takes down),
+    // then the recorder (its last record stays), then the IP, and only then NFS.
+    expect(fields.slice(-4)).toEqual([
+      "pairboot-nfsd",
+      `IPaddr2::${spec.service.ip}/${spec.network.bond.name}`,
+      "pairboot-tickle",
+      "pairboot-monitor",
+    ]);
+    for (const r of ["nfsstate", "pairboot-nfsd", "pairboot-tickle", "pairboot-monitor"]) {
+      const script = file(hbA, `/etc/ha.d/resource.d/${r}`);
+      expect(script.mode, r).toBe(0o755);
+      expect(script.content.startsWith("#!/bin/sh\n"), r).toBe(true);
+    }
   });
 
   it("heartbeat: the nfsstate script is executable and binds the state dir from the data mount", () => {
@@ -238,14 +250,15 @@ describe("HA renderers refuse or adapt to other answers", () => {
 });
 
 describe.each(exampleFiles)("HA renderers on examples/%s", (example) => {
-  it("give both nodes the same HA files, with the service IP last and exports without a space before '('", async () => {
+  it("give both nodes the same HA files, with the service IP after NFS and exports without a space before '('", async () => {
     const spec = await loadSpecWithSecrets(`${EXAMPLES}${example}`);
     const [fa, fb] = [renderAll(spec, 0), renderAll(spec, 1)];
     expect(fb).toEqual(fa);
     const [, hb, nf] = fa as [RenderFamily, RenderFamily, RenderFamily];
     const group = file(hb, "/etc/ha.d/haresources").content.trim().split("\n").at(-1)?.split(" ") ?? [];
     expect(group[0]).toBe(spec.nodes[0]?.name);
-    expect(group.at(-1)).toBe(`IPaddr2::${spec.service.ip}/${spec.network.bond.name}`);
+    expect(group.at(-3)).toBe(`IPaddr2::${spec.service.ip}/${spec.network.bond.name}`);
+    expect(group.at(-4)).toBe("pairboot-nfsd");
     for (const line of file(nf, "/etc/exports")
       .content.split("\n")
       .filter((l) => l && !l.startsWith("#"))) {
