@@ -88,6 +88,7 @@ export function startWizard(opts: WizardOptions): WizardHandle {
     // The start screen offers what the wired engine can do.
     available: opts.available ?? [
       "install",
+      "replace",
       "load",
       ...(opts.engine.cloneReceive ? (["receive"] as const) : []),
       ...(opts.engine.cloneSend ? (["send"] as const) : []),

@@ -6,9 +6,10 @@ import type { Ctx, Screen } from "../screens/screen.js";
 import { nextScreen, type Flow } from "./flow.js";
 import { install } from "./install.js";
 import { receive } from "./receive.js";
+import { replace } from "./replace.js";
 import { send } from "./send.js";
 
-export const FLOWS: Record<Mode, Flow> = { install, receive, send };
+export const FLOWS: Record<Mode, Flow> = { install, receive, send, replace };
 
 const SHARED: Screen[] = [load];
 

@@ -11,11 +11,13 @@ import {
   type Target,
 } from "./draft.js";
 import type { ProgressState } from "./progress.js";
+import { NO_REPLACE, type ReplaceChoice } from "./replace.js";
 
 export type ScreenId =
   | "start"
   | "load"
   | "receive"
+  | "replace"
   | "disk"
   | "network"
   | "cluster"
@@ -32,8 +34,8 @@ export interface Key {
   shift?: boolean;
 }
 
-/** What this run does: install node A, or one side of a clone. Each is a flow in src/tui/flows. */
-export type Mode = "install" | "receive" | "send";
+/** What this run does: install node A, one side of a clone, or a dead node's replacement. Each is a flow in src/tui/flows. */
+export type Mode = "install" | "receive" | "send" | "replace";
 
 export type StartChoice = Mode | "load";
 
@@ -101,6 +103,8 @@ export interface WizardState {
   receiveDisk: string | null;
   /** Send: the code and port node B needs, once node A listens. */
   sendInfo: { code: string; port: number } | null;
+  /** Replace: the node this machine becomes, its NICs and disk. */
+  replace: ReplaceChoice;
 }
 
 export type Effect =
@@ -170,6 +174,7 @@ export function initWizard(opts: InitOptions): WizardState {
     peer: { address: "", code: "" },
     receiveDisk: null,
     sendInfo: null,
+    replace: NO_REPLACE,
   };
 }
 

@@ -28,6 +28,12 @@ export const START_CHOICES: { id: StartChoice; label: string; detail: string }[]
     label: "Load an answer file",
     detail: "Pre-fill every screen from a pairboot answer file; you review and may change each value.",
   },
+  {
+    id: "replace",
+    label: "Replace a dead node",
+    detail:
+      "Install this machine as the node that died, from the cluster's answer file; the other node keeps serving and syncs the data to it.",
+  },
 ];
 
 export const start: Screen = {
