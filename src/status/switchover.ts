@@ -16,6 +16,7 @@ export type RefusalCode =
   | "not-connected"
   | "not-uptodate"
   | "in-transition"
+  | "run-on-holder"
   | "service-nowhere";
 
 export interface Refusal {
@@ -91,16 +92,18 @@ export function planSwitchover(o: Observations, to?: string): Decision<Switchove
   if (from === target) return refuse("already-there", `${target} already serves ${o.nfs.serviceIp}`);
   const notReady = pairReady(o);
   if (notReady) return { ok: false, refusal: notReady };
-  const toLocal = target === o.node;
+  // Heartbeat 3.0.6 moves resources on purpose only from the node that gives them up: hb_standby there
+  // sends "ask_resources", which both daemons act on. hb_takeover sends a "hb_takeover" message that no
+  // part of heartbeat 3.0.6 handles (the daemon's message table has no such type; no binary or library
+  // of the package holds the string), so from the passive node nothing would move.
+  if (target === o.node)
+    return refuse(
+      "run-on-holder",
+      `run 'pairboot switchover' on ${from}, which serves now: Heartbeat 3.0.6 gives resources away only from the node holding them (hb_takeover's request has no handler in the daemon), and this node has no other way into ${from}`,
+    );
   return {
     ok: true,
-    plan: {
-      from,
-      to: target,
-      toLocal,
-      // hb_takeover asks the peer to give up everything; hb_standby gives up everything here.
-      command: { argv: [`${HB_SHARE}/${toLocal ? "hb_takeover" : "hb_standby"}`, "all"] },
-    },
+    plan: { from, to: target, toLocal: false, command: { argv: [`${HB_SHARE}/hb_standby`, "all"] } },
   };
 }
 

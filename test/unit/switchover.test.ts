@@ -54,17 +54,12 @@ describe("pairboot switchover", () => {
     });
   });
 
-  it("on the passive node, takes the service over with hb_takeover all", () => {
-    const d = planSwitchover(passiveB(), "node-b");
-    expect(d).toMatchObject({
-      ok: true,
-      plan: {
-        from: "node-a",
-        to: "node-b",
-        toLocal: true,
-        command: { argv: ["/usr/share/heartbeat/hb_takeover", "all"] },
-      },
-    });
+  it("on the passive node, refuses and names the node to run it on (hb_takeover's request has no handler in heartbeat 3.0.6)", () => {
+    for (const to of [undefined, "node-b"]) {
+      const d = planSwitchover(passiveB(), to);
+      expect(d).toMatchObject({ ok: false, refusal: { code: "run-on-holder" } });
+      if (!d.ok) expect(d.refusal.message).toMatch(/^run 'pairboot switchover' on node-a, which serves now/);
+    }
   });
 
   const REFUSALS: [string, (o: Observations) => void, string | undefined, RefusalCode, string][] = [
