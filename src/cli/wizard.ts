@@ -12,6 +12,7 @@ import { answerSaver, findAnswerOnStick, readAnswerObject } from "../tui/answer-
 import { simulatedEngine, type Engine } from "../tui/engine.js";
 import { CLONE_PORT } from "../clone/peer.js";
 import { openTerminal } from "../tui/terminal.js";
+import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -45,35 +46,37 @@ interface Args {
   target?: string;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { demo: false, includeLoop: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new CliError(`${a} needs a value\n\n${USAGE}`, 2);
-      return v;
-    };
-    if (a === "--demo") args.demo = true;
-    else if (a === "--hardware") args.hardware = value();
-    else if (a === "--answer") args.answer = value();
-    else if (a === "--term") args.term = value();
-    else if (a === "--source") args.source = value();
-    else if (a === "--include-loop") args.includeLoop = true;
-    else if (a === "--target") args.target = value();
-    else if (a === "--help" || a === "-h") {
-      process.stdout.write(USAGE);
-      throw new CliError("", 0);
-    } else throw new CliError(`unknown option ${a}\n\n${USAGE}`, 2);
+/** The options, or null for --help (printed here). Refuses a recording mixed with a real install. */
+function parseWizardArgs(argv: string[]): Args | null {
+  const { values } = parseCommandLine(
+    argv,
+    {
+      demo: { type: "boolean", default: false },
+      hardware: { type: "string" },
+      answer: { type: "string" },
+      term: { type: "string" },
+      source: { type: "string" },
+      "include-loop": { type: "boolean", default: false },
+      target: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    USAGE,
+    { positionals: false },
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return null;
   }
+  const { "include-loop": includeLoop, help: _help, ...rest } = values;
+  const args: Args = { ...rest, includeLoop };
   if (args.demo) {
     const real = [args.source && "--source", args.includeLoop && "--include-loop", args.target && "--target"];
     const bad = real.filter((x): x is string => typeof x === "string");
     if (bad.length > 0)
-      throw new CliError(`${bad.join(", ")}: only for a real install, not with --demo\n\n${USAGE}`, 2);
+      throw usageError(`${bad.join(", ")}: only for a real install, not with --demo`, USAGE);
   } else if (args.hardware) {
     // Recorded disks with a real engine would let it write to whatever a recording calls /dev/sda.
-    throw new CliError(`--hardware only goes with --demo: a real install probes this machine\n\n${USAGE}`, 2);
+    throw usageError("--hardware only goes with --demo: a real install probes this machine", USAGE);
   }
   return args;
 }
@@ -111,13 +114,8 @@ async function makeEngine(args: Args, signal: AbortSignal): Promise<Engine> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof CliError && err.exitCode === 0) return 0;
-    throw err;
-  }
+  const args = parseWizardArgs(argv);
+  if (!args) return 0;
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new CliError(
       "the wizard needs a terminal; for an unattended install run 'pairboot install --answer FILE'",

@@ -25,4 +25,17 @@ describe("pairboot wizard options", () => {
     expect(r.all).toContain(message);
     expect(r.all).toContain("usage: pairboot wizard");
   });
+
+  it.each([
+    [["--bogus"], "unknown option '--bogus'"],
+    [["--answer"], "option --answer needs a value"],
+  ])("%j: the problem in the words every subcommand uses, the usage line, exit 2", async (args, problem) => {
+    const r = await run(...args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toBe(`pairboot wizard: ${problem}`);
+    expect(lines[1]).toMatch(/^usage: pairboot wizard\b/);
+    expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("(--help shows every option)");
+  });
 });
