@@ -29,11 +29,27 @@ const commands: Record<string, Command> = {
     summary: "live ISO: pairboot iso embed --answer FILE IN.iso OUT.iso",
     load: () => import("./iso.js"),
   },
-  status: { summary: "show DRBD, Heartbeat, bond, NFS and time health", load: () => import("./status.js") },
+  status: {
+    summary: "the pair's health, monitoring-plugin style (exit 0/1/2/3)",
+    load: () => import("./status.js"),
+  },
+  switchover: {
+    summary: "move the service to the other node and wait until it serves",
+    load: () => import("./switchover.js"),
+  },
+  standby: {
+    summary: "maintenance: move the service away, stop Heartbeat here",
+    load: () => import("./standby.js"),
+  },
+  resume: { summary: "back from standby: start Heartbeat here", load: () => import("./resume.js") },
+  "split-brain": {
+    summary: "show a DRBD split brain, or resolve it: split-brain resolve --discard NODE",
+    load: () => import("./split-brain.js"),
+  },
 };
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`);
   return `usage: pairboot [COMMAND] [ARGS...]\n\ncommands:\n${lines.join("\n")}\n\nRun 'pairboot COMMAND --help' for a command's options.\n`;
 }
 

@@ -1,0 +1,60 @@
+import { collect, loadInstalledNode } from "../status/collect.js";
+import { ActionFailed, moveAndMeasure } from "../status/act.js";
+import { describeMove, planSwitchover } from "../status/switchover.js";
+import { parseCommandLine, usageError } from "./args.js";
+import { CliError } from "./errors.js";
+
+const HELP = `usage: pairboot switchover [--to NODE] [--timeout SECONDS] [--answer FILE]
+
+Moves the NFS service to the other node on purpose (Heartbeat's hb_standby or hb_takeover) and waits
+until the target serves: the service IP up there, the data filesystem mounted, nfsd running, and the IP
+answering on the NFS port. Runs on either node. Measures the pause clients saw: from the last moment the
+service IP answered on the source to the first moment it answered on the target.
+
+Refuses, naming the reason, unless both nodes run Heartbeat and see each other and DRBD is Connected
+with both disks UpToDate.
+
+  --to NODE          the node that should serve (default: the one that does not serve now)
+  --timeout SECONDS  how long to wait for the target to serve (default 120)
+  --answer FILE      the cluster's answer file (default /etc/pairboot/answer.yaml)
+
+Exit status: 0 moved and serving, 1 refused or not serving in time, 2 usage.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      to: { type: "string" },
+      timeout: { type: "string" },
+      answer: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    HELP,
+  );
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, HELP);
+  const timeout = Number(values.timeout ?? "120");
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)
+    throw usageError(`--timeout ${values.timeout}: expected whole seconds from 1 to 3600`, HELP);
+  const { spec, node } = await loadInstalledNode(values.answer).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+  const observed = await collect(spec, node);
+  const decision = planSwitchover(observed, values.to);
+  if (!decision.ok) throw new CliError(`refused (${decision.refusal.code}): ${decision.refusal.message}`);
+  const { plan } = decision;
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  say(`switchover: ${plan.from} -> ${plan.to} (run on ${node})`);
+  try {
+    const r = await moveAndMeasure(spec, plan.command, plan.toLocal, timeout * 1000, say);
+    say(describeMove(plan.to, spec.service.ip, r));
+    return r.served ? 0 : 1;
+  } catch (err) {
+    if (err instanceof ActionFailed) throw new CliError(err.message);
+    throw err;
+  }
+}
