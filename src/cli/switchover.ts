@@ -6,10 +6,12 @@ import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot switchover [--to NODE] [--timeout SECONDS] [--answer FILE]
 
-Moves the NFS service to the other node on purpose (Heartbeat's hb_standby or hb_takeover) and waits
-until the target serves: the service IP up there, the data filesystem mounted, nfsd running, and the IP
-answering on the NFS port. Runs on either node. Measures the pause clients saw: from the last moment the
-service IP answered on the source to the first moment it answered on the target.
+Moves the NFS service to the other node on purpose (Heartbeat's hb_standby all) and waits until the
+target serves: the service IP answering on the NFS port from there, nothing held here, DRBD's peer
+Primary. Run it on the node that serves: Heartbeat 3.0.6 hands resources over only from the node holding
+them (its hb_takeover's request has no handler), so on the other node it refuses and says where to run it.
+Measures the pause clients saw: from the last moment the service IP answered on the source to the first
+moment it answered on the target.
 
 Refuses, naming the reason, unless both nodes run Heartbeat and see each other and DRBD is Connected
 with both disks UpToDate.
