@@ -8,6 +8,7 @@ import { parseBonding, parseChronyTracking, parseNodeStatus, parseProcDrbd } fro
 import type { Observations } from "./report.js";
 import { parseKernelDrbd } from "./splitbrain.js";
 import { observeFencing } from "./fencing.js";
+import { observeMonitor } from "./monitor.js";
 import { answersTcp, NFS_PORT } from "./probe.js";
 
 async function readText(path: string): Promise<string | null> {
@@ -75,6 +76,7 @@ export async function collect(spec: ClusterSpec, nodeName: string): Promise<Obse
     time: tracking.ok ? parseChronyTracking(tracking.out) : null,
     boot: await readBootSecurity(),
     fencing: await observeFencing(spec, nodeName),
+    monitor: await observeMonitor(),
   };
 }
 

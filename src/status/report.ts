@@ -4,6 +4,7 @@ import { formatBytes } from "../util/format.js";
 import { describeBootSecurity, type BootSecurity } from "../probe/secureboot.js";
 import type { BondState, ChronyTracking, DrbdResourceState } from "./parse.js";
 import { describeSplitBrain, type KernelDrbdHistory, type SplitBrainReport } from "./splitbrain.js";
+import { monitorLine, type MonitorObservation } from "./monitor.js";
 
 /**
  * A check's level, as monitoring plugins report it: ok (0), warn (1, WARNING), fail (2, CRITICAL),
@@ -47,6 +48,8 @@ export interface Observations {
   serviceAnswers?: boolean | null;
   /** How the node booted (Secure Boot or not): information, never a fault. */
   boot?: BootSecurity;
+  /** pairboot-monitor's state file on this node (null: none), when read. */
+  monitor?: MonitorObservation | null;
 }
 
 // States of the connection in which the peers are talking and a resync is under way (drbd.conf-8.4).
@@ -218,6 +221,7 @@ export function evaluate(o: Observations): StatusLine[] {
     nfsLine(o.nfs, o.serviceAnswers),
     timeLine(o.time),
     ...(o.boot ? [bootLine(o.boot)] : []),
+    ...(o.monitor !== undefined ? [monitorLine(o.monitor, o.nfs.holdsServiceIp)] : []),
   ];
 }
 

@@ -36,6 +36,7 @@ import * as heartbeat from "../../src/render/heartbeat.js";
 import { renderExports } from "../../src/render/nfs.js";
 import { connectionRecord } from "../../src/render/tickle.js";
 import { MONITOR_NAME, MONITOR_STATE, type MonitorBounds } from "../../src/render/monitor.js";
+import { monitorLine, parseMonitorState } from "../../src/status/monitor.js";
 import type { ClusterSpec, NodeSpec } from "../../src/answer/schema.js";
 
 const SEED = new URL("../../examples/seed.yaml", import.meta.url).pathname;
@@ -472,6 +473,10 @@ describe("heartbeat v1 with the rendered configuration, two netns nodes", () => 
     const state = await readFile(join(b.sb.upper, MONITOR_STATE.slice(1)), "utf8");
     expect(state).toMatch(/^monitor=running$/m);
     expect(state).toMatch(/^last=\d+ recovered$/m);
+    expect(monitorLine(parseMonitorState(state), true)).toMatchObject({
+      health: "ok",
+      summary: expect.stringMatching(/^watching .* every 1 s; last action .*: recovered$/),
+    });
     expect(await holdsVip(b)).toBe(true);
     expect(await holdsVip(a)).toBe(false);
   });
@@ -505,6 +510,9 @@ describe("heartbeat v1 with the rendered configuration, two netns nodes", () => 
     const state = await readFile(join(b.sb.upper, MONITOR_STATE.slice(1)), "utf8");
     expect(state).toMatch(/^monitor=stopped$/m);
     expect(state).toMatch(/^last=\d+ failover failed: nfsd after 2 restore\(s\)$/m);
+    expect(monitorLine(parseMonitorState(state), false).summary).toMatch(
+      /^stopped .*; last action .*: failover failed: nfsd after 2 restore\(s\)$/,
+    );
   });
 
   it("a planned switchover (hb_standby on the active node) takes the same path: the new owner resets the recorded client within 2 s of its IP", async () => {
