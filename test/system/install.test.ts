@@ -17,6 +17,7 @@ import { probeHardware } from "../../src/probe/index.js";
 import { osFsUuid } from "../../src/render/ids.js";
 import { attachLoop, createSparseImage, GiB, MiB, withMount, type Loop } from "../support/images.js";
 import { release, rootfsDir } from "../support/rootfs.js";
+import { mountsBelow } from "../support/mounts.js";
 import { buildRuntime } from "../support/runtime.js";
 
 const REPO = process.cwd();
@@ -108,11 +109,6 @@ async function foreignContent(): Promise<void> {
 /** Characters outside printable ASCII, tab and line ends: the console font has nothing else. */
 function nonAscii(text: string): string[] {
   return [...text].filter((c) => !(c === "\t" || c === "\n" || c === "\r" || (c >= " " && c <= "~")));
-}
-
-async function targetMounts(): Promise<string[]> {
-  const m = await readFile("/proc/self/mounts", "utf8");
-  return m.split("\n").filter((l) => l.split(" ")[1]?.startsWith(TARGET));
 }
 
 beforeAll(async () => {
@@ -239,7 +235,7 @@ describe("install, interrupted and resumed", () => {
     const r = await child;
     expect(r.exitCode, r.all).toBe(130);
     expect(r.all).toMatch(/stopped in step 'copy-root'/);
-    expect(await targetMounts()).toEqual([]);
+    expect(await mountsBelow(TARGET)).toEqual([]);
   });
 
   it("resumes at the copy step when run again, and completes", async () => {
@@ -251,7 +247,7 @@ describe("install, interrupted and resumed", () => {
     expect(output).toMatch(/installed on \/dev\/loop\d+ in \d+ s/);
     // ASCII only, whatever the renderer.
     expect(nonAscii(output)).toEqual([]);
-    expect(await targetMounts()).toEqual([]);
+    expect(await mountsBelow(TARGET)).toEqual([]);
   });
 
   it("lays out the GPT partitions by name, type and size", async () => {

@@ -20,6 +20,7 @@ import {
   withMount,
   type Loop,
 } from "../support/images.js";
+import { mountsBelow } from "../support/mounts.js";
 import { rootfsDir } from "../support/rootfs.js";
 import { hasTmux, openTmux, type Tmux } from "../support/tmux.js";
 
@@ -92,11 +93,6 @@ async function processesRootedIn(dir: string): Promise<string[]> {
   return out;
 }
 
-async function targetMounts(): Promise<string[]> {
-  const m = await readFile("/proc/self/mounts", "utf8");
-  return m.split("\n").filter((l) => (l.split(" ")[1] ?? "").startsWith(target));
-}
-
 /**
  * Start the wizard in pane `pane` and drive it as a user would, up to the running install: install node
  * A, the loop disk, the pre-filled values, review, the disk's name.
@@ -155,7 +151,7 @@ describe.skipIf(!hasTmux())("the wizard installs node A onto a real disk", () =>
     expect(after).toMatch(/stopped in step 'copy-root'/);
     expect(after).toContain("EXIT=130");
     expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
-    expect(await targetMounts()).toEqual([]);
+    expect(await mountsBelow(target)).toEqual([]);
     expect(await processesRootedIn(target)).toEqual([]);
     // The answer was saved on the stick before the engine started.
     expect(after).toContain(`answer file saved: ${join(stickDir, "answer.yaml")}`);
