@@ -70,6 +70,20 @@ function pairboot(
   });
 }
 
+/** Node B restores `img` onto `target` (keeping node A's identity), keyed by `key`: the host's CLI. */
+function receiveImage(img: string, target: string, ...key: string[]) {
+  return pairboot(null, [
+    "clone",
+    "receive",
+    "--from-image",
+    img,
+    ...key,
+    "--disk",
+    target,
+    "--keep-identity",
+  ]);
+}
+
 /** Starts `clone send` in node A's namespace and returns it with the pairing code it shows. */
 async function startSender(
   extra: string[] = [],
@@ -209,17 +223,7 @@ describe("pairboot clone", () => {
     const text = (await readFile(image)).toString("latin1");
     expect(text).not.toMatch(/pairboot-clone|pairboot-os|node-a|partclone/);
     const target = await disks.disk("image-target.img", 8 * GiB);
-    const r = await pairboot(null, [
-      "clone",
-      "receive",
-      "--from-image",
-      image,
-      "--answer",
-      sourceAnswer(disks),
-      "--disk",
-      target,
-      "--keep-identity",
-    ]);
+    const r = await receiveImage(image, target, "--answer", sourceAnswer(disks));
     expect(r.exitCode, r.all).toBe(0);
     // The verify pass comes before anything is written.
     expect(r.all.indexOf("verified os section")).toBeLessThan(r.all.indexOf(`writing ${target}`));
@@ -334,17 +338,7 @@ describe("pairboot clone", () => {
     await fh.write(b, 0, 1, at);
     await fh.close();
     const target = await disks.disk("flipped-image-target.img", 8 * GiB);
-    const r = await pairboot(null, [
-      "clone",
-      "receive",
-      "--from-image",
-      bad,
-      "--answer",
-      sourceAnswer(disks),
-      "--disk",
-      target,
-      "--keep-identity",
-    ]);
+    const r = await receiveImage(bad, target, "--answer", sourceAnswer(disks));
     expect(r.exitCode).not.toBe(0);
     expect(r.all).toMatch(
       /not a pairboot image pairboot can use: its os section failed authentication at record \d+/,
@@ -356,17 +350,7 @@ describe("pairboot clone", () => {
     const cut = join(disks.dir, "cut.pbimg");
     await copyFile(image, cut);
     await sh(`truncate -s ${Math.floor(size / 2)} ${cut}`);
-    const c = await pairboot(null, [
-      "clone",
-      "receive",
-      "--from-image",
-      cut,
-      "--answer",
-      sourceAnswer(disks),
-      "--disk",
-      target,
-      "--keep-identity",
-    ]);
+    const c = await receiveImage(cut, target, "--answer", sourceAnswer(disks));
     expect(c.exitCode).not.toBe(0);
     expect(c.all).toMatch(/its os section ended before its last record \(cut short after \d+ records\)/);
     expect(await allocatedBytes(target)).toBe(0);
@@ -390,27 +374,25 @@ describe("pairboot clone", () => {
     ]);
     expect(made.exitCode, made.all).toBe(0);
     const target = await disks.disk("forged-target.img", 8 * GiB);
-    const receive = (img: string, ...key: string[]) =>
-      pairboot(null, ["clone", "receive", "--from-image", img, ...key, "--disk", target, "--keep-identity"]);
-    const f = await receive(forged, "--answer", sourceAnswer(disks));
+    const f = await receiveImage(forged, target, "--answer", sourceAnswer(disks));
     expect(f.exitCode).not.toBe(0);
     expect(f.all).toMatch(/the image is protected with a passphrase/);
     // Its own passphrase opens it (so the refusal above is the key, nothing else).
     const wrongPass = join(disks.dir, "wrong.key");
     await writeFile(wrongPass, "not the forger's passphrase\n", { mode: 0o600 });
-    const w = await receive(forged, "--key-file", wrongPass);
+    const w = await receiveImage(forged, target, "--key-file", wrongPass);
     expect(w.all).toMatch(
       /its header does not open with this key \(wrong passphrase, or the image was altered\)/,
     );
     // Node A's genuine image without any key (no terminal to ask): refused, saying what to give.
-    const n = await receive(image);
+    const n = await receiveImage(image, target);
     expect(n.all).toMatch(/no key for the image: give the cluster's answer file with --answer FILE/);
     // A key file others can read is refused.
     const open644 = join(disks.dir, "open.key");
     await writeFile(open644, "the forger's own passphrase\n", { mode: 0o644 });
-    const o = await receive(forged, "--key-file", open644);
+    const o = await receiveImage(forged, target, "--key-file", open644);
     expect(o.all).toMatch(/has mode 0644: others can read it; make it 0600/);
-    const m = await receive(join(disks.dir, "no-such.pbimg"), "--answer", sourceAnswer(disks));
+    const m = await receiveImage(join(disks.dir, "no-such.pbimg"), target, "--answer", sourceAnswer(disks));
     expect(m.all).toMatch(/the image file \S+no-such\.pbimg does not exist\nnothing was written to/);
     for (const r of [f, w, n, o, m]) expect(r.exitCode).not.toBe(0);
     for (const r of [f, w, n, m]) expect(r.all).toMatch(/nothing was written to/);
@@ -419,17 +401,7 @@ describe("pairboot clone", () => {
 
   it("refuses a target disk too small for node A's OS partition, writing nothing", async () => {
     const target = await disks.disk("small.img", 6 * GiB);
-    const r = await pairboot(null, [
-      "clone",
-      "receive",
-      "--from-image",
-      image,
-      "--answer",
-      sourceAnswer(disks),
-      "--disk",
-      target,
-      "--keep-identity",
-    ]);
+    const r = await receiveImage(image, target, "--answer", sourceAnswer(disks));
     expect(r.exitCode).not.toBe(0);
     expect(r.all).toMatch(/target disk is too small/);
     expect(r.all).toMatch(/nothing was written/);
