@@ -8,6 +8,8 @@ PKGS=(
   partclone gdisk fdisk dosfstools e2fsprogs xfsprogs squashfs-tools zstd
   grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools cpio
   shellcheck iproute2 bridge-utils dnsmasq-base socat netcat-openbsd tmux rsync acl attr kmod openssl util-linux
+  # fencing tests: a simulated BMC (ipmi_sim) and the IPMI client cluster-glue's external/ipmi plugin runs
+  openipmi ipmitool cluster-glue
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -16,6 +16,7 @@ import {
   type Cidr,
 } from "./ipv4.js";
 import { isWithin, nfsStateDirOf, systemDirUnder } from "./paths.js";
+import { fencingIssues } from "./fencing.js";
 
 export type CrossIssue = { path: PathKey[]; message: string };
 
@@ -419,6 +420,7 @@ const RULES: Rule[] = [
   diskSelectors,
   exports,
   portsApart,
+  fencingIssues,
 ];
 
 /** Every cross-field problem of a spec that already passed the schema; empty when it is consistent. */

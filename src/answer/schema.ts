@@ -256,6 +256,41 @@ export const NodeMatch = z
   })
   .describe("How a booted machine recognises itself as this node; defaults to the MACs of its NICs.");
 
+// IPMI limits: a user name of at most 16 bytes; a password of at most 16 bytes over IPMI 1.5 (lan) and 20
+// over IPMI 2.0 (lanplus). The password is one word in ha.cf's stonith_host line, so no blank and no '#';
+// quotes, '\\', '$' and '`' are refused too so that no shell that ever handles it can misread it.
+const BMC_USER = /^[A-Za-z0-9._-]{1,16}$/;
+const BMC_PASSWORD = /^[A-Za-z0-9!%+,./:=?@^_~-]+$/;
+export const BMC_PASSWORD_MAX = { lan: 16, lanplus: 20 } as const;
+
+export const BmcSpec = z
+  .strictObject({
+    address: ipv4.describe(
+      "the BMC's IPv4 address; the peer reaches it on the LAN subnet or on network.management.subnet",
+    ),
+    user: z
+      .string()
+      .regex(BMC_USER, expected("an IPMI user name: letters, digits, '.', '_' or '-', 1 to 16 characters"))
+      .describe("the BMC user pairboot fences with; it needs the operator privilege (power control) only"),
+    password: z
+      .string({ error: (issue) => `expected a string, got ${describeSecret(issue.input)}` })
+      .min(1, { ...expectedSecret("at least 1 character"), ...onText })
+      .max(BMC_PASSWORD_MAX.lanplus, {
+        ...expectedSecret(`at most ${BMC_PASSWORD_MAX.lanplus} characters (the IPMI limit)`),
+        ...onText,
+      })
+      .regex(BMC_PASSWORD, expectedSecret("letters, digits and ! % + , - . / : = ? @ ^ _ ~ only"))
+      .optional()
+      .describe(
+        "the BMC user's password; generated once (16 characters) and written back into this file when absent: set the same on the BMC",
+      ),
+    interface: z
+      .enum(["lan", "lanplus"])
+      .default("lanplus")
+      .describe("lanplus (IPMI 2.0, encrypted) or lan (IPMI 1.5, for old BMCs and simulators)"),
+  })
+  .describe("the node's management board (IPMI BMC): its peer power-cycles this node through it (STONITH)");
+
 export const NodeSpec = z.strictObject({
   name: hostname.describe("the node's host name (uname -n)"),
   match: NodeMatch.optional(),
@@ -268,6 +303,7 @@ export const NodeSpec = z.strictObject({
     .describe("the node's NICs: a name (used in every config file) and the MAC it is pinned to"),
   lan: cidr4.describe("the node's own address on the LAN (the bond), with prefix"),
   repl: cidr4.describe("the node's address on the replication link, with prefix"),
+  bmc: BmcSpec.optional(),
 });
 
 export const BondSpec = z.strictObject({
@@ -304,6 +340,13 @@ export const NetworkSpec = z.strictObject({
     .default([])
     .describe(`DNS resolvers, at most ${DNS_MAX}`),
   mtu: z.number().int().min(576).max(9216).optional().describe("MTU of the bond and the replication link"),
+  management: z
+    .strictObject({
+      subnet: cidr4.describe("the management network holding the BMCs, like 10.0.60.0/24"),
+      gateway: ipv4.describe("the router on the LAN through which both nodes reach that network"),
+    })
+    .optional()
+    .describe("a separate network for the BMCs, reached through a router on the LAN"),
 });
 
 /** The OS partition when the answer gives no size (the wizard's template and its disk list use it too). */

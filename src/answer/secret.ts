@@ -6,3 +6,11 @@ import { randomBytes } from "node:crypto";
 export function generateSecret(): string {
   return randomBytes(32).toString("base64url");
 }
+
+/**
+ * A BMC password: 12 random bytes as base64url, 16 characters, which fits IPMI 1.5's 16-byte limit (lan)
+ * as well as IPMI 2.0's 20 (lanplus).
+ */
+export function generateBmcPassword(): string {
+  return randomBytes(12).toString("base64url");
+}

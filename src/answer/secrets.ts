@@ -8,20 +8,33 @@ import { basename, dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { isMap, parseDocument, type Document } from "yaml";
 import type { ClusterSpec } from "./schema.js";
-import { generateSecret } from "./secret.js";
+import { generateBmcPassword, generateSecret } from "./secret.js";
 import { formatAnswerError, loadAnswerText, type AnswerError } from "./load.js";
+import { formatPath, type PathKey } from "./messages.js";
 
-type SecretSlot = { section: "drbd" | "heartbeat"; key: "shared_secret" | "authkey" };
+/** Where a secret lives in the answer file, and how a fresh one is made. */
+type SecretSlot = { path: PathKey[]; generate: () => string };
 
-const SLOTS: SecretSlot[] = [
-  { section: "drbd", key: "shared_secret" },
-  { section: "heartbeat", key: "authkey" },
+/** The two secrets every cluster shares (DRBD peer secret, Heartbeat authkey). */
+const SHARED: SecretSlot[] = [
+  { path: ["drbd", "shared_secret"], generate: generateSecret },
+  { path: ["heartbeat", "authkey"], generate: generateSecret },
 ];
 
-const slotName = (s: SecretSlot) => `${s.section}.${s.key}`;
+/** The shared secrets, then the password of each BMC the answer describes (fencing is optional). */
+function slotsOf(spec: ClusterSpec): SecretSlot[] {
+  const bmcs = spec.nodes.flatMap((n, i) =>
+    n.bmc ? [{ path: ["nodes", i, "bmc", "password"], generate: generateBmcPassword }] : [],
+  );
+  return [...SHARED, ...bmcs];
+}
+
+const slotName = (s: SecretSlot) => formatPath(s.path);
 
 function secretIn(spec: ClusterSpec, slot: SecretSlot): string | undefined {
-  return slot.section === "drbd" ? spec.drbd.shared_secret : spec.heartbeat.authkey;
+  let at: unknown = spec;
+  for (const key of slot.path) at = (at as Record<PathKey, unknown> | undefined)?.[key];
+  return typeof at === "string" ? at : undefined;
 }
 
 /** An answer file that failed to load; the message is every error, one formatted line each. */
@@ -40,15 +53,17 @@ function lineEnd(text: string, offset: number): number {
 }
 
 /**
- * Adds `key: "value"` to a top-level section by inserting text, so every other byte of the file (comments,
- * quoting, flow style, blank lines) stays as the user wrote it. Returns undefined for layouts it does not
- * handle; the caller then falls back to re-serialising the document.
+ * Adds `key: "value"` to the mapping at `parent` (a top-level section, or one inside a node such as
+ * nodes[0].bmc) by inserting text, so every other byte of the file (comments, quoting, flow style, blank
+ * lines) stays as the user wrote it. Returns undefined for layouts it does not handle; the caller then
+ * falls back to re-serialising the document.
  */
-function insertIntoSection(text: string, doc: Document, section: string, key: string, value: string) {
+function insertIntoSection(text: string, doc: Document, parent: PathKey[], key: string, value: string) {
   const entry = `${key}: "${value}"`;
   const nl = text.includes("\r\n") ? "\r\n" : "\n";
-  const node = doc.get(section, true);
-  if (node === undefined && !doc.has(section)) {
+  const node = doc.getIn(parent, true);
+  const section = parent[0];
+  if (node === undefined && parent.length === 1 && typeof section === "string" && !doc.has(section)) {
     const sep = text === "" || text.endsWith("\n") ? "" : nl;
     return `${text}${sep}${section}:${nl}  ${entry}${nl}`;
   }
@@ -77,17 +92,18 @@ function insertIntoSection(text: string, doc: Document, section: string, key: st
 function withSecrets(text: string, secrets: Map<SecretSlot, string>): string {
   const original = parseDocument(text);
   const expected = parseDocument(text);
-  for (const [slot, value] of secrets) expected.setIn([slot.section, slot.key], value);
+  for (const [slot, value] of secrets) expected.setIn(slot.path, value);
   let out: string | undefined = text;
   for (const [slot, value] of secrets) {
+    const key = String(slot.path.at(-1));
     out =
       out === undefined
         ? undefined
-        : insertIntoSection(out, parseDocument(out), slot.section, slot.key, value);
+        : insertIntoSection(out, parseDocument(out), slot.path.slice(0, -1), key, value);
   }
   // The text edit must mean exactly "the old document plus the secrets"; if not, let yaml re-serialise.
   if (out !== undefined && isDeepStrictEqual(parseDocument(out).toJS(), expected.toJS())) return out;
-  for (const [slot, value] of secrets) original.setIn([slot.section, slot.key], value);
+  for (const [slot, value] of secrets) original.setIn(slot.path, value);
   return original.toString({ lineWidth: 0 });
 }
 
@@ -133,7 +149,8 @@ async function restrictMode(path: string): Promise<void> {
 }
 
 /**
- * Loads an answer file and makes sure it holds both shared secrets: missing ones are generated and written
+ * Loads an answer file and makes sure it holds both shared secrets and a password for each BMC it
+ * describes: missing ones are generated and written
  * into the file in place (comments and layout kept), and the file is made mode 0600. Running it again
  * changes nothing. Throws AnswerFileError when the file does not validate.
  */
@@ -141,12 +158,12 @@ export async function ensureSecrets(path: string): Promise<{ spec: ClusterSpec; 
   const text = await readFile(path, "utf8");
   const loaded = loadAnswerText(text, path);
   if (!loaded.ok) throw new AnswerFileError(loaded.errors);
-  const missing = SLOTS.filter((slot) => secretIn(loaded.spec, slot) === undefined);
+  const missing = slotsOf(loaded.spec).filter((slot) => secretIn(loaded.spec, slot) === undefined);
   if (missing.length === 0) {
     await restrictMode(path);
     return { spec: loaded.spec, generated: [] };
   }
-  const fresh = new Map(missing.map((slot) => [slot, generateSecret()] as const));
+  const fresh = new Map(missing.map((slot) => [slot, slot.generate()] as const));
   const updated = withSecrets(text, fresh);
   const reloaded = loadAnswerText(updated, path);
   if (!reloaded.ok) throw new AnswerFileError(reloaded.errors);
@@ -156,7 +173,7 @@ export async function ensureSecrets(path: string): Promise<{ spec: ClusterSpec; 
 
 /** The secrets a renderer needs; throws naming every missing one rather than rendering an empty key. */
 export function requireSecrets(spec: ClusterSpec): { sharedSecret: string; authkey: string } {
-  const missing = SLOTS.filter((slot) => secretIn(spec, slot) === undefined).map(slotName);
+  const missing = SHARED.filter((slot) => secretIn(spec, slot) === undefined).map(slotName);
   if (missing.length > 0) {
     throw new Error(
       `the answer file has no ${missing.join(" and ")}; they are generated into the answer file on first use (ensureSecrets) and never defaulted`,
@@ -167,5 +184,7 @@ export function requireSecrets(spec: ClusterSpec): { sharedSecret: string; authk
 
 /** Names of the secrets the spec lacks, e.g. for a summary line; never the values. */
 export function missingSecrets(spec: ClusterSpec): string[] {
-  return SLOTS.filter((slot) => secretIn(spec, slot) === undefined).map(slotName);
+  return slotsOf(spec)
+    .filter((slot) => secretIn(spec, slot) === undefined)
+    .map(slotName);
 }

@@ -3,6 +3,7 @@
 import { formatAnswerError, loadAnswerFile, zoneLocaleWarnings } from "../answer/load.js";
 import { knownOnThisMachine } from "../answer/zones.js";
 import { missingSecrets } from "../answer/secrets.js";
+import { fencingSummary } from "../answer/fencing.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { parseCommandLine, usageError } from "./args.js";
 
@@ -64,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       continue;
     }
     if (result.ok) {
-      process.stdout.write(`${summarize(file, result.spec)}\n`);
+      process.stdout.write(`${summarize(file, result.spec)}\n${file}: ${fencingSummary(result.spec)}\n`);
       const warnings = known ? zoneLocaleWarnings(result, file, known) : [];
       process.stderr.write(warnings.map((w) => `${formatAnswerError(w)}\n`).join(""));
     } else {

@@ -4,6 +4,7 @@
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
 import type { RenderFamily, RenderedFile } from "./types.js";
 import { DATA_PARTITION, hostPart, requireSecret } from "./ha-common.js";
+import { drbdFencing } from "./stonith.js";
 
 /** The setuid helpers dopd (running as hacluster) needs to outdate the peer's disk; paths as dpkg owns them. */
 export const DOPD_HELPERS = ["/lib/drbd/drbdsetup-84", "/sbin/drbdmeta"] as const;
@@ -16,14 +17,15 @@ export function resourcePath(spec: ClusterSpec): string {
 
 export function renderGlobalCommon(spec: ClusterSpec): RenderedFile {
   const secret = requireSecret(spec.drbd.shared_secret, "drbd.shared_secret");
+  const fencing = drbdFencing(spec);
   const content = `# Written by pairboot; identical on both nodes.
 global {
 	usage-count no;
 }
 common {
 	handlers {
-		# Heartbeat v1 fencing: ask the peer's dopd to outdate its disk before we promote.
-		fence-peer "/usr/libexec/heartbeat/drbd-peer-outdater -t 5";
+		# ${fencing.comment}
+		fence-peer "${fencing.handler}";
 		split-brain "/usr/lib/drbd/notify-split-brain.sh root";
 	}
 	startup {
@@ -34,7 +36,7 @@ common {
 	}
 	disk {
 		on-io-error detach;
-		fencing resource-only;
+		fencing ${fencing.policy};
 		resync-rate ${spec.drbd.resync_rate};
 		# Fixed resync rate instead of the dynamic controller: predictable on a dedicated link.
 		c-plan-ahead 0;

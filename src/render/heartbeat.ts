@@ -13,6 +13,7 @@ import {
 } from "./ha-common.js";
 import { renderTickle, TICKLE_NAME } from "./tickle.js";
 import { DEFAULT_MONITOR, MONITOR_NAME, renderMonitor, type MonitorBounds } from "./monitor.js";
+import { haCfStonithLines } from "./stonith.js";
 
 /** Since 1:3.0.6-13 the helpers live here; the 2005 path /usr/lib/heartbeat makes heartbeat refuse to start. */
 export const HB_LIBEXEC = "/usr/libexec/heartbeat";
@@ -49,6 +50,7 @@ export function renderHaCf(spec: ClusterSpec): RenderedFile {
     "# dopd outdates the peer's DRBD disk on request (DRBD fence-peer handler).",
     `respawn hacluster ${HB_LIBEXEC}/dopd`,
     "apiauth dopd gid=haclient uid=hacluster",
+    ...haCfStonithLines(spec),
     "crm off",
   );
   return { path: "/etc/ha.d/ha.cf", content: lines.join("\n") + "\n", mode: 0o644 };

@@ -8,6 +8,7 @@ import * as time from "./time.js";
 import * as storage from "./storage.js";
 import * as drbd from "./drbd.js";
 import * as heartbeat from "./heartbeat.js";
+import * as stonith from "./stonith.js";
 import * as nfs from "./nfs.js";
 import * as firstboot from "./firstboot.js";
 
@@ -18,6 +19,7 @@ const families: { render: (spec: ClusterSpec, node: NodeSpec) => RenderFamily }[
   storage,
   drbd,
   heartbeat,
+  stonith,
   nfs,
   firstboot,
 ];

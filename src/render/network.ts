@@ -5,9 +5,10 @@
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
 import { MANAGED, file, lines } from "./text.js";
 import type { RenderFamily } from "./types.js";
+import { parseCidr, subnetText } from "../answer/ipv4.js";
 
 function bondStanza(spec: ClusterSpec, node: NodeSpec): string[] {
-  const { bond, gateway, mtu } = spec.network;
+  const { bond, gateway, mtu, management } = spec.network;
   return [
     `auto ${bond.name}`,
     `iface ${bond.name} inet static`,
@@ -24,7 +25,19 @@ function bondStanza(spec: ClusterSpec, node: NodeSpec): string[] {
     ...(bond.mode === "active-backup" ? [`\tbond-primary ${bond.primary}`] : []),
     // network.mtu is one value for the whole node; the bond passes it on to its slaves.
     ...(mtu ? [`\tmtu ${mtu}`] : []),
+    // The BMCs' management network (fencing): the peer's BMC is reached through this router.
+    ...(management
+      ? [
+          `\tup ip route replace ${managementSubnet(management.subnet)} via ${management.gateway} dev ${bond.name}`,
+          `\tdown ip route del ${managementSubnet(management.subnet)} via ${management.gateway} dev ${bond.name} || true`,
+        ]
+      : []),
   ];
+}
+
+/** "10.0.60.7/24" -> "10.0.60.0/24": the route names the network, whatever address the answer gave. */
+function managementSubnet(cidr: string): string {
+  return subnetText(parseCidr(cidr));
 }
 
 function replicationStanza(spec: ClusterSpec, node: NodeSpec): string[] {

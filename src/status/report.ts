@@ -5,6 +5,7 @@ import { describeBootSecurity, type BootSecurity } from "../probe/secureboot.js"
 import type { BondState, ChronyTracking, DrbdResourceState } from "./parse.js";
 import { describeSplitBrain, type KernelDrbdHistory, type SplitBrainReport } from "./splitbrain.js";
 import { monitorLine, type MonitorObservation } from "./monitor.js";
+import { fencingLine, type FencingObservation } from "./fencing.js";
 
 /**
  * A check's level, as monitoring plugins report it: ok (0), warn (1, WARNING), fail (2, CRITICAL),
@@ -50,6 +51,8 @@ export interface Observations {
   boot?: BootSecurity;
   /** pairboot-monitor's state file on this node (null: none), when read. */
   monitor?: MonitorObservation | null;
+  /** Whether this node can reset its peer through the peer's BMC (fencing), when asked. */
+  fencing?: FencingObservation;
 }
 
 // States of the connection in which the peers are talking and a resync is under way (drbd.conf-8.4).
@@ -222,6 +225,7 @@ export function evaluate(o: Observations): StatusLine[] {
     timeLine(o.time),
     ...(o.boot ? [bootLine(o.boot)] : []),
     ...(o.monitor !== undefined ? [monitorLine(o.monitor, o.nfs.holdsServiceIp)] : []),
+    ...(o.fencing ? [fencingLine(o.fencing)] : []),
   ];
 }
 

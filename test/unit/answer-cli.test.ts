@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { loadAnswerText } from "../../src/answer/load.js";
 import { summarize } from "../../src/cli/validate.js";
+import { NO_FENCING_RISK } from "../../src/answer/fencing.js";
 
 const root = join(import.meta.dirname, "../..");
 const run = promisify(execFile);
@@ -27,7 +28,9 @@ describe("pairboot validate", () => {
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout.split("\n")).toEqual([
       "examples/seed.yaml: valid: cluster nfs1, nodes node-a + node-b, service 192.168.42.42/24, 1 export; secrets will be generated on first use",
+      `examples/seed.yaml: no fencing: ${NO_FENCING_RISK}`,
       "examples/lacp-eno.yaml: valid: cluster files, nodes files-a + files-b, service 10.20.0.10/22, 2 exports; secrets will be generated on first use",
+      `examples/lacp-eno.yaml: no fencing: ${NO_FENCING_RISK}`,
       "",
     ]);
   });

@@ -73,7 +73,12 @@ export function reviewData(state: WizardState): ReviewData {
 
 /** Every secret value in the spec, longest first so a secret containing another is masked whole. */
 export function secretsOf(spec: ClusterSpec): string[] {
-  return [spec.drbd.shared_secret, spec.heartbeat.authkey, spec.access.root_password_hash]
+  return [
+    spec.drbd.shared_secret,
+    spec.heartbeat.authkey,
+    spec.access.root_password_hash,
+    ...spec.nodes.map((n) => n.bmc?.password),
+  ]
     .filter((s): s is string => typeof s === "string" && s.length > 0)
     .sort((a, b) => b.length - a.length);
 }

@@ -1,5 +1,6 @@
 // The install's review: the disk layout and every file node A gets; Enter opens one in the pager, or
 // goes on to the confirm screen once the answer is valid.
+import { fencingSummary } from "../../answer/fencing.js";
 import { chosenDisk } from "../model/draft.js";
 import { fit, formatBytes } from "../model/format.js";
 import { cursorOf, listKeys } from "../model/nav.js";
@@ -70,6 +71,7 @@ export const review: Screen = {
           size,
         ),
       );
+      out.push(...prose(fencingSummary(spec), size));
     }
     if (data.problems.length > 0) {
       out.push(theme.error(" The answer is not valid yet:"));
