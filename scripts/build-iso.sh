@@ -97,6 +97,7 @@ if [ ! -f "$debs/.complete" ]; then
   apt_dir="$cache/apt"
   rm -rf "$apt_dir" && mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache"
   keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [ -f "$keyring" ] || { echo "build-iso: $keyring missing (debian-archive-keyring; run scripts/host-deps.sh)" >&2; exit 1; }
   for src in "$mirror $suite" "$mirror $suite-updates" "$security_mirror $suite-security"; do
     echo "deb [signed-by=$keyring] $src main"
   done >"$apt_dir/sources.list"

@@ -7,6 +7,8 @@ PKGS=(
   drbd-utils heartbeat nfs-kernel-server chrony ifupdown ifenslave
   partclone gdisk fdisk dosfstools e2fsprogs xfsprogs squashfs-tools zstd
   grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools cpio
+  # the keys of every release pairboot builds (build-iso.sh's apt state of its own checks the release's indexes)
+  debian-archive-keyring
   shellcheck iproute2 bridge-utils dnsmasq-base socat netcat-openbsd tmux rsync acl attr kmod openssl util-linux
   # fencing tests: a simulated BMC (ipmi_sim) and the IPMI client cluster-glue's external/ipmi plugin runs
   openipmi ipmitool cluster-glue

@@ -1,4 +1,5 @@
-// The live ISO end to end, as root, in QEMU (TCG): build it (cached), embed an answer, boot it.
+// The live ISO end to end, as root, in QEMU (TCG): build it (cached) for PAIRBOOT_RELEASE (default trixie),
+// embed an answer, boot it.
 //  - no answer, UEFI without Secure Boot, the ISO as a disc: shim, the signed GRUB and the signed kernel start
 //    all the same, the wizard's first screen appears on the serial console, and the live system's shell (the
 //    wizard quit) reads UEFI with Secure Boot off (the cluster lab boots the ISO and node A's disk with Secure
@@ -24,6 +25,7 @@ import { parseDocument } from "yaml";
 import { createLab, type Lab } from "../support/netlab.js";
 import { startVm, type Firmware, type Vm } from "../support/qemu.js";
 import { createSparseImage, GiB } from "../support/images.js";
+import { release, rootfsDir } from "../support/rootfs.js";
 import { clean } from "../support/serial.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
@@ -161,6 +163,19 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
     return vm;
   }
 
+  it(`says in /.disk/info that it is Debian ${release} with the root filesystem's kernel`, async () => {
+    await execa("osirrox", ["-indev", iso, "-extract", "/.disk/info", path.join(tmp, "info")]);
+    const info = readFileSync(path.join(tmp, "info"), "utf8");
+    const build = readFileSync(path.join(rootfsDir, "etc/pairboot/build"), "utf8");
+    const field = (name: string) => new RegExp(`^${name}: (\\S+)$`, "m").exec(build)?.[1] ?? "none";
+    const esc = (t: string) => t.replace(/[.+]/g, "\\$&");
+    expect(info).toMatch(
+      new RegExp(
+        `^pairboot live \\S+: Debian ${esc(field("debian"))} "${release}" amd64, kernel ${esc(field("kernel"))}, built \\S+Z\n$`,
+      ),
+    );
+  });
+
   it("is one hybrid image for BIOS and UEFI, and embed adds a validated answer without losing either", async () => {
     const answer = path.join(tmp, "answer-layout.yaml");
     copyFileSync(path.join(repo, "examples/seed.yaml"), answer);
@@ -199,7 +214,7 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
   });
 
   it(
-    "without an answer, the wizard's first screen appears on the serial console under UEFI without Secure Boot (shim starts the signed chain all the same), and the live system reads UEFI with Secure Boot off",
+    `without an answer, the wizard's first screen appears on the serial console under UEFI without Secure Boot (shim starts the signed chain all the same), and the live system reads UEFI with Secure Boot off and runs Debian ${release}`,
     async () => {
       const image = path.join(tmp, "serial.iso");
       await embed(image, SLOW_HOST);
@@ -225,6 +240,14 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       expect(["0", "none"], `SecureBoot efivar: ${efivar.out}`).toContain(
         efivar.out.trim().split(/\s+/).at(-1),
       );
+      // The live system is the release's root filesystem: its os-release, its build record, its kernel.
+      const said = await vm.console.run(
+        ". /etc/os-release; echo $VERSION_CODENAME; sed -n 's/^release: //p' /etc/pairboot/build; uname -r",
+      );
+      const kernel = /^kernel: (\S+)$/m.exec(
+        readFileSync(path.join(rootfsDir, "etc/pairboot/build"), "utf8"),
+      )?.[1];
+      expect(said.out.trim().split(/\s+/)).toEqual([release, release, kernel]);
       await vm.powerOff();
     },
     20 * 60_000,
