@@ -12,6 +12,7 @@ import { execa, type ResultPromise } from "execa";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { quote } from "../../src/util/shell.js";
 
 export interface Sandbox {
   dir: string;
@@ -39,16 +40,11 @@ export async function removeSandbox(sb: Sandbox): Promise<void> {
   await rm(sb.dir, { recursive: true, force: true });
 }
 
-/** Quote for POSIX sh. */
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 function setupScript(sb: Sandbox, inner: string, opts: SandboxOptions): string {
-  const m = shq(sb.merged);
+  const m = quote(sb.merged);
   const lines = [
     "set -e",
-    `mount -t overlay overlay -o lowerdir=/,upperdir=${shq(sb.upper)},workdir=${shq(sb.work)} ${m}`,
+    `mount -t overlay overlay -o lowerdir=/,upperdir=${quote(sb.upper)},workdir=${quote(sb.work)} ${m}`,
     `mount --rbind /dev ${m}/dev`,
     `mount -t proc proc ${m}/proc`,
     // A fresh sysfs shows the network namespace we are in.
@@ -57,10 +53,10 @@ function setupScript(sb: Sandbox, inner: string, opts: SandboxOptions): string {
     `mount -t tmpfs tmpfs ${m}/tmp`,
   ];
   for (const b of opts.binds ?? []) {
-    lines.push(`mkdir -p ${m}${shq(b.dst)}`, `mount --bind ${shq(b.src)} ${m}${shq(b.dst)}`);
+    lines.push(`mkdir -p ${m}${quote(b.dst)}`, `mount --bind ${quote(b.src)} ${m}${quote(b.dst)}`);
   }
-  if (opts.hostname) lines.push(`hostname ${shq(opts.hostname)}`);
-  lines.push("set +e", `chroot ${m} /bin/sh -c ${shq(inner)}`);
+  if (opts.hostname) lines.push(`hostname ${quote(opts.hostname)}`);
+  lines.push("set +e", `chroot ${m} /bin/sh -c ${quote(inner)}`);
   return lines.join("\n");
 }
 

@@ -6,6 +6,7 @@
 // from a cursor, so output that arrived before the wait started is not missed.
 import net from "node:net";
 import { appendFileSync } from "node:fs";
+import { quote } from "../../src/util/shell.js";
 
 export interface RunResult {
   /** What the command printed (stdout and stderr), CRLF turned into LF, no trailing newline. */
@@ -238,7 +239,7 @@ export class SerialConsole {
   /** Writes a file in the guest through the console (base64 in small chunks). */
   async writeFile(path: string, content: string | Buffer, mode = "0644"): Promise<void> {
     const b64 = Buffer.from(content).toString("base64");
-    const q = shellQuote(path);
+    const q = quote(path);
     await this.check0(`: > ${q}.b64`);
     for (let i = 0; i < b64.length; i += 3000) {
       await this.check0(`printf %s ${b64.slice(i, i + 3000)} >> ${q}.b64`);
@@ -257,11 +258,6 @@ export class SerialConsole {
     this.closed = true;
     this.sock?.destroy();
   }
-}
-
-/** Single-quotes a string for sh. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** CRLF to LF, drops other CRs and ANSI escape sequences: what a human reading a log wants. */
