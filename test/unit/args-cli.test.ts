@@ -7,8 +7,8 @@ const pairboot = (...args: string[]) => execa("node", ["bin/pairboot.js", ...arg
 
 describe("argument errors", () => {
   it.each([
-    ["status", ["--bogus"], "unknown option '--bogus'"],
-    ["status", ["extra"], "unexpected argument 'extra'"],
+    ["switchover", ["--bogus"], "unknown option '--bogus'"],
+    ["split-brain", ["resolve"], "resolve needs --discard NODE"],
     ["validate", ["--bogus", "x.yaml"], "unknown option '--bogus'"],
     ["validate", [], "no answer file given"],
     ["schema", ["extra"], "unexpected argument 'extra'"],
@@ -29,6 +29,21 @@ describe("argument errors", () => {
     expect(lines[0]).toBe(`pairboot ${cmd}: ${problem}`);
     expect(lines[1]).toMatch(new RegExp(`^usage: pairboot ${cmd}\\b`));
     expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("(--help shows every option)");
+    expect(r.stderr).not.toMatch(/^\s+at |ERR_PARSE_ARGS|TypeError/m);
+  });
+
+  // A monitoring plugin called wrongly is UNKNOWN (3), not CRITICAL (2): the summary on stdout, the
+  // problem and the usage on stderr.
+  it.each([
+    [["--bogus"], "unknown option '--bogus'"],
+    [["extra"], "unexpected argument 'extra'"],
+  ])("pairboot status %j: UNKNOWN (exit 3), the problem and the usage line", async (args, problem) => {
+    const r = await pairboot("status", ...args);
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe(`PAIRBOOT UNKNOWN - ${problem}`);
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toBe(`pairboot status: ${problem}`);
+    expect(lines[1]).toMatch(/^usage: pairboot status\b/);
     expect(r.stderr).not.toMatch(/^\s+at |ERR_PARSE_ARGS|TypeError/m);
   });
 
