@@ -457,6 +457,20 @@ export const ExportSpec = z.strictObject({
     .describe("defaults to the export's position, starting at 1"),
 });
 
+/** rpc.nfsd and nfsdctl take any count; beyond this a two-node file server only wastes memory. */
+export const NFSD_THREADS_MAX = 1024;
+/** The kernel refuses an NFSv4 lease or grace time outside 10..3600 s (fs/nfsd/nfsctl.c). */
+export const NFSD_TIME_BOUNDS = { min: 10, max: 3600 } as const;
+
+function nfsdSeconds(what: string) {
+  const phrase = `a ${what} time in whole seconds from ${NFSD_TIME_BOUNDS.min} to ${NFSD_TIME_BOUNDS.max} (the kernel's bounds)`;
+  return z
+    .number(expected(phrase))
+    .int(expected(phrase))
+    .min(NFSD_TIME_BOUNDS.min, expected(phrase))
+    .max(NFSD_TIME_BOUNDS.max, expected(phrase));
+}
+
 export const NfsSpec = z.strictObject({
   exports: z
     .array(ExportSpec)
@@ -468,8 +482,39 @@ export const NfsSpec = z.strictObject({
     .regex(HOSTNAME, expected("a host name"))
     .optional()
     .describe(
-      "the nodename nfsd runs under on both nodes, so NFSv4 clients can reclaim locks; defaults to the cluster name",
+      "the NFSv4 server scope both nodes present, so NFSv4 clients can reclaim locks; defaults to the cluster name",
     ),
+  threads: z
+    .number()
+    .int(expected(`a whole number of nfsd threads from 1 to ${NFSD_THREADS_MAX}`))
+    .min(1, expected(`a whole number of nfsd threads from 1 to ${NFSD_THREADS_MAX}`))
+    .max(NFSD_THREADS_MAX, expected(`a whole number of nfsd threads from 1 to ${NFSD_THREADS_MAX}`))
+    .default(16)
+    .describe("how many nfsd server threads run on the active node (Debian 13's default is 16)"),
+  lease_time: nfsdSeconds("lease")
+    .default(15)
+    .describe(
+      "NFSv4 lease in seconds (10 to 3600, the kernel's bounds): an idle client renews within it, so it notices a takeover at the latest after one lease",
+    ),
+  grace_time: nfsdSeconds("grace")
+    .default(15)
+    .describe(
+      "grace period in seconds after a takeover (10 to 3600, at least lease_time) in which NFSv4 and NFSv3 (NLM) clients reclaim their locks; new opens and locks wait until it ends, or until every known NFSv4 client has reclaimed",
+    ),
+});
+
+/**
+ * The grace period must cover one lease: a client that only renews its lease (no other traffic) learns of
+ * the takeover at its next renewal, and after the grace period it can no longer reclaim its locks.
+ */
+const NfsSpecChecked = NfsSpec.superRefine((nfs, ctx) => {
+  if (nfs.grace_time < nfs.lease_time)
+    ctx.addIssue({
+      code: "custom",
+      path: ["grace_time"],
+      message: `expected at least nfs.lease_time (${nfs.lease_time}): a client that only renews its lease must still find the grace period open after a takeover, got ${nfs.grace_time}`,
+      input: nfs.grace_time,
+    });
 });
 
 export const TimeSpec = z.strictObject({
@@ -560,7 +605,7 @@ const ClusterSpecBase = z
     storage: StorageSpec.prefault({}).describe("disk layout and the replicated filesystem"),
     drbd: DrbdSpec.prefault({}).describe("DRBD replication"),
     heartbeat: HeartbeatSpec.prefault({}).describe("Heartbeat failover timing"),
-    nfs: NfsSpec.describe("NFS exports"),
+    nfs: NfsSpecChecked.describe("NFS exports"),
     time: TimeSpec.prefault({}).describe("time synchronisation (chrony)"),
     access: AccessSpec.prefault({}).describe("root login"),
     locale: LocaleSpec.prefault({}).describe("language, time zone and keyboard"),

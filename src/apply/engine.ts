@@ -26,7 +26,7 @@ import {
   tableDifferences,
 } from "./guards.js";
 import { InstallLog, redact } from "./log.js";
-import { checkTool, runningTool, unknownOnSource } from "./source.js";
+import { checkTool, releaseOfSource, runningTool, unknownOnSource } from "./source.js";
 import { CopyMeter, copyFraction, describeCopy, type CopyProgress } from "./progress.js";
 import { firstIncomplete, newState, stateFits, stepHash, writeState, type InstallState } from "./state.js";
 
@@ -132,7 +132,15 @@ export async function prepareInstall(o: InstallOptions): Promise<PreparedInstall
       "plan",
     );
   }
+  // The node's files are rendered for the Debian release of the system that is copied onto it.
+  let release;
+  try {
+    release = await releaseOfSource(o.source);
+  } catch (err) {
+    throw new InstallRefused(`the system to install: ${(err as Error).message}`, "plan");
+  }
   const planned = planNode(o.spec, o.nodeName, facts, {
+    release,
     source: o.source,
     target,
     disk: o.diskPath,

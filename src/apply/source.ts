@@ -15,6 +15,8 @@ import { formatPath } from "../answer/messages.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { knownOnRoot, unknownZoneOrLocale } from "../answer/zones.js";
 import { TOOL_BUNDLE, TOOL_NODE } from "../plan/tool.js";
+import { releaseFromOsRelease, type Release } from "../render/release.js";
+import { readUnderRoot } from "./files.js";
 import type { InstallSource } from "../plan/types.js";
 
 export const LIVE_ROOT_CANDIDATES: InstallSource[] = [
@@ -102,4 +104,36 @@ export async function unknownOnSource(spec: ClusterSpec, source: InstallSource):
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** os-release(5): /etc/os-release, normally a link to /usr/lib/os-release, which is asked second. */
+const OS_RELEASE_FILES = ["/etc/os-release", "/usr/lib/os-release"];
+const OS_RELEASE_MAX = 64 * 1024;
+
+/**
+ * The Debian release of a root filesystem to install (or of a restored root), from VERSION_CODENAME in
+ * its os-release: every file pairboot writes into it is rendered for that release. A directory is read
+ * through the root reader (links resolved inside the root, as a crafted clone image could hold any), a
+ * squashfs image with unsquashfs. A release pairboot does not render for is refused, naming the file.
+ */
+export async function releaseOfSource(source: InstallSource): Promise<Release> {
+  for (const path of OS_RELEASE_FILES) {
+    const where = `${source.path}${source.kind === "squashfs" ? ":" : ""}${path}`;
+    let text: string | null;
+    if (source.kind === "dir") {
+      const buf = await readUnderRoot(source.path, path);
+      text = buf === null ? null : buf.subarray(0, OS_RELEASE_MAX).toString("utf8");
+    } else {
+      // -cat prints regular files only, so the link /etc/os-release fails and /usr/lib's is read.
+      const r = await run(["unsquashfs", "-cat", source.path, path.slice(1)], {
+        keepFinalNewline: true,
+        maxBuffer: OS_RELEASE_MAX,
+      });
+      text = r.exitCode === 0 ? r.stdout : null;
+    }
+    if (text !== null) return releaseFromOsRelease(text, where);
+  }
+  throw new Error(
+    `${source.path}: no ${OS_RELEASE_FILES.join(" or ")}, so the Debian release to render for is unknown`,
+  );
 }

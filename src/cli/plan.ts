@@ -6,9 +6,10 @@ import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { generateSecret } from "../answer/secret.js";
 import { missingSecrets } from "../answer/secrets.js";
-import { LIVE_ROOT_CANDIDATES, liveSource, sourceFromPath } from "../apply/source.js";
+import { LIVE_ROOT_CANDIDATES, liveSource, releaseOfSource, sourceFromPath } from "../apply/source.js";
 import { formatPlan, redactedPlan } from "../plan/format.js";
 import { planNode } from "../plan/plan.js";
+import { DEFAULT_RELEASE, RELEASES, parseRelease, type Release } from "../render/release.js";
 import type { InstallSource } from "../plan/types.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { probeHardware } from "../probe/index.js";
@@ -16,7 +17,8 @@ import { safeFacts } from "../probe/parse.js";
 import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
-const HELP = `usage: pairboot plan FILE --node NAME [--hardware FACTS.json] [--disk DEV] [--source PATH] [--json]
+const HELP = `usage: pairboot plan FILE --node NAME [--hardware FACTS.json] [--disk DEV] [--source PATH]
+                    [--release RELEASE] [--json]
 
 Print every step 'pairboot install' would run for node NAME of the answer file FILE: the disk it
 chooses and why, the partition layout, each command exactly as it runs and the full content of every
@@ -27,7 +29,10 @@ options:
   --hardware FILE      plan for recorded hardware facts (pairboot probe > FILE) instead of this machine
   --disk DEV           install onto DEV; it must still match the node's disk selector
   --source PATH        the root filesystem to install: a directory or a squashfs image
-                       (default: the live system's own image)
+                       (default: the live system's own image); its /etc/os-release names the
+                       Debian release the files are rendered for
+  --release RELEASE    render for this Debian release when there is no source to ask
+                       (${RELEASES.join(" or ")}; default ${DEFAULT_RELEASE})
   --json               print the plan as JSON
   -h, --help           show this help
 
@@ -65,6 +70,30 @@ export async function resolveSource(arg: string | undefined): Promise<InstallSou
   return liveSource();
 }
 
+/**
+ * The Debian release to render for: the source's own (its os-release) when there is a source to read,
+ * else --release, else the default. A --release that contradicts the source is an error, not a choice.
+ */
+export async function resolveRelease(
+  flag: string | undefined,
+  source: InstallSource | null,
+): Promise<Release> {
+  let wanted: Release | undefined;
+  try {
+    wanted = flag === undefined ? undefined : parseRelease(flag, "--release");
+    if (source === null) return wanted ?? DEFAULT_RELEASE;
+    const found = await releaseOfSource(source);
+    if (wanted !== undefined && wanted !== found) {
+      throw new Error(
+        `--release ${wanted} contradicts the source: ${source.path} is Debian ${found}; drop --release or use a ${wanted} source`,
+      );
+    }
+    return found;
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommandLine(
     argv,
@@ -73,6 +102,7 @@ export async function run(argv: string[]): Promise<number> {
       hardware: { type: "string" },
       disk: { type: "string" },
       source: { type: "string" },
+      release: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -108,9 +138,16 @@ export async function run(argv: string[]): Promise<number> {
   const facts = values.hardware
     ? await readFacts(values.hardware)
     : await probeHardware({ includeLoop: values.disk?.startsWith("/dev/loop") === true });
-  const source = (await resolveSource(values.source)) ?? (LIVE_ROOT_CANDIDATES[0] as InstallSource);
+  const found = await resolveSource(values.source);
+  const release = await resolveRelease(values.release, found);
+  const source = found ?? (LIVE_ROOT_CANDIDATES[0] as InstallSource);
 
-  const r = planNode(spec, values.node, facts, { source, disk: values.disk, answerPath: file });
+  const r = planNode(spec, values.node, facts, {
+    source,
+    disk: values.disk,
+    answerPath: file,
+    release,
+  });
   if (!r.ok) {
     process.stderr.write(`pairboot plan: cannot plan ${values.node}: ${r.message}\n`);
     return 1;

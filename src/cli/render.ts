@@ -5,13 +5,15 @@ import { dirname, join, resolve } from "node:path";
 import { AnswerFileError, ensureSecrets } from "../answer/secrets.js";
 import type { ClusterSpec } from "../answer/schema.js";
 import { renderNode } from "../render/index.js";
+import { DEFAULT_RELEASE, RELEASES, RELEASE_TRAITS } from "../render/release.js";
 import { outputFiles } from "../render/output.js";
 import { parseCommandLine, usageError } from "./args.js";
 import { CliError } from "./errors.js";
+import { resolveRelease, resolveSource } from "./plan.js";
 
-const HELP = `usage: pairboot render FILE --node NAME --out DIR [--force]
+const HELP = `usage: pairboot render FILE --node NAME --out DIR [--release RELEASE | --source PATH] [--force]
 
-Render every configuration file of node NAME from the answer file FILE and write them under DIR
+Render every configuration file of node NAME from the answer file FILE for a Debian release and write them under DIR
 (DIR/etc/hostname, DIR/etc/network/interfaces, ...) with their modes. DIR/.pairboot/ holds what is not
 a file on the node: services.json (services to enable and disable), chroot-commands.sh (commands run in
 the installed root), partitions.sfdisk (the disk layout) and files.txt (every file with its mode).
@@ -19,6 +21,8 @@ the installed root), partitions.sfdisk (the disk layout) and files.txt (every fi
 options:
   --node NAME   the node to render (one of the answer file's nodes)
   --out DIR     where to write; must be empty or absent unless --force
+  --release R   the Debian release to render for: ${RELEASES.join(" or ")} (default ${DEFAULT_RELEASE})
+  --source PATH render for the release of this root filesystem (a directory or a squashfs image)
   --force       write into a non-empty DIR, replacing files of the same name
   -h, --help    show this help
 `;
@@ -52,6 +56,8 @@ export async function run(argv: string[]): Promise<number> {
     {
       node: { type: "string" },
       out: { type: "string" },
+      release: { type: "string" },
+      source: { type: "string" },
       force: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -71,10 +77,13 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`${out} is not empty; choose an empty directory or pass --force`);
   }
 
+  // Before the answer file: loading it may write generated secrets into it.
+  const source = values.source === undefined ? null : await resolveSource(values.source);
+  const release = await resolveRelease(values.release, source);
   const { spec, generated } = await loadSpec(file);
   let tree;
   try {
-    tree = renderNode(spec, values.node);
+    tree = renderNode(spec, values.node, release);
   } catch (err) {
     throw new CliError((err as Error).message);
   }
@@ -93,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(generated.length > 0
         ? [`generated ${generated.join(" and ")} into ${file} (kept for both nodes)`]
         : []),
-      `rendered ${tree.node}: ${tree.files.length} files under ${out}`,
+      `rendered ${tree.node} for Debian ${RELEASE_TRAITS[release].version} ${release}: ${tree.files.length} files under ${out}`,
       `  enable:  ${enable.join(" ") || "-"}`,
       `  disable: ${disable.join(" ") || "-"}`,
       `  chroot commands: ${tree.chrootCommands.length} (${join(out, ".pairboot", "chroot-commands.sh")})`,

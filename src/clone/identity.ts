@@ -35,6 +35,7 @@ import { ANSWER_PATH } from "../plan/plan.js";
 import { byIdLinks } from "../probe/parse.js";
 import { readByIdLinks } from "../probe/read.js";
 import { findNode, renderNode } from "../render/index.js";
+import { releaseOfSource } from "../apply/source.js";
 import type { CloneHeader } from "./format.js";
 import { diskTool } from "./disk.js";
 
@@ -86,7 +87,8 @@ export async function writeIdentityFiles(root: string, spec: ClusterSpec, nodeB:
   const done: string[] = [];
   for (const r of IDENTITY_REMOVALS)
     done.push(...(await removeUnderRoot(root, r.path)).map((p) => `removed ${p}`));
-  const tree = renderNode(spec, nodeB);
+  // B's files for the release of A's copy, which is B's system now.
+  const tree = renderNode(spec, nodeB, await releaseOfSource({ kind: "dir", path: root }));
   for (const f of [...tree.files, MACHINE_ID]) {
     await writeUnderRoot(root, f);
     done.push(`wrote ${f.path}`);

@@ -4,6 +4,7 @@
 import type { ClusterSpec } from "../answer/schema.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { renderNode, findNode } from "../render/index.js";
+import { DEFAULT_RELEASE, RELEASE_TRAITS, type Release } from "../render/release.js";
 import { espVolumeId, osFsUuid } from "../render/ids.js";
 import { minimumDiskBytes, partitionLayout, sfdiskScript } from "../render/storage.js";
 import type { RenderedFile } from "../render/types.js";
@@ -58,6 +59,8 @@ export interface PlanOptions {
   logPath?: string;
   /** pairboot's runtime to put on the node (a directory like the live system's /opt/pairboot); none: skipped. */
   tool?: string;
+  /** The Debian release of the source (apply/source.ts releaseOfSource); the files are rendered for it. */
+  release?: Release;
 }
 
 export type PlanResult = { ok: true; plan: NodePlan } | { ok: false; message: string };
@@ -200,7 +203,8 @@ export function planNode(
   const data = part(layout, "data");
   const D = shq(disk.path);
   const diskName = disk.path.replace(/^\/dev\//, "");
-  const tree = renderNode(spec, node.name);
+  const release = options.release ?? DEFAULT_RELEASE;
+  const tree = renderNode(spec, node.name, release);
   const allParts = layout.partitions.map((p) => shq(p.path)).join(" ");
   const osUuid = osFsUuid(spec, node);
 
@@ -268,7 +272,7 @@ export function planNode(
   excludes.push("/boot/efi/*", "/lost+found");
   step({
     id: "copy-root",
-    title: `Copy the root filesystem from ${src.path}`,
+    title: `Copy the root filesystem (Debian ${RELEASE_TRAITS[release].version} ${release}) from ${src.path}`,
     copies: true,
     commands:
       src.kind === "dir"

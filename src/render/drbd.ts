@@ -4,10 +4,8 @@
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
 import type { RenderFamily, RenderedFile } from "./types.js";
 import { DATA_PARTITION, hostPart, requireSecret } from "./ha-common.js";
+import { RELEASE_TRAITS, type Release } from "./release.js";
 import { drbdFencing } from "./stonith.js";
-
-/** The setuid helpers dopd (running as hacluster) needs to outdate the peer's disk; paths as dpkg owns them. */
-export const DOPD_HELPERS = ["/lib/drbd/drbdsetup-84", "/sbin/drbdmeta"] as const;
 
 export const GLOBAL_COMMON_PATH = "/etc/drbd.d/global_common.conf";
 
@@ -77,19 +75,23 @@ ${hosts}}
   return { path: resourcePath(spec), content, mode: 0o644 };
 }
 
-/** Shell lines that are safe to run again: an existing override is left alone. */
-export function statOverrideCommands(): string[] {
-  return DOPD_HELPERS.map(
+/**
+ * The set-uid helpers dopd (running as hacluster) needs to outdate the peer's disk, at the paths dpkg owns
+ * them by in the release (RELEASE_TRAITS). Shell lines that are safe to run again: an existing override is
+ * left alone.
+ */
+export function statOverrideCommands(release: Release): string[] {
+  return RELEASE_TRAITS[release].dopdHelpers.map(
     (p) =>
       `dpkg-statoverride --list ${p} >/dev/null || dpkg-statoverride --update --add root haclient 4750 ${p}`,
   );
 }
 
-export function render(spec: ClusterSpec, _node: NodeSpec): RenderFamily {
+export function render(spec: ClusterSpec, _node: NodeSpec, release: Release): RenderFamily {
   return {
     files: [renderGlobalCommon(spec), renderResource(spec)],
     // Under heartbeat v1 drbd.service brings the resource up at boot; drbddisk only promotes/demotes.
     enable: ["drbd.service"],
-    chrootCommands: [`chown root:haclient ${GLOBAL_COMMON_PATH}`, ...statOverrideCommands()],
+    chrootCommands: [`chown root:haclient ${GLOBAL_COMMON_PATH}`, ...statOverrideCommands(release)],
   };
 }

@@ -2,6 +2,7 @@
 // they differ only where the node's identity (name, addresses, MACs) differs.
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
 import type { RenderFamily, RenderedTree } from "./types.js";
+import { DEFAULT_RELEASE, type Release } from "./release.js";
 import * as system from "./system.js";
 import * as network from "./network.js";
 import * as time from "./time.js";
@@ -12,7 +13,8 @@ import * as stonith from "./stonith.js";
 import * as nfs from "./nfs.js";
 import * as firstboot from "./firstboot.js";
 
-const families: { render: (spec: ClusterSpec, node: NodeSpec) => RenderFamily }[] = [
+// Each family renders for one Debian release; what differs between releases is named in release.ts.
+const families: { render: (spec: ClusterSpec, node: NodeSpec, release: Release) => RenderFamily }[] = [
   system,
   network,
   time,
@@ -34,9 +36,14 @@ export function findNode(spec: ClusterSpec, name: string): NodeSpec {
   return node;
 }
 
-export function renderNode(spec: ClusterSpec, nodeName: string): RenderedTree {
+/** The node's files for the Debian release of the root filesystem they go into (release.ts). */
+export function renderNode(
+  spec: ClusterSpec,
+  nodeName: string,
+  release: Release = DEFAULT_RELEASE,
+): RenderedTree {
   const node = findNode(spec, nodeName);
-  const parts = families.map((f) => f.render(spec, node));
+  const parts = families.map((f) => f.render(spec, node, release));
   const files = parts.flatMap((p) => p.files).sort((a, b) => a.path.localeCompare(b.path));
   const seen = new Set<string>();
   for (const f of files) {

@@ -4,14 +4,21 @@
 import type { ClusterSpec, NodeSpec } from "../answer/schema.js";
 import { addressOf, parseCidr, subnetText } from "../answer/ipv4.js";
 import { MANAGED, file, lines } from "./text.js";
+import { RELEASE_TRAITS, type Release } from "./release.js";
 import type { RenderFamily } from "./types.js";
+
+/** pairboot's main chrony config; Debian's /etc/chrony/chrony.conf is ucf's and stays as installed. */
+export const CHRONY_MAIN_PATH = "/etc/chrony/pairboot.conf";
+export const CHRONY_DROPIN_PATH = "/etc/systemd/system/chrony.service.d/50-pairboot.conf";
 
 /**
  * The main config: Debian's defaults without its `pool 2.debian.pool.ntp.org` line, which would make the
  * two nodes follow different internet servers (or wait on DNS in an offline rack). Our sources live in
- * conf.d/pairboot.conf.
+ * conf.d/pairboot.conf. A conf.d file cannot take the pool out of Debian's chrony.conf, and that file is
+ * installed through ucf (an edit there turns every chrony upgrade into a question), so chronyd is pointed
+ * at this file instead (chronyDropin).
  */
-function mainConfig(): string {
+function mainConfig(release: Release): string {
   return lines(
     MANAGED,
     "confdir /etc/chrony/conf.d",
@@ -23,7 +30,20 @@ function mainConfig(): string {
     "logdir /var/log/chrony",
     "maxupdateskew 100.0",
     "rtcsync",
-    "leapsectz right/UTC",
+    RELEASE_TRAITS[release].chronyLeapSeconds,
+  );
+}
+
+/**
+ * Debian's chrony.service runs `chronyd $DAEMON_OPTS` (from /etc/default/chrony); the same command with
+ * `-f` reads pairboot's main config (the last -f wins), keeping whatever options the admin set there.
+ */
+function chronyDropin(): string {
+  return lines(
+    MANAGED,
+    "[Service]",
+    "ExecStart=",
+    `ExecStart=!/usr/sbin/chronyd $DAEMON_OPTS -f ${CHRONY_MAIN_PATH}`,
   );
 }
 
@@ -47,10 +67,11 @@ export function clusterConfig(spec: ClusterSpec, node: NodeSpec): string {
   );
 }
 
-export function render(spec: ClusterSpec, node: NodeSpec): RenderFamily {
+export function render(spec: ClusterSpec, node: NodeSpec, release: Release): RenderFamily {
   return {
     files: [
-      file("/etc/chrony/chrony.conf", mainConfig()),
+      file(CHRONY_MAIN_PATH, mainConfig(release)),
+      file(CHRONY_DROPIN_PATH, chronyDropin()),
       file("/etc/chrony/conf.d/pairboot.conf", clusterConfig(spec, node)),
     ],
     enable: ["chrony.service"],

@@ -24,6 +24,7 @@ import * as heartbeat from "../../src/render/heartbeat.js";
 import * as nfs from "../../src/render/nfs.js";
 import type { ClusterSpec, NodeSpec } from "../../src/answer/schema.js";
 import type { RenderFamily } from "../../src/render/types.js";
+import { RELEASE_TRAITS } from "../../src/render/release.js";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
 const exampleFiles = (await readdir(EXAMPLES)).filter((f) => f.endsWith(".yaml")).sort();
@@ -60,7 +61,8 @@ beforeAll(async () => {
     const spec = await loadSpecWithSecrets(join(EXAMPLES, example));
     for (const node of spec.nodes) {
       const root = join(work, example, node.name);
-      const families = [drbd, heartbeat, nfs].map((m) => m.render(spec, node));
+      // This host's tools are bookworm's: they check bookworm's files (render-tools.test.ts checks trixie's).
+      const families = [drbd, heartbeat, nfs].map((m) => m.render(spec, node, "bookworm"));
       for (const f of families) await writeFamily(root, f);
       // Debian's stock /etc/drbd.conf, pointing at the rendered files.
       await writeFile(
@@ -163,7 +165,7 @@ describe.each(exampleFiles)("%s", (example) => {
       grep -c dpkg-statoverride /tmp/before || true
       ( ${cmds} ) && echo first-ok
       ( ${cmds} ) && echo second-ok
-      stat -c '%a %U %G %n' ${drbd.DOPD_HELPERS.join(" ")} /etc/drbd.d/global_common.conf
+      stat -c '%a %U %G %n' ${RELEASE_TRAITS.bookworm.dopdHelpers.join(" ")} /etc/drbd.d/global_common.conf
       dpkg-statoverride --list | grep -c drbd
       ${env} drbdadm -d up ${r.spec.drbd.resource} >/dev/null 2>/tmp/after
       grep -c dpkg-statoverride /tmp/after || true`;
@@ -173,13 +175,13 @@ describe.each(exampleFiles)("%s", (example) => {
     expect(Number(out[0])).toBeGreaterThan(0); // drbdadm asked before
     expect(out).toContain("first-ok");
     expect(out).toContain("second-ok");
-    for (const p of drbd.DOPD_HELPERS) expect(out).toContain(`4750 root haclient ${p}`);
+    for (const p of RELEASE_TRAITS.bookworm.dopdHelpers) expect(out).toContain(`4750 root haclient ${p}`);
     expect(out).toContain("640 root haclient /etc/drbd.d/global_common.conf");
     expect(out[out.length - 2]).toBe("2"); // exactly two overrides after running twice
     expect(out[out.length - 1]).toBe("0"); // and drbdadm is satisfied
   });
 
-  it("exportfs accepts /etc/exports without a warning and shows the fsid and options", async () => {
+  it("exportfs accepts the exports file without a warning and shows the fsid and options", async () => {
     const r = mine()[0];
     if (!r) throw new Error("nothing rendered");
     const sb = await sandbox("exportfs");
@@ -205,8 +207,8 @@ describe.each(exampleFiles)("%s", (example) => {
       for (const o of e.options) expect(line).toMatch(new RegExp(`[(,]${o}[,)]`));
     }
     // The same check catches the classic mistake: a space before '(' exports to the world.
-    const bad = (await readFile(join(sb.upper, "etc/exports"), "utf8")).replace(/\(/g, " (");
-    await writeFile(join(sb.upper, "etc/exports"), bad);
+    const bad = (await readFile(join(sb.upper, nfs.EXPORTS_PATH), "utf8")).replace(/\(/g, " (");
+    await writeFile(join(sb.upper, nfs.EXPORTS_PATH), bad);
     const worse = await runInSandbox(sb, `${mkdirs}\nexportfs -ra`, {
       binds: [{ src: data, dst: r.spec.storage.data_mount }],
     });

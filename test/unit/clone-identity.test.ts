@@ -35,6 +35,8 @@ describe("node B's identity", () => {
       ]) {
         await mkdir(join(root, d), { recursive: true });
       }
+      await mkdir(join(root, "usr/lib"), { recursive: true });
+      await writeFile(join(root, "usr/lib/os-release"), "VERSION_CODENAME=trixie\n");
       await writeFile(join(root, "etc/hostname"), "node-a\n");
       await writeFile(join(root, "etc/machine-id"), "0123456789abcdef0123456789abcdef\n");
       await writeFile(join(root, "var/lib/dbus/machine-id"), "0123456789abcdef0123456789abcdef\n");
@@ -111,6 +113,8 @@ describe("node B's identity", () => {
       await symlink(join(outside, "etc"), join(root, "etc"));
       await symlink("../../outside/var", join(root, "var"));
       await mkdir(join(root, "root"));
+      await mkdir(join(root, "usr/lib"), { recursive: true });
+      await writeFile(join(root, "usr/lib/os-release"), "VERSION_CODENAME=trixie\n");
       const before = list();
 
       await writeIdentityFiles(root, seed(), "node-b");

@@ -1,6 +1,6 @@
 // `pairboot plan` as a user runs it on recorded hardware: the plan on stdout, or exit 1 with a message that
 // names every disk seen.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -14,6 +14,10 @@ const doc = parse(readFileSync("examples/seed.yaml", "utf8")) as Record<string, 
 delete doc.drbd?.shared_secret;
 delete doc.heartbeat?.authkey;
 writeFileSync(answer, stringify(doc));
+// A stand-in for the root filesystem to install: plan reads only its os-release (the release to render for).
+const source = join(dir, "rootfs");
+mkdirSync(join(source, "usr/lib"), { recursive: true });
+writeFileSync(join(source, "usr/lib/os-release"), "VERSION_CODENAME=trixie\n");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (...args: string[]) =>
@@ -27,7 +31,7 @@ describe("pairboot plan", () => {
       "--hardware",
       "test/fixtures/hardware/node-a.json",
       "--source",
-      ".",
+      source,
     );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Disk: \/dev\/sda \(20480 MiB\)$/m);
@@ -84,7 +88,7 @@ describe("pairboot plan on recorded facts holding hostile hardware text (L8)", (
   writeFileSync(file, JSON.stringify(facts));
 
   it("the model's selector still picks the disk, and the model is shown with '?' for every escape and newline", async () => {
-    const r = await run("--node", "node-a", "--hardware", file, "--source", ".");
+    const r = await run("--node", "node-a", "--hardware", file, "--source", source);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('model "QEMU HARDDISK`reboot`??]0;PWNED?" matches "QEMU HARDDISK*"');
     // eslint-disable-next-line no-control-regex

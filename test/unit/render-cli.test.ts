@@ -52,8 +52,32 @@ describe("pairboot render", () => {
     expect(JSON.parse(readFileSync(join(out, ".pairboot/services.json"), "utf8"))).toEqual(tree.services);
     expect(statSync(join(out, ".pairboot/chroot-commands.sh")).mode & 0o111).not.toBe(0);
     expect(readFileSync(join(out, ".pairboot/partitions.sfdisk"), "utf8")).toMatch(/^label: gpt$/m);
-    expect(printed).toContain(`rendered node-b: ${tree.files.length} files`);
+    expect(printed).toContain(`rendered node-b for Debian 13 trixie: ${tree.files.length} files`);
     for (const s of tree.services.enable) expect(printed).toContain(s);
+  });
+
+  it("--release bookworm renders bookworm's files (the UTS scope drop-in); an unknown release is refused", async () => {
+    const out = join(work, "bookworm");
+    const { code, out: printed } = await runCapturing([
+      answerFile(),
+      "--node",
+      "node-a",
+      "--out",
+      out,
+      "--release",
+      "bookworm",
+    ]);
+    expect(code).toBe(0);
+    expect(printed).toContain("rendered node-a for Debian 12 bookworm:");
+    expect(
+      readFileSync(join(out, "etc/systemd/system/nfs-server.service.d/50-pairboot-scope.conf"), "utf8"),
+    ).toBe(
+      renderNode(seed(), "node-a", "bookworm").files.find((f) => f.path.endsWith("50-pairboot-scope.conf"))
+        ?.content,
+    );
+    await expect(
+      run([answerFile(), "--node", "node-a", "--out", join(work, "sid"), "--release", "sid"]),
+    ).rejects.toThrow('--release: pairboot renders for Debian 12 bookworm or 13 trixie, got "sid"');
   });
 
   it("refuses a non-empty output directory unless --force", async () => {

@@ -7,6 +7,7 @@ import * as heartbeat from "../../src/render/heartbeat.js";
 import * as nfs from "../../src/render/nfs.js";
 import { heartbeatTime } from "../../src/render/ha-common.js";
 import type { ClusterSpec } from "../../src/answer/schema.js";
+import { DEFAULT_RELEASE } from "../../src/render/release.js";
 import type { RenderFamily, RenderedFile } from "../../src/render/types.js";
 
 const SEED = new URL("../../examples/seed.yaml", import.meta.url).pathname;
@@ -23,7 +24,7 @@ function file(family: RenderFamily, path: string): RenderedFile {
 function renderAll(spec: ClusterSpec, nodeIndex: number): RenderFamily[] {
   const node = spec.nodes[nodeIndex];
   if (!node) throw new Error("no such node");
-  return HA.map((m) => m.render(spec, node));
+  return HA.map((m) => m.render(spec, node, DEFAULT_RELEASE));
 }
 
 /** The text inside `name { ... }` at its first occurrence (no nested braces needed for our sections). */
@@ -149,7 +150,7 @@ describe("HA renderers on the seed answer file", async () => {
   });
 
   it("NFS: exports carry fsid and no_subtree_check with no space before '('", () => {
-    const text = file(nfsA, "/etc/exports").content;
+    const text = file(nfsA, nfs.EXPORTS_PATH).content;
     const lines = text.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(lines).toHaveLength(spec.nfs.exports.length);
     spec.nfs.exports.forEach((e, i) => {
@@ -163,8 +164,9 @@ describe("HA renderers on the seed answer file", async () => {
     expect(nfsA.enable ?? []).not.toContain("nfs-server.service");
   });
 
-  it("NFS: rpc.nfsd runs under the cluster-wide UTS nodename", () => {
-    const d = file(nfsA, "/etc/systemd/system/nfs-server.service.d/50-pairboot-scope.conf").content;
+  it("NFS on bookworm: rpc.nfsd runs under the cluster-wide UTS nodename", () => {
+    const bookworm = nfs.render(spec, a, "bookworm");
+    const d = file(bookworm, "/etc/systemd/system/nfs-server.service.d/50-pairboot-scope.conf").content;
     expect(d).toMatch(/^ExecStart=$/m);
     expect(d).toContain(`hostname ${spec.nfs.scope} && exec /usr/sbin/rpc.nfsd`);
     expect(d).toMatch(/^ExecStart=\/usr\/bin\/unshare --uts /m);
@@ -172,7 +174,7 @@ describe("HA renderers on the seed answer file", async () => {
 
   it("NFS: nfsd is loaded once the node is up (not in early boot), so a takeover does not wait for it", () => {
     const u = file(nfsA, "/etc/systemd/system/pairboot-nfsd-module.service").content;
-    expect(u).toMatch(/^ExecStart=\/sbin\/modprobe nfsd$/m);
+    expect(u).toMatch(/^ExecStart=\/usr\/sbin\/modprobe nfsd$/m);
     expect(u).toMatch(/^WantedBy=multi-user\.target$/m);
     expect(nfsA.enable).toEqual(["pairboot-nfsd-module.service"]);
   });
@@ -183,7 +185,7 @@ describe("HA renderers refuse or adapt to other answers", () => {
     const spec = await loadSpec(SEED);
     const node = spec.nodes[0];
     if (!node) throw new Error("seed has no nodes");
-    expect(() => drbd.render(spec, node)).toThrow(/drbd\.shared_secret/);
+    expect(() => drbd.render(spec, node, DEFAULT_RELEASE)).toThrow(/drbd\.shared_secret/);
     const withDrbd = { ...spec, drbd: { ...spec.drbd, shared_secret: "x".repeat(20) } };
     expect(() => heartbeat.render(withDrbd, node)).toThrow(/heartbeat\.authkey/);
   });
@@ -210,7 +212,7 @@ describe("HA renderers refuse or adapt to other answers", () => {
     });
     const node = spec.nodes[0];
     if (!node) throw new Error("seed has no nodes");
-    const text = file(nfs.render(spec, node), "/etc/exports").content;
+    const text = file(nfs.render(spec, node, DEFAULT_RELEASE), nfs.EXPORTS_PATH).content;
     expect(text).toContain("/data/a 10.1.0.0/16(ro,subtree_check,fsid=1)");
     expect(text).toContain("/data/b *.example.org(rw,sync,no_subtree_check,fsid=2)");
   });
@@ -223,7 +225,7 @@ describe("HA renderers refuse or adapt to other answers", () => {
     spec.nfs.exports[0]?.options.push("fsid=7");
     const node = spec.nodes[0];
     if (!node) throw new Error("seed has no nodes");
-    expect(() => nfs.render(spec, node)).toThrow(/fsid/);
+    expect(() => nfs.render(spec, node, DEFAULT_RELEASE)).toThrow(/fsid/);
   });
 
   it("writes heartbeat times in seconds, or in ms when not whole seconds", async () => {
@@ -259,7 +261,7 @@ describe.each(exampleFiles)("HA renderers on examples/%s", (example) => {
     expect(group[0]).toBe(spec.nodes[0]?.name);
     expect(group.at(-3)).toBe(`IPaddr2::${spec.service.ip}/${spec.network.bond.name}`);
     expect(group.at(-4)).toBe("pairboot-nfsd");
-    for (const line of file(nf, "/etc/exports")
+    for (const line of file(nf, nfs.EXPORTS_PATH)
       .content.split("\n")
       .filter((l) => l && !l.startsWith("#"))) {
       expect(line).toMatch(/^\S+ [^\s(]+\([^\s()]+\)$/);

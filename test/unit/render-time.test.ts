@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { render } from "../../src/render/time.js";
+import { CHRONY_MAIN_PATH, render } from "../../src/render/time.js";
+import { DEFAULT_RELEASE } from "../../src/render/release.js";
 import type { ClusterSpec } from "../../src/answer/schema.js";
 import { seed } from "../support/fixtures.js";
 
 function directives(spec: ClusterSpec, nodeIndex: number): string[] {
-  const family = render(spec, spec.nodes[nodeIndex]!);
+  const family = render(spec, spec.nodes[nodeIndex]!, DEFAULT_RELEASE);
   const conf = family.files.find((f) => f.path === "/etc/chrony/conf.d/pairboot.conf");
   if (!conf) throw new Error("no chrony conf.d file");
   return conf.content.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
@@ -44,7 +45,7 @@ describe("time renderer", () => {
 
   it("drops Debian's default internet pool from the main config and includes conf.d", () => {
     const spec = seed();
-    const main = render(spec, spec.nodes[0]!).files.find((f) => f.path === "/etc/chrony/chrony.conf");
+    const main = render(spec, spec.nodes[0]!, DEFAULT_RELEASE).files.find((f) => f.path === CHRONY_MAIN_PATH);
     expect(main?.content).toMatch(/^confdir \/etc\/chrony\/conf\.d$/m);
     expect(main?.content).not.toMatch(/^(pool|server) /m);
   });

@@ -4,5 +4,5 @@ set -eu
 test -f /usr/share/zoneinfo/Europe/Berlin && ln -sf /usr/share/zoneinfo/Europe/Berlin /etc/localtime
 update-initramfs -u -k all
 chown root:haclient /etc/drbd.d/global_common.conf
-dpkg-statoverride --list /lib/drbd/drbdsetup-84 >/dev/null || dpkg-statoverride --update --add root haclient 4750 /lib/drbd/drbdsetup-84
-dpkg-statoverride --list /sbin/drbdmeta >/dev/null || dpkg-statoverride --update --add root haclient 4750 /sbin/drbdmeta
+dpkg-statoverride --list /usr/lib/drbd/drbdsetup-84 >/dev/null || dpkg-statoverride --update --add root haclient 4750 /usr/lib/drbd/drbdsetup-84
+dpkg-statoverride --list /usr/sbin/drbdmeta >/dev/null || dpkg-statoverride --update --add root haclient 4750 /usr/sbin/drbdmeta

@@ -1,0 +1,8 @@
+#!/bin/sh
+# Run inside node node-b's installed root after its files are written.
+set -eu
+test -f /usr/share/zoneinfo/Etc/UTC && ln -sf /usr/share/zoneinfo/Etc/UTC /etc/localtime
+update-initramfs -u -k all
+chown root:haclient /etc/drbd.d/global_common.conf
+dpkg-statoverride --list /lib/drbd/drbdsetup-84 >/dev/null || dpkg-statoverride --update --add root haclient 4750 /lib/drbd/drbdsetup-84
+dpkg-statoverride --list /sbin/drbdmeta >/dev/null || dpkg-statoverride --update --add root haclient 4750 /sbin/drbdmeta
