@@ -16,8 +16,25 @@ import { renderNode } from "../../src/render/index.js";
 import type { RenderedTree } from "../../src/render/types.js";
 import { FENCE_PEER_CFG, HEARTBEAT_DROPIN } from "../../src/render/stonith.js";
 import { fencingLine, observeFencing } from "../../src/status/fencing.js";
-import { addNetns, deleteNetns, ip, netnsName } from "../support/netns.js";
+import {
+  addNetns,
+  addressesOf,
+  addVeth,
+  createSandbox,
+  deleteNetns,
+  ip,
+  netnsName,
+  removeSandbox,
+  sandboxArgv,
+  startInSandbox,
+  type Sandbox,
+} from "../support/netns.js";
 import { startBmc, type SimBmc } from "../support/bmc.js";
+import { HB_START, installHeartbeat, sandboxLog } from "../support/heartbeat.js";
+import { writeFamily } from "../support/ha-spec.js";
+import * as heartbeat from "../../src/render/heartbeat.js";
+import * as stonithFamily from "../../src/render/stonith.js";
+import { commandText } from "../../src/util/shell.js";
 
 const SEED = new URL("../../examples/seed.yaml", import.meta.url).pathname;
 const BMC_A = "192.168.42.11";
@@ -66,6 +83,9 @@ beforeAll(async () => {
   const doc = parseDocument(await readFile(SEED, "utf8"));
   doc.setIn(["nodes", 0, "bmc"], { address: BMC_A, user: "fence", interface: "lan" });
   doc.setIn(["nodes", 1, "bmc"], { address: BMC_B, user: "fence", interface: "lan" });
+  // Short Heartbeat timings for the cluster part below.
+  for (const [k, v] of Object.entries({ keepalive: "1s", warntime: "3s", deadtime: "5s", initdead: "10s" }))
+    doc.setIn(["heartbeat", k], v);
   const answer = join(dir, "answer.yaml");
   await writeFile(answer, doc.toString());
   ({ spec } = await ensureSecrets(answer));
@@ -149,12 +169,13 @@ describe("STONITH through a simulated BMC with the rendered configuration", () =
     expect(recorded).not.toContain(bPassword());
   });
 
-  it("a wrong password is refused: the reset fails and node B's machine keeps running", async () => {
+  it("a wrong password is refused: power off fails and node B's machine keeps running", async () => {
     const pid = await bmcB.machinePid();
     const wrong = join(dir, "wrong.cfg");
     const content = renderedFile(treeA, FENCE_PEER_CFG).content.replace(bPassword(), "not-the-password");
     await writeFile(wrong, content, { mode: 0o600 });
-    const r = await stonith(["-T", "reset", "node-b"], {}, wrong);
+    // off is one ipmitool call (a reset is two), and a refused IPMI 1.5 login costs ipmi_sim 8 s each.
+    const r = await stonith(["-T", "off", "node-b"], {}, wrong);
     expect(r.exitCode).not.toBe(0);
     expect(await bmcB.machinePid()).toBe(pid);
   });
@@ -189,5 +210,145 @@ describe("STONITH through a simulated BMC with the rendered configuration", () =
     } finally {
       await ip(["-n", ns, "addr", "add", `${BMC_B}/32`, "dev", "lo"]);
     }
+  });
+});
+
+// The real heartbeat on two network-namespace nodes (as in heartbeat-netns.test.ts) with the rendered
+// ha.cf, fence-peer.cfg and the drop-in's environment. Node A's BMC is an ipmi_sim on the LAN whose
+// "machine" is node A itself: its sandbox with heartbeat, started by the BMC's power on and killed and
+// started again by a reset (the node's addresses reset with it, as on a real reboot). Node B's BMC is
+// unreachable from node A. Both Heartbeat paths are cut; the LAN still carries the BMC traffic.
+describe("Heartbeat fences its peer before taking over, and never takes over without a reset", () => {
+  interface Node {
+    name: string;
+    ns: string;
+    sb: Sandbox;
+  }
+  const nodes: Node[] = [];
+  let lan = "";
+  let bmcA: SimBmc | undefined;
+  let procB: ReturnType<typeof startInSandbox> | undefined;
+  const bond = () => spec.network.bond.name;
+  const repl = () => spec.network.replication.nic;
+  const vip = () => spec.service.ip;
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  async function waitFor(what: string, ms: number, cond: () => Promise<boolean>): Promise<number> {
+    const t0 = Date.now();
+    while (Date.now() - t0 < ms) {
+      if (await cond()) return (Date.now() - t0) / 1000;
+      await wait(200);
+    }
+    throw new Error(`timed out after ${ms / 1000} s waiting for ${what}\n${await diagnostics()}`);
+  }
+  const holdsVip = async (n: Node) => (await addressesOf(n.ns, bond())).includes(vip());
+  const haLog = (n: Node) => sandboxLog(n.sb, "ha-log");
+  async function diagnostics(): Promise<string> {
+    const parts = await Promise.all(
+      nodes.map(
+        async (n) => `--- ${n.name} ha-log (tail)\n${(await haLog(n)).split("\n").slice(-30).join("\n")}`,
+      ),
+    );
+    return [...parts, `--- BMC A chassis: ${(await bmcA?.chassisCalls())?.join(", ")}`].join("\n");
+  }
+
+  beforeAll(async () => {
+    const env = dropInEnv(renderedFile(treeA, HEARTBEAT_DROPIN).content);
+    const start = `${Object.entries(env)
+      .map(([k, v]) => `export ${k}=${v}`)
+      .join("\n")}\n${HB_START}`;
+    lan = netnsName("fence-lan");
+    await addNetns(lan);
+    await ip(["-n", lan, "link", "add", "br0", "type", "bridge"]);
+    await ip(["-n", lan, "link", "set", "br0", "up"]);
+    await ip(["-n", lan, "addr", "add", `${spec.heartbeat.ping}/24`, "dev", "br0"]);
+    await ip(["-n", lan, "addr", "add", `${BMC_A}/24`, "dev", "br0"]);
+    for (const [i, n] of spec.nodes.entries()) {
+      const node: Node = {
+        name: n.name,
+        ns: netnsName(`fence-n${i}`),
+        sb: await createSandbox(`fence-${n.name}`),
+      };
+      nodes.push(node);
+      await addNetns(node.ns);
+      await addVeth(node.ns, bond(), lan, `lan${i}`);
+      await ip(["-n", lan, "link", "set", `lan${i}`, "master", "br0"]);
+      await ip(["-n", node.ns, "addr", "add", n.lan, "dev", bond()]);
+      await installHeartbeat(node.sb, heartbeat.render(spec, n));
+      await writeFamily(node.sb.upper, stonithFamily.render(spec, n));
+    }
+    const [a, b] = nodes as [Node, Node];
+    await addVeth(a.ns, repl(), b.ns, repl());
+    for (const [i, n] of spec.nodes.entries())
+      await ip(["-n", nodes[i]?.ns ?? "", "addr", "add", n.repl, "dev", repl()]);
+    // Node B's BMC does not answer node A: no route to it.
+    await ip(["-n", a.ns, "route", "add", "unreachable", `${BMC_B}/32`]);
+    // Node A's power-on: its addresses as after a boot, then its heartbeat.
+    const machineA = join(dir, "node-a-power-on");
+    await writeFile(
+      machineA,
+      [
+        "#!/bin/sh",
+        `ip -n ${a.ns} addr flush dev ${bond()}`,
+        `ip -n ${a.ns} addr add ${spec.nodes[0]?.lan} dev ${bond()}`,
+        `exec ${commandText(sandboxArgv(a.sb, start, { netns: a.ns, hostname: a.name }))}`,
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const bmc = spec.nodes[0]?.bmc;
+    bmcA = await startBmc({
+      ns: lan,
+      name: "bmc-node-a",
+      address: BMC_A,
+      user: bmc?.user ?? "",
+      password: bmc?.password ?? "",
+      dir: join(dir, "bmc-a"),
+      machine: machineA,
+    });
+    procB = startInSandbox(b.sb, start, { netns: b.ns, hostname: b.name });
+  });
+
+  afterAll(async () => {
+    await bmcA?.stop();
+    procB?.kill("SIGKILL");
+    await procB;
+    for (const n of nodes) await deleteNetns(n.ns);
+    if (lan) await deleteNetns(lan);
+    for (const n of nodes) await removeSandbox(n.sb);
+  });
+
+  it("both Heartbeat paths cut: node B resets node A through A's BMC, then takes the service; node A, reset and still cut off, cannot reset B and does not take it", async () => {
+    const [a, b] = nodes as [Node, Node];
+    await waitFor("node A to hold the service IP", 45_000, () => holdsVip(a));
+    await waitFor("node B to hear node A on both paths", 15_000, async () => {
+      const text = await haLog(b);
+      return text.includes(`Link ${a.name}:${bond()} up`) && text.includes(`Link ${a.name}:${repl()} up`);
+    });
+    const before = await bmcA?.machinePid();
+    await ip(["-n", lan, "link", "set", "lan0", "down"]);
+    await ip(["-n", a.ns, "link", "set", repl(), "down"]);
+    const secs = await waitFor("node B to hold the service IP", spec.heartbeat.deadtime + 30_000, () =>
+      holdsVip(b),
+    );
+    console.log(`both paths cut: node B reset node A and held ${vip()} after ${secs.toFixed(1)} s`);
+    expect(await bmcA?.chassisCalls()).toContain("set reset 1");
+    const after = await bmcA?.machinePid();
+    expect(after).not.toBeNull();
+    expect(after).not.toBe(before);
+    expect(await holdsVip(a)).toBe(false);
+    // The reset node A boots into the same cut: it never heard node B, so Heartbeat must reset B first,
+    // and B's BMC does not answer: it retries and does not take the service.
+    await waitFor("node A's failed STONITH of node B", 40_000, async () =>
+      (await haLog(a)).includes(`STONITH of ${b.name} failed`),
+    );
+    console.log(
+      `node A after its reset: ${(await haLog(a))
+        .split("\n")
+        .filter((l) => /STONITH/.test(l))
+        .slice(-2)
+        .join(" | ")}`,
+    );
+    expect(await holdsVip(a)).toBe(false);
+    expect(await holdsVip(b)).toBe(true);
   });
 });
