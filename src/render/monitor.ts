@@ -346,7 +346,13 @@ run() {
 			log "failover: failed: $failed after $restores restore(s) in $((now - since)) s: handing the service to the peer (hb_standby)"
 			last="$now failover failed: $failed after $restores restore(s)"
 			write_state running
-			${HB_STANDBY} all >/dev/null 2>&1 || log "hb_standby failed"
+			# heartbeat 3.0.6 mishandles a standby request while resources move (the peer then ignores every
+			# request for an hour): postpone it; the table retries after a window.
+			if [ "$(cl_status rscstatus 2>/dev/null)" = transition ]; then
+				log "heartbeat's resources are in transition: hand-over postponed"
+			else
+				${HB_STANDBY} all >/dev/null 2>&1 || log "hb_standby failed"
+			fi
 			;;
 		esac
 		write_state running
