@@ -49,3 +49,24 @@ export function parseCommandLine<T extends Options>(
     throw usageError(argProblem(err), help);
   }
 }
+
+const HELP_OPTION = { help: { type: "boolean", short: "h", default: false } } as const;
+
+/**
+ * parseCommandLine with the -h/--help every subcommand takes: prints `help` to stdout and returns null
+ * when it is asked for (the caller then exits 0), so no subcommand spells that out again.
+ */
+export function parseCommand<T extends Options>(
+  argv: string[],
+  options: T,
+  help: string,
+  settings: { positionals?: boolean } = {},
+) {
+  const all: T & typeof HELP_OPTION = { ...options, ...HELP_OPTION };
+  const parsed = parseCommandLine(argv, all, help, settings);
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(help);
+    return null;
+  }
+  return parsed;
+}

@@ -14,7 +14,7 @@ import {
 } from "../clone/receive.js";
 import { sendOverNetwork } from "../clone/send.js";
 import { findSourceDisk } from "../clone/source.js";
-import { parseCommandLine } from "./args.js";
+import { parseCommand } from "./args.js";
 import { CliError } from "./errors.js";
 import { CODE_ON_ARGV, checkCode, readSecretFile, receiverCode } from "./pairing-code.js";
 
@@ -177,7 +177,7 @@ function checkCommon(positionals: string[], code: string | undefined): void {
 }
 
 async function send(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(
+  const parsed = parseCommand(
     argv,
     {
       disk: { type: "string" },
@@ -190,14 +190,11 @@ async function send(argv: string[]): Promise<number> {
       "key-file": { type: "string" },
       "ask-passphrase": { type: "boolean" },
       level: { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   checkCommon(positionals, values.code);
   const level = intOption(values.level, "level", 3, 1, 19);
   const port = intOption(values.port, "port", CLONE_PORT, 1, 65535);
@@ -247,7 +244,7 @@ async function send(argv: string[]): Promise<number> {
 }
 
 async function receive(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(
+  const parsed = parseCommand(
     argv,
     {
       from: { type: "string" },
@@ -260,14 +257,11 @@ async function receive(argv: string[]): Promise<number> {
       node: { type: "string" },
       "keep-identity": { type: "boolean" },
       "skip-bootloader": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   checkCommon(positionals, values.code);
   if (!values.disk) throw new CliError("--disk DEV is required: node B's disk, which will be overwritten", 2);
   if ((values.from === undefined) === (values["from-image"] === undefined)) {

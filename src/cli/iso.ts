@@ -15,7 +15,7 @@ import {
   xorrisoArgs,
   type MenuEntry,
 } from "../live/embed.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 import { runChecked } from "../util/exec.js";
 
@@ -39,22 +39,18 @@ start: run by the live system on each console (tty1, ttyS0): finds the answer fi
 `;
 
 async function embed(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
+  const parsed = parseCommand(
     argv,
     {
       answer: { type: "string" },
       args: { type: "string" },
       default: { type: "string" },
       timeout: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
     },
     HELP,
   );
+  if (!parsed) return 0;
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const [input, output, ...extra] = parsed.positionals;
   if (!input || !output || extra.length > 0) throw usageError("give IN.iso and OUT.iso", HELP);
   if (resolve(input) === resolve(output)) throw new CliError("OUT.iso must differ from IN.iso", 2);

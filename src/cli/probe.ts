@@ -9,7 +9,7 @@ import { identifyNode } from "../plan/identify.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { parseHardware, safeFacts } from "../probe/parse.js";
 import { readRawHardware } from "../probe/read.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const USAGE = `usage: pairboot probe [--include-loop] [--out FILE] [--raw-out FILE]
@@ -72,7 +72,7 @@ export function checkAnswer(spec: ClusterSpec, facts: HardwareFacts, out: (s: st
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandLine(
+  const parsed = parseCommand(
     argv,
     {
       "include-loop": { type: "boolean", default: false },
@@ -80,15 +80,12 @@ export async function run(argv: string[]): Promise<number> {
       "raw-out": { type: "string" },
       answer: { type: "string" },
       hardware: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
     },
     USAGE,
     { positionals: false },
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (values.hardware !== undefined && values.answer === undefined) {
     throw usageError("--hardware only goes with --answer", USAGE);
   }

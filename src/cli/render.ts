@@ -7,7 +7,7 @@ import type { ClusterSpec } from "../answer/schema.js";
 import { renderNode } from "../render/index.js";
 import { DEFAULT_RELEASE, RELEASES, RELEASE_TRAITS } from "../render/release.js";
 import { outputFiles } from "../render/output.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 import { resolveRelease, resolveSource } from "./plan.js";
 
@@ -51,7 +51,7 @@ async function isNonEmptyDir(dir: string): Promise<boolean> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandLine(
+  const args = parseCommand(
     argv,
     {
       node: { type: "string" },
@@ -59,15 +59,11 @@ export async function run(argv: string[]): Promise<number> {
       release: { type: "string" },
       source: { type: "string" },
       force: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
     HELP,
   );
+  if (!args) return 0;
   const { values, positionals } = args;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0 || !values.node || !values.out) {
     throw usageError("expected FILE, --node NAME and --out DIR", HELP);

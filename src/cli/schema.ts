@@ -1,6 +1,6 @@
 // `pairboot schema`: prints the answer file's JSON Schema for editors and other tools.
 import { answerJsonSchema } from "../answer/jsonschema.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 
 const HELP = `usage: pairboot schema
 
@@ -9,15 +9,9 @@ use it for completion and inline errors; see docs/answer-file.md.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(
-    argv,
-    { help: { type: "boolean", short: "h", default: false } },
-    HELP,
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {}, HELP);
+  if (!parsed) return 0;
+  const { positionals } = parsed;
   if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, HELP);
   process.stdout.write(`${JSON.stringify(answerJsonSchema(), null, 2)}\n`);
   return 0;

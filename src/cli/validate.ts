@@ -5,7 +5,7 @@ import { knownOnThisMachine } from "../answer/zones.js";
 import { missingSecrets } from "../answer/secrets.js";
 import { fencingSummary } from "../answer/fencing.js";
 import type { ClusterSpec } from "../answer/schema.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 
 const HELP = `usage: pairboot validate FILE...
 
@@ -43,15 +43,9 @@ function readProblem(file: string, err: unknown): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: files } = parseCommandLine(
-    argv,
-    { help: { type: "boolean", short: "h", default: false } },
-    HELP,
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {}, HELP);
+  if (!parsed) return 0;
+  const files = parsed.positionals;
   if (files.length === 0) throw usageError("no answer file given", HELP);
   let failed = false;
   const known = knownOnThisMachine();

@@ -12,7 +12,7 @@ import { answerSaver, findAnswerOnStick, readAnswerObject } from "../tui/answer-
 import { simulatedEngine, type Engine } from "../tui/engine.js";
 import { CLONE_PORT } from "../clone/peer.js";
 import { openTerminal } from "../tui/terminal.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,7 +48,7 @@ interface Args {
 
 /** The options, or null for --help (printed here). Refuses a recording mixed with a real install. */
 function parseWizardArgs(argv: string[]): Args | null {
-  const { values } = parseCommandLine(
+  const parsed = parseCommand(
     argv,
     {
       demo: { type: "boolean", default: false },
@@ -58,15 +58,12 @@ function parseWizardArgs(argv: string[]): Args | null {
       source: { type: "string" },
       "include-loop": { type: "boolean", default: false },
       target: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
     },
     USAGE,
     { positionals: false },
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return null;
-  }
+  if (!parsed) return null;
+  const { values } = parsed;
   const { "include-loop": includeLoop, help: _help, ...rest } = values;
   const args: Args = { ...rest, includeLoop };
   if (args.demo) {
