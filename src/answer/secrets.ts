@@ -188,3 +188,25 @@ export function missingSecrets(spec: ClusterSpec): string[] {
     .filter((slot) => secretIn(spec, slot) === undefined)
     .map(slotName);
 }
+
+/** Every secret value the spec holds (shared secrets, BMC passwords, root's password hash): what is never shown. */
+export function secretValues(spec: ClusterSpec): string[] {
+  return [...slotsOf(spec).map((slot) => secretIn(spec, slot)), spec.access.root_password_hash].filter(
+    (s): s is string => typeof s === "string" && s.length > 0,
+  );
+}
+
+/**
+ * The spec with a fresh stand-in for each missing secret, for what writes nothing (`plan`, a dry run): the
+ * install generates the real ones into the answer file, and a stand-in is only ever shown as its size.
+ */
+export function withStandInSecrets(spec: ClusterSpec): ClusterSpec {
+  const filled = structuredClone(spec);
+  for (const slot of slotsOf(spec)) {
+    if (secretIn(spec, slot) !== undefined) continue;
+    let at = filled as unknown as Record<PathKey, unknown>;
+    for (const key of slot.path.slice(0, -1)) at = at[key] as Record<PathKey, unknown>;
+    at[slot.path.at(-1) as PathKey] = slot.generate();
+  }
+  return filled;
+}

@@ -154,14 +154,7 @@ async function ensureSecretsUnlessDry(
 ): Promise<{ spec: ClusterSpec; generated: string[] }> {
   if (!dryRun) return ensureSecrets(path);
   const { loadSpecOrFail } = await import("./plan.js");
-  const { generateSecret } = await import("../answer/secret.js");
+  const { withStandInSecrets } = await import("../answer/secrets.js");
   const spec = await loadSpecOrFail(path);
-  return {
-    spec: {
-      ...spec,
-      drbd: { ...spec.drbd, shared_secret: spec.drbd.shared_secret ?? generateSecret() },
-      heartbeat: { ...spec.heartbeat, authkey: spec.heartbeat.authkey ?? generateSecret() },
-    },
-    generated: [],
-  };
+  return { spec: withStandInSecrets(spec), generated: [] };
 }

@@ -4,8 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { formatAnswerError, loadAnswerFile } from "../answer/load.js";
 import type { ClusterSpec } from "../answer/schema.js";
-import { generateSecret } from "../answer/secret.js";
-import { missingSecrets } from "../answer/secrets.js";
+import { missingSecrets, withStandInSecrets } from "../answer/secrets.js";
 import { LIVE_ROOT_CANDIDATES, liveSource, releaseOfSource, sourceFromPath } from "../apply/source.js";
 import { formatPlan, redactedPlan } from "../plan/format.js";
 import { planNode } from "../plan/plan.js";
@@ -124,11 +123,7 @@ export async function run(argv: string[]): Promise<number> {
   const missing = missingSecrets(spec);
   if (missing.length > 0) {
     notes.push(`note: ${missing.join(" and ")} not in ${file} yet; install generates them into it`);
-    spec = {
-      ...spec,
-      drbd: { ...spec.drbd, shared_secret: spec.drbd.shared_secret ?? generateSecret() },
-      heartbeat: { ...spec.heartbeat, authkey: spec.heartbeat.authkey ?? generateSecret() },
-    };
+    spec = withStandInSecrets(spec);
   }
   if (!spec.nodes.some((n) => n.name === values.node)) {
     throw new CliError(

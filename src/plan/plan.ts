@@ -371,6 +371,7 @@ export function planNode(
   if (hash !== undefined) secrets.push(hash);
   if (spec.drbd.shared_secret !== undefined) secrets.push(spec.drbd.shared_secret);
   if (spec.heartbeat.authkey !== undefined) secrets.push(spec.heartbeat.authkey);
+  for (const n of spec.nodes) if (n.bmc?.password !== undefined) secrets.push(n.bmc.password);
   step({
     id: "users",
     title: hash ? "Set root's password" : "Lock root's password (log in with an SSH key)",

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { validateSpecObject } from "../../src/answer/validate.js";
-import { ensureSecrets, missingSecrets } from "../../src/answer/secrets.js";
+import { ensureSecrets, missingSecrets, secretValues, withStandInSecrets } from "../../src/answer/secrets.js";
+import { createDraft } from "../../src/tui/model/draft.js";
+import { loadFixture, shippedExample } from "../support/fixtures.js";
 import { fencingSummary, NO_FENCING_RISK } from "../../src/answer/fencing.js";
 import { renderNode } from "../../src/render/index.js";
 import { FENCE_PEER_CFG, FENCE_PEER_HANDLER, HEARTBEAT_DROPIN } from "../../src/render/stonith.js";
@@ -240,5 +242,35 @@ describe("saying whether the cluster is fenced", () => {
 
   it("the wizard's review masks the BMC passwords with the other secrets", () => {
     expect(secretsOf(seed(withBmcs))).toEqual(expect.arrayContaining([PW_A, PW_B]));
+  });
+});
+
+describe("what writes nothing still renders a fenced cluster", () => {
+  it("plan and a dry run fill a missing BMC password with a stand-in (never shown), like the shared secrets", () => {
+    const spec = shippedExample("seed", (doc) => {
+      doc.nodes[0].bmc = { address: "192.168.42.11", user: "fence" };
+      doc.nodes[1].bmc = { address: "192.168.42.12", user: "fence" };
+    });
+    expect(missingSecrets(spec)).toEqual([
+      "drbd.shared_secret",
+      "heartbeat.authkey",
+      "nodes[0].bmc.password",
+      "nodes[1].bmc.password",
+    ]);
+    const filled = withStandInSecrets(spec);
+    expect(missingSecrets(filled)).toEqual([]);
+    expect(spec.nodes[0]?.bmc?.password).toBeUndefined();
+    const cfg = renderNode(filled, "node-a").files.find((f) => f.path === FENCE_PEER_CFG);
+    expect(cfg?.secret).toBe(true);
+    expect(secretValues(filled)).toContain(filled.nodes[1]?.bmc?.password);
+  });
+
+  it("the wizard's draft of a loaded answer generates a missing BMC password", () => {
+    const answer = seedDoc();
+    answer.nodes[0].bmc = { address: "192.168.42.11", user: "fence" };
+    answer.nodes[1].bmc = { address: "192.168.42.12", user: "fence", password: PW_B };
+    const draft = createDraft(loadFixture("node-a"), answer);
+    expect(draft.generatedSecrets).toContain("nodes[0].bmc.password");
+    expect(draft.generatedSecrets).not.toContain("nodes[1].bmc.password");
   });
 });

@@ -3,7 +3,7 @@
 // has rules of its own for a value the answer file also carries. Everything the wizard does not edit
 // (DRBD, Heartbeat timings, storage, locale, extra exports, ...) passes through from the loaded answer.
 import { DEFAULT_OS_SIZE, parseSize, type DiskSelector } from "../../answer/schema.js";
-import { generateSecret } from "../../answer/secret.js";
+import { generateBmcPassword, generateSecret } from "../../answer/secret.js";
 import type { DiskFacts, HardwareFacts, NicFacts } from "../../probe/facts.js";
 import { validateAnswer, type Issue, type IssuePath, type Validation } from "../adapters.js";
 import { disksMatching, selectorFor } from "./disks.js";
@@ -205,6 +205,14 @@ export function createDraft(
     base.heartbeat = { ...hb, authkey: secret() };
     generatedSecrets.push("heartbeat.authkey");
   }
+  // A loaded answer may describe BMCs (fencing) without their passwords: generated like the shared secrets.
+  asArray(base.nodes).forEach((node, i) => {
+    const bmc = asRecord(node).bmc;
+    if (bmc !== null && typeof bmc === "object" && asRecord(bmc).password === undefined) {
+      asRecord(bmc).password = generateBmcPassword();
+      generatedSecrets.push(`nodes[${i}].bmc.password`);
+    }
+  });
 
   const nodes = asArray(base.nodes).map(asRecord);
   const a = nodes[0] ?? {};
