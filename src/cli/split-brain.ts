@@ -24,11 +24,20 @@ resolve  this node's part of the recovery, keeping the data of the node that is 
 Exit status: 0 done (or nothing to show), 1 refused or failed, 2 usage.
 `;
 
-async function typedName(discard: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+/** True only when the line read from `input` is exactly the discarded node's name. */
+export async function typedName(
+  discard: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): Promise<boolean> {
+  const rl = createInterface({ input, output, terminal: input === process.stdin && process.stdin.isTTY });
+  const ended = new Promise<string | null>((resolve) => rl.once("close", () => resolve(null)));
   try {
-    const answer = await rl.question(`Type the name of the node whose changes are discarded (${discard}): `);
-    return answer.trim() === discard;
+    const answer = await Promise.race([
+      rl.question(`Type the name of the node whose changes are discarded (${discard}): `),
+      ended,
+    ]);
+    return answer !== null && answer.trim() === discard;
   } catch {
     return false; // standard input ended without an answer
   } finally {
