@@ -331,6 +331,16 @@ describe("Heartbeat fences its peer before taking over, and never takes over wit
       holdsVip(b),
     );
     console.log(`both paths cut: node B reset node A and held ${vip()} after ${secs.toFixed(1)} s`);
+    const logB = await haLog(b);
+    console.log(
+      `node B: ${logB
+        .split("\n")
+        .filter((l) => /STONITH|stonith/.test(l))
+        .join(" | ")}`,
+    );
+    // Heartbeat took the rendered `stonith` line: no complaint about the type or its file.
+    expect(logB).not.toMatch(/Invalid Stonith|Stonith config error|Cannot open/);
+    expect(logB).toContain(`Resetting node ${a.name} with [IPMI STONITH device`);
     expect(await bmcA?.chassisCalls()).toContain("set reset 1");
     const after = await bmcA?.machinePid();
     expect(after).not.toBeNull();
