@@ -83,11 +83,12 @@ daemon_start() {
 	# setsid: the loop outlives heartbeat's ResourceManager, which waits for this script only.
 	setsid "$0" run </dev/null >/dev/null 2>&1 &
 	i=0
-	while [ $i -lt 50 ] && ! daemon_running; do
+	while [ $i -lt 50 ]; do
+		daemon_running && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
-	daemon_running
+	return 1
 }
 
 daemon_stop() {

@@ -8,7 +8,7 @@
 // rows into the shell function the node runs; test/unit/render-monitor.test.ts runs both on the same cases.
 import type { ClusterSpec } from "../answer/schema.js";
 import type { RenderedFile } from "./types.js";
-import { daemonShell, RESOURCE_DIR } from "./ha-common.js";
+import { daemonShell, hostPart, RESOURCE_DIR } from "./ha-common.js";
 
 export const MONITOR_NAME = "pairboot-monitor";
 /** Where the monitor keeps its state on this node; `pairboot status` reads it (src/status/monitor.ts). */
@@ -274,6 +274,7 @@ INTERVAL=${bounds.intervalS}
 RESTORES=${bounds.restores}
 WINDOW=${bounds.windowS}
 MOUNT=${mount}
+VIP=${hostPart(spec.service.ip)}
 EXPORTS="${exports}"
 STATE=${MONITOR_STATE}
 
@@ -299,11 +300,18 @@ ${decideShell()}
 
 ${restoreShell()}
 
+notify_clients() {
+	command -v sm-notify >/dev/null 2>&1 || return 0
+	sm-notify -f -v "$VIP"
+}
+
 do_step() {
 	case "$1" in
 	mount) ${resourceCommand(resources.filesystem)} start ;;
 	nfsstate) ${resourceCommand(resources.nfsstate)} start ;;
-	nfsd) ${resourceCommand(resources.nfsd)} stop && ${resourceCommand(resources.nfsd)} start ;;
+	# A restarted nfsd restarts lockd without the NFSv3 locks it held: SM_NOTIFY under the service's name
+	# makes those clients reclaim them in lockd's grace period, as after a takeover (nfsstate).
+	nfsd) ${resourceCommand(resources.nfsd)} stop && ${resourceCommand(resources.nfsd)} start && notify_clients ;;
 	exports) exportfs -ra ;;
 	esac
 }
