@@ -1,6 +1,10 @@
-// The rendered files, checked by the Debian tools that will read them on the installed node:
-// ifquery/ifup (ifupdown), chronyd, sfdisk, mkfs.ext4/mkfs.vfat + blkid. Needs root (mount namespaces,
-// loop devices). Everything it creates lives under one temp dir or is a loop device it detaches itself.
+// The rendered files, checked by the Debian tools that will read them on the installed node, of the release
+// they are rendered for: bookworm's files by this host's (Debian 12) tools, trixie's by trixie's own, run in a
+// chroot of the cached trixie root filesystem (test/support/rootfs.ts) with the rendered files laid over it in a
+// throwaway overlay. Tools: ifquery/ifup (ifupdown), chronyd, glibc, udevadm, nfsconf, exportfs,
+// systemd-analyze, drbdadm, modprobe; sfdisk, mkfs and blkid for the disk layout. Needs root (mount
+// namespaces, loop devices). Everything it creates lives under one temp dir, in mount namespaces that end with
+// their command, or is a loop device it detaches itself.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +12,9 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ClusterSpec, NodeSpec } from "../../src/answer/schema.js";
 import { renderNode } from "../../src/render/index.js";
+import * as nfs from "../../src/render/nfs.js";
+import { RELEASES, RELEASE_TRAITS, type Release } from "../../src/render/release.js";
+import { CHRONY_DROPIN_PATH, CHRONY_MAIN_PATH } from "../../src/render/time.js";
 import { espFstabUuid, espVolumeId, osFsUuid } from "../../src/render/ids.js";
 import { outputFiles } from "../../src/render/output.js";
 import {
@@ -18,6 +25,7 @@ import {
   sfdiskScript,
 } from "../../src/render/storage.js";
 import { example, exampleNames, seed } from "../support/fixtures.js";
+import { ensureRootfs, rootfsDirOf } from "../support/rootfs.js";
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -27,12 +35,36 @@ const loops: string[] = [];
 
 /**
  * udevadm from the host, or one extracted by scripts/fetch-udevadm.sh (installing the udev package on a
- * test host would start udevd). Without either, the .link files get only the INI check.
+ * test host would start udevd). Without either, bookworm's .link files get only the INI check.
  */
-const udevadm = [
+const hostUdevadm = [
   ...(process.env.PATH ?? "").split(":").map((d) => join(d, "udevadm")),
   join(import.meta.dirname, "../../.cache/tools/udev/bin/udevadm"),
 ].find((p) => existsSync(p));
+
+/** Where a release's tools live: "/" is this host (Debian 12); another release's is its cached root tree. */
+interface ToolRoot {
+  release: Release;
+  dir: string;
+  udevadm: string | undefined;
+}
+
+const hostRelease = /^VERSION_CODENAME=(\w+)$/m.exec(sh("cat", ["/etc/os-release"]).out)?.[1];
+
+/** The tools of each release, or why they are missing (then that release's checks are skipped). */
+async function toolRoot(release: Release): Promise<ToolRoot | string> {
+  if (release === hostRelease) return { release, dir: "/", udevadm: hostUdevadm };
+  // A cached tree is used as it is: only its tools are needed, not a rebuild after a package list change.
+  const cached = rootfsDirOf(release);
+  if (existsSync(join(cached, "etc/os-release")))
+    return { release, dir: cached, udevadm: "/usr/bin/udevadm" };
+  const r = await ensureRootfs({ release });
+  if ("skip" in r) return r.skip;
+  return { release, dir: r.dir, udevadm: "/usr/bin/udevadm" };
+}
+
+const toolRoots = new Map<Release, ToolRoot | string>();
+if (isRoot) for (const r of RELEASES) toolRoots.set(r, await toolRoot(r));
 
 afterAll(() => {
   for (const dev of loops) spawnSync("losetup", ["-d", dev]);
@@ -70,6 +102,38 @@ function q(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Runs a shell script as root in a chroot of the release's tools with the rendered tree `files` laid over it
+ * (overlay, its upper layer on a tmpfs), /proc, /dev, a fresh /run and /tmp, and with `net` a private network
+ * namespace and its sysfs. It all lives in a private mount namespace, so nothing outlives the command, even
+ * when it fails.
+ */
+function inRoot(tool: ToolRoot, files: string | undefined, script: string, opts: { net?: boolean } = {}) {
+  const t = mkdtempSync(join(work, "root-"));
+  const m = `${t}/m`;
+  const setup = [
+    `mount -t tmpfs tmpfs ${q(t)}`,
+    `mkdir ${q(t)}/u ${q(t)}/w ${q(m)}`,
+    ...(files === undefined ? [] : [`cp -a ${q(files)}/. ${q(t)}/u/`]),
+    `mount -t overlay overlay -o lowerdir=${tool.dir},upperdir=${t}/u,workdir=${t}/w ${q(m)}`,
+    `mount -t proc proc ${q(m)}/proc`,
+    `mount --rbind /dev ${q(m)}/dev`,
+    ...(opts.net ? [`mount -t sysfs sysfs ${q(m)}/sys`] : []),
+    `mount -t tmpfs tmpfs ${q(m)}/run`,
+    `mount -t tmpfs tmpfs ${q(m)}/tmp`,
+    `exec chroot ${q(m)} /bin/sh -ec ${q(script)}`,
+  ];
+  return sh("unshare", [
+    "-m",
+    ...(opts.net ? ["-n"] : []),
+    "--propagation",
+    "private",
+    "sh",
+    "-ec",
+    setup.join("\n"),
+  ]);
+}
+
 function netmask(prefix: number): string {
   const bits = "1".repeat(prefix).padEnd(32, "0");
   return [0, 8, 16, 24].map((i) => parseInt(bits.slice(i, i + 8), 2)).join(".");
@@ -84,11 +148,12 @@ interface Case {
   label: string;
   spec: ClusterSpec;
   node: NodeSpec;
+  /** The rendered tree on this host (the chroot sees it at /). */
   root: string;
 }
 
-/** Every example for both nodes, plus a variant of the seed that takes the other branches. */
-function cases(): Case[] {
+/** Every example for both nodes, plus a variant of the seed that takes the other branches, for `release`. */
+function cases(release: Release): Case[] {
   const specs: [string, ClusterSpec][] = exampleNames().map((n) => [n, example(n)]);
   specs.push([
     "seed-variant",
@@ -98,12 +163,13 @@ function cases(): Case[] {
       delete d.network.gateway;
       delete d.cluster.domain;
       d.time.servers = ["192.0.2.123", "2.debian.pool.ntp.org"];
+      Object.assign(d.nfs, { threads: 4, lease_time: 20, grace_time: 45 });
     }),
   ]);
   return specs.flatMap(([label, spec]) =>
     spec.nodes.map((node) => {
-      const root = join(work, label, node.name);
-      for (const f of outputFiles(spec, renderNode(spec, node.name))) {
+      const root = join(work, release, label, node.name);
+      for (const f of outputFiles(spec, renderNode(spec, node.name, release))) {
         mkdirSync(dirname(join(root, f.path)), { recursive: true });
         writeFileSync(join(root, f.path), f.content, { mode: f.mode });
       }
@@ -112,94 +178,303 @@ function cases(): Case[] {
   );
 }
 
+/** The units a node's files add or extend, as systemd-analyze verify is to load them. */
+function unitsOf(root: string): string[] {
+  const dir = join(root, "etc/systemd/system");
+  const own = sh("ls", [dir])
+    .out.split("\n")
+    .filter((n) => n.endsWith(".service"));
+  const extended = sh("ls", [dir])
+    .out.split("\n")
+    .filter((n) => n.endsWith(".service.d"))
+    .map((n) => n.slice(0, -2));
+  return [...new Set([...own, ...extended, "nfs-server.service", "heartbeat.service", "drbd.service"])];
+}
+
+/** `nfsconf --dump`'s [nfsd] section as key -> value. */
+function nfsdSection(dump: string): Record<string, string> {
+  const section = /^\[nfsd\]\n((?: .*\n?)*)/m.exec(dump)?.[1] ?? "";
+  return Object.fromEntries(
+    section
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => l.split("=").map((x) => x.trim()) as [string, string]),
+  );
+}
+
 describe.skipIf(!isRoot)("rendered files under the real tools", () => {
-  const all = isRoot ? cases() : [];
+  const byRelease = new Map(RELEASES.map((r) => [r, isRoot ? cases(r) : []]));
+  const all = byRelease.get("bookworm") ?? [];
 
-  describe.each(all)("$label", ({ spec, node, root }) => {
-    const ifaces = join(root, "etc/network/interfaces");
-    const bond = spec.network.bond;
-    const repl = spec.network.replication.nic;
+  const perRelease = RELEASES.map((release) => ({ release, tool: toolRoots.get(release) }));
 
-    it("ifquery lists lo, the bond and the replication NIC, and reads the bond's options", () => {
-      const r = isolated(`ifquery -i ${q(ifaces)} --list -a\necho ---\nifquery -i ${q(ifaces)} ${bond.name}`);
-      expect(r.code, r.err).toBe(0);
-      const [list, options] = r.out.split("---\n") as [string, string];
-      expect(list.trim().split("\n")).toEqual(["lo", bond.name, repl]);
-      const got = Object.fromEntries(
-        options
-          .trim()
-          .split("\n")
-          .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
-      );
-      const [address, prefix] = split(node.lan);
-      expect(got).toMatchObject({
-        address,
-        netmask: netmask(prefix),
-        "bond-slaves": bond.slaves.join(" "),
-        "bond-mode": bond.mode,
-        "bond-miimon": String(bond.miimon),
+  describe.each(perRelease)("$release's files under $release's own tools", ({ release, tool }) => {
+    if (typeof tool !== "object") {
+      it.skip(`no ${release} tools here: ${String(tool)}`, () => undefined);
+      return;
+    }
+    {
+      const t = tool;
+      const mine = byRelease.get(release) ?? [];
+
+      it("this tool root is the release's own", () => {
+        const r = inRoot(t, undefined, ". /etc/os-release; echo $VERSION_CODENAME");
+        expect(r.out.trim(), r.err).toBe(release);
       });
-      expect(got["bond-primary"]).toBe(bond.mode === "active-backup" ? bond.primary : undefined);
-      expect(got.gateway).toBe(spec.network.gateway);
-      expect(got.mtu).toBe(spec.network.mtu === undefined ? undefined : String(spec.network.mtu));
-    });
 
-    it("ifup --no-act accepts the file and would configure exactly lo, the bond and the replication NIC", () => {
-      const state = join(root, ".ifstate");
-      mkdirSync(state, { recursive: true });
-      const r = isolated(`ifup --no-act -v -i ${q(ifaces)} -a --state-dir ${q(state)} 2>&1`);
-      expect(r.code, r.out + r.err).toBe(0);
-      const configured = [...r.out.matchAll(/^ifup: configuring interface (\S+)=/gm)].map((m) => m[1]);
-      expect(configured).toEqual(["lo", bond.name, repl]);
-      const [lanAddr, lanPrefix] = split(node.lan);
-      const [replAddr, replPrefix] = split(node.repl);
-      expect(r.out).toMatch(new RegExp(`ip addr add ${lanAddr}/${netmask(lanPrefix)} .* dev ${bond.name} `));
-      expect(r.out).toMatch(new RegExp(`ip addr add ${replAddr}/${netmask(replPrefix)} .* dev ${repl} `));
-      const route = /ip route add default via (\S+)/.exec(r.out);
-      expect(route?.[1]).toBe(spec.network.gateway);
-      if (spec.network.mtu) {
-        expect(r.out).toMatch(new RegExp(`ip link set dev ${repl} mtu ${spec.network.mtu}`));
-      }
-    });
+      describe.each(mine)("$label", ({ spec, node, root }) => {
+        const bond = spec.network.bond;
+        const repl = spec.network.replication.nic;
 
-    it("chronyd -p parses the main config with the conf.d file included", () => {
-      const chronyDir = join(root, "etc/chrony");
-      // Bind the rendered /etc/chrony over the host's in a private namespace, so the main config's
-      // absolute `confdir /etc/chrony/conf.d` is resolved exactly as on the node.
-      const r = isolated(`mount --bind ${q(chronyDir)} /etc/chrony\nchronyd -p -f /etc/chrony/chrony.conf`);
-      expect(r.code, r.err).toBe(0);
-      const parsed = r.out.trim().split("\n");
-      const peer = spec.nodes.find((n) => n.name !== node.name)!;
-      expect(parsed).toContain(`peer ${split(peer.repl)[0]} iburst`);
-      expect(parsed).toContain("local stratum 10 orphan");
-      for (const s of spec.time.servers) expect(parsed.some((l) => l.endsWith(` ${s} iburst`))).toBe(true);
-      expect(parsed.filter((l) => /^(server|pool) /.test(l)).length).toBe(spec.time.servers.length);
-    });
+        it("ifquery lists lo, the bond and the replication NIC, and reads the bond's options", () => {
+          const r = inRoot(t, root, `ifquery --list -a\necho ---\nifquery ${bond.name}`);
+          expect(r.code, r.err).toBe(0);
+          const [list, options] = r.out.split("---\n") as [string, string];
+          expect(list.trim().split("\n")).toEqual(["lo", bond.name, repl]);
+          const got = Object.fromEntries(
+            options
+              .trim()
+              .split("\n")
+              .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+          );
+          const [address, prefix] = split(node.lan);
+          expect(got).toMatchObject({
+            address,
+            netmask: netmask(prefix),
+            "bond-slaves": bond.slaves.join(" "),
+            "bond-mode": bond.mode,
+            "bond-miimon": String(bond.miimon),
+          });
+          expect(got["bond-primary"]).toBe(bond.mode === "active-backup" ? bond.primary : undefined);
+          expect(got.gateway).toBe(spec.network.gateway);
+          expect(got.mtu).toBe(spec.network.mtu === undefined ? undefined : String(spec.network.mtu));
+        });
 
-    it("glibc resolves both nodes, their replication names and the service name through /etc/hosts", () => {
-      const names: [string, string][] = spec.nodes.flatMap((n): [string, string][] => [
-        [n.name, split(n.lan)[0]],
-        [`${n.name}-repl`, split(n.repl)[0]],
-        ...(spec.cluster.domain
-          ? [[`${n.name}.${spec.cluster.domain}`, split(n.lan)[0]] as [string, string]]
-          : []),
-      ]);
-      names.push([spec.cluster.name, split(spec.service.ip)[0]]);
-      const r = isolated(
-        `mount --bind ${q(join(root, "etc/hosts"))} /etc/hosts\n` +
-          names.map(([name]) => `getent hosts ${q(name)} || echo "missing ${name}"`).join("\n"),
-      );
-      expect(r.code, r.err).toBe(0);
-      const got = r.out.trim().split("\n");
-      expect(got.map((l) => l.split(/\s+/)[0])).toEqual(names.map(([, address]) => address));
-    });
+        it("ifup --no-act accepts the file and would configure exactly lo, the bond and the replication NIC", () => {
+          const r = inRoot(t, root, "mkdir -p /run/network\nifup --no-act -v -a 2>&1");
+          expect(r.code, r.out + r.err).toBe(0);
+          const configured = [...r.out.matchAll(/^ifup: configuring interface (\S+)=/gm)].map((m) => m[1]);
+          expect(configured).toEqual(["lo", bond.name, repl]);
+          const [lanAddr, lanPrefix] = split(node.lan);
+          const [replAddr, replPrefix] = split(node.repl);
+          expect(r.out).toMatch(
+            new RegExp(`ip addr add ${lanAddr}/${netmask(lanPrefix)} .* dev ${bond.name} `),
+          );
+          expect(r.out).toMatch(new RegExp(`ip addr add ${replAddr}/${netmask(replPrefix)} .* dev ${repl} `));
+          const route = /ip route add default via (\S+)/.exec(r.out);
+          expect(route?.[1]).toBe(spec.network.gateway);
+          if (spec.network.mtu) {
+            expect(r.out).toMatch(new RegExp(`ip link set dev ${repl} mtu ${spec.network.mtu}`));
+          }
+        });
 
-    it("the chroot command script is valid sh", () => {
-      const r = sh("sh", ["-n", join(root, ".pairboot/chroot-commands.sh")]);
-      expect(r.code, r.err).toBe(0);
-    });
+        it("chronyd -p parses pairboot's main config with the conf.d file, and the leap second source exists", () => {
+          const leap = RELEASE_TRAITS[release].chronyLeapSeconds.split(" ")[1]!;
+          const file = leap.startsWith("/") ? leap : `/usr/share/zoneinfo/${leap}`;
+          const r = inRoot(t, root, `chronyd -p -f ${CHRONY_MAIN_PATH}\ntest -f ${file}`);
+          expect(r.code, r.err).toBe(0);
+          const parsed = r.out.trim().split("\n");
+          const peer = spec.nodes.find((n) => n.name !== node.name)!;
+          expect(parsed).toContain(`peer ${split(peer.repl)[0]} iburst`);
+          expect(parsed).toContain("local stratum 10 orphan");
+          expect(parsed).toContain(RELEASE_TRAITS[release].chronyLeapSeconds);
+          for (const s of spec.time.servers)
+            expect(parsed.some((l) => l.endsWith(` ${s} iburst`))).toBe(true);
+          expect(parsed.filter((l) => /^(server|pool) /.test(l)).length).toBe(spec.time.servers.length);
+        });
 
-    it("every .link file has a [Match] with the NIC's MAC and a [Link] with its name", () => {
+        it("glibc resolves both nodes, their replication names and the service name through /etc/hosts", () => {
+          const names: [string, string][] = spec.nodes.flatMap((n): [string, string][] => [
+            [n.name, split(n.lan)[0]],
+            [`${n.name}-repl`, split(n.repl)[0]],
+            ...(spec.cluster.domain
+              ? [[`${n.name}.${spec.cluster.domain}`, split(n.lan)[0]] as [string, string]]
+              : []),
+          ]);
+          names.push([spec.cluster.name, split(spec.service.ip)[0]]);
+          const r = inRoot(
+            t,
+            root,
+            names.map(([name]) => `getent hosts ${q(name)} || echo "missing ${name}"`).join("\n"),
+          );
+          expect(r.code, r.err).toBe(0);
+          expect(
+            r.out
+              .trim()
+              .split("\n")
+              .map((l) => l.split(/\s+/)[0]),
+          ).toEqual(names.map(([, address]) => address));
+        });
+
+        it("nfsconf reads threads, lease and grace time from nfs.conf.d, and the scope where the release takes it there", () => {
+          const r = inRoot(t, root, "nfsconf --dump");
+          expect(r.code, r.err).toBe(0);
+          const { threads, lease_time, grace_time, scope } = spec.nfs;
+          expect(nfsdSection(r.out)).toEqual({
+            threads: String(threads),
+            "lease-time": String(lease_time),
+            "grace-time": String(grace_time),
+            ...(RELEASE_TRAITS[release].nfsScope === "nfs.conf" ? { scope } : {}),
+          });
+        });
+
+        it("exportfs exports each path of exports.d with its fsid and options, without a warning", () => {
+          const mkdirs = spec.nfs.exports.map((e) => `mkdir -p ${q(e.path)}`).join("\n");
+          const r = inRoot(t, root, `${mkdirs}\nexportfs -ra\nexportfs -v`);
+          expect(r.code, r.err).toBe(0);
+          expect(r.err).toBe("");
+          const lines = r.out.replace(/\n\s+/g, " ").split("\n");
+          for (const e of spec.nfs.exports) {
+            const line = lines.find((l) => l.startsWith(`${e.path} `));
+            expect(line, `${e.path} not exported:\n${r.out}`).toBeDefined();
+            expect(line).toContain(`${e.clients}(`);
+            expect(line).toMatch(new RegExp(`[(,]fsid=${e.fsid}[,)]`));
+            for (const o of e.options) expect(line).toMatch(new RegExp(`[(,]${o}[,)]`));
+          }
+        });
+
+        it("systemd-analyze verify accepts every unit the node's files add or extend", () => {
+          const units = unitsOf(root);
+          const r = inRoot(t, root, `systemd-analyze verify --man=no ${units.join(" ")}`);
+          expect(r.code, r.out + r.err).toBe(0);
+          expect(r.err).not.toMatch(/pairboot|Unknown|failed/i);
+          expect(units).toEqual(
+            expect.arrayContaining(["chrony.service", "nfs-server.service", "pairboot-nfsd-module.service"]),
+          );
+        });
+
+        it("nfs-server starts nfsd the release's way: nfsdctl reading nfs.conf.d on trixie, under the UTS drop-in on bookworm", () => {
+          const r = inRoot(
+            t,
+            root,
+            "systemd-analyze cat-config systemd/system/nfs-server.service 2>/dev/null || " +
+              "cat /usr/lib/systemd/system/nfs-server.service /etc/systemd/system/nfs-server.service.d/*.conf 2>/dev/null",
+          );
+          const execStarts = r.out.split("\n").filter((l) => l.startsWith("ExecStart="));
+          if (RELEASE_TRAITS[release].nfsScope === "nfs.conf") {
+            expect(execStarts, r.out).toEqual([
+              "ExecStart=/bin/sh -c '/usr/sbin/nfsdctl autostart || /usr/sbin/rpc.nfsd'",
+            ]);
+          } else {
+            expect(execStarts.at(-1), r.out).toBe(
+              `ExecStart=/usr/bin/unshare --uts /bin/sh -c 'hostname ${spec.nfs.scope} && exec /usr/sbin/rpc.nfsd'`,
+            );
+          }
+        });
+
+        it("drbdadm (8.4 mode) parses the DRBD config through Debian's /etc/drbd.conf", () => {
+          const env = `DRBD_DRIVER_VERSION_OVERRIDE=8.4.11 __DRBD_NODE__=${node.name}`;
+          const r = inRoot(t, root, `${env} drbdadm dump ${spec.drbd.resource}`);
+          expect(r.code, r.err).toBe(0);
+          for (const n of spec.nodes) expect(r.out).toContain(`on ${n.name} {`);
+          expect(r.out).toMatch(/disk\s+\/dev\/disk\/by-partlabel\/pairboot-data;/);
+        });
+
+        it("modprobe gives lockd the NLM grace period and timeout of pairboot-lockd.conf", () => {
+          const r = inRoot(t, root, "modprobe -c");
+          expect(r.code, r.err).toBe(0);
+          const grace = Math.min(spec.nfs.grace_time, nfs.NLM_GRACE_MAX);
+          expect(r.out.split("\n")).toContain(
+            `options lockd nlm_grace_period=${grace} nlm_timeout=${nfs.NLM_TIMEOUT}`,
+          );
+        });
+
+        it("no rendered file is one the release's packages install through ucf", () => {
+          const r = inRoot(
+            t,
+            undefined,
+            "cat /var/lib/ucf/registry 2>/dev/null || true\n" +
+              "grep -ho 'ucf [^;|&]*' /var/lib/dpkg/info/*.postinst 2>/dev/null || true",
+          );
+          const ucfPaths = new Set(r.out.match(/\/etc\/[^\s"']+/g) ?? []);
+          expect(ucfPaths.size, r.out).toBeGreaterThan(3);
+          expect([...ucfPaths]).toEqual(expect.arrayContaining(["/etc/exports", "/etc/chrony/chrony.conf"]));
+          const rendered = renderNode(spec, node.name, release).files.map((f) => f.path);
+          expect(rendered.filter((p) => ucfPaths.has(p))).toEqual([]);
+        });
+
+        it("the chroot command script is valid sh", () => {
+          const r = inRoot(t, root, "sh -n /.pairboot/chroot-commands.sh");
+          expect(r.code, r.err).toBe(0);
+        });
+      });
+
+      // The release's own systemd and nfs-utils read the drop-ins: the same commands with one fault fail.
+      describe("its tools reject a broken file", () => {
+        const base = mine[0]!;
+        it("systemd-analyze verify: chrony's drop-in naming a missing chronyd", () => {
+          const r = inRoot(
+            t,
+            base.root,
+            `sed -i 's|/usr/sbin/chronyd|/usr/sbin/chronyd-missing|' ${CHRONY_DROPIN_PATH}\n` +
+              "systemd-analyze verify --man=no chrony.service",
+          );
+          expect(r.code).not.toBe(0);
+          expect(r.out + r.err).toContain("chronyd-missing");
+        });
+
+        it("exportfs: a space before '(' exports to the world and is warned about", () => {
+          const mkdirs = base.spec.nfs.exports.map((e) => `mkdir -p ${q(e.path)}`).join("\n");
+          const r = inRoot(t, base.root, `sed -i 's/(/ (/' ${nfs.EXPORTS_PATH}\n${mkdirs}\nexportfs -ra`);
+          expect(r.err).toMatch(/No host name given|suggest \*\(/);
+        });
+      });
+
+      // udev itself decides which .link file names a NIC. Each NIC is faked by a veth with the node's MAC in
+      // a private network namespace; a bridge given the same MAC (as a bond takes its slave's) must NOT take
+      // the NIC's name. (The host kernel has neither bonding nor VLANs; a bridge has a device type of its own.)
+      describe.skipIf(!t.udevadm)(".link files under udev's net_setup_link (udevadm)", () => {
+        /** ID_NET_NAME per device, as the release's udev computes it with `root` laid over it. */
+        function namesFor(root: string, macs: string[]) {
+          const script = [
+            ...macs.flatMap((mac, i) => [
+              `ip link add t${i} address ${mac} type veth peer name p${i}`,
+              `ip link add v${i} address ${mac} type bridge`,
+            ]),
+            ...macs.flatMap((_, i) => [
+              `echo "== t${i}"; ${q(t.udevadm!)} test-builtin net_setup_link /sys/class/net/t${i} 2>/dev/null`,
+              `echo "== v${i}"; ${q(t.udevadm!)} test-builtin net_setup_link /sys/class/net/v${i} 2>/dev/null`,
+            ]),
+          ].join("\n");
+          const r = inRoot(t, root, script, { net: true });
+          expect(r.code, r.err).toBe(0);
+          const name = (dev: string) =>
+            new RegExp(`== ${dev}\\n(?:.*\\n)*?ID_NET_NAME=(\\S+)`).exec(r.out)?.[1] ?? "";
+          return {
+            nic: macs.map((_, i) => name(`t${i}`)),
+            sameMac: macs.map((_, i) => name(`v${i}`)),
+            out: r.out,
+          };
+        }
+
+        it.each(mine)(
+          "$label: each MAC gets its NIC's name, a bridge with the same MAC does not",
+          ({ node, root }) => {
+            const nics = Object.entries(node.nics);
+            const got = namesFor(
+              root,
+              nics.map(([, mac]) => mac),
+            );
+            expect(got.nic, got.out).toEqual(nics.map(([name]) => name));
+            for (const [i, [name]] of nics.entries()) expect(got.sameMac[i]).not.toBe(name);
+          },
+        );
+
+        it("control: without Type=ether a bridge with the NIC's MAC would be renamed to the NIC's name", () => {
+          const { node, root } = mine[0]!;
+          const dir = join(work, release, "link-without-type");
+          const [name, mac] = Object.entries(node.nics)[0]!;
+          const link = `etc/systemd/network/10-pairboot-${name}.link`;
+          mkdirSync(dirname(join(dir, link)), { recursive: true });
+          writeFileSync(join(dir, link), sh("cat", [join(root, link)]).out.replace(/^Type=ether\n/m, ""));
+          expect(namesFor(dir, [mac]).sameMac).toEqual([name]);
+        });
+      });
+    }
+  });
+
+  it("every .link file has a [Match] with the NIC's MAC and a [Link] with its name", () => {
+    for (const { node, root } of all) {
       for (const [name, mac] of Object.entries(node.nics)) {
         const text = sh("cat", [join(root, `etc/systemd/network/10-pairboot-${name}.link`)]).out;
         const sections: Record<string, Record<string, string>> = {};
@@ -218,7 +493,7 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
         }
         expect(sections).toEqual({ Match: { MACAddress: mac, Type: "ether" }, Link: { Name: name } });
       }
-    });
+    }
   });
 
   // The locale step picks the locale's line from glibc's list; run it against the host's list with
@@ -271,67 +546,6 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
     });
   });
 
-  // udev itself decides which .link file names a NIC. Each NIC is faked by a veth with the node's MAC in a
-  // private network namespace; a bridge given the same MAC (as a bond takes its slave's) must NOT take the
-  // NIC's name. (The host kernel has neither bonding nor VLANs; a bridge has a device type of its own too.)
-  describe.skipIf(!udevadm)(".link files under udev's net_setup_link (udevadm)", () => {
-    /** ID_NET_NAME per device, as udev computes it with the given directory as /etc/systemd/network. */
-    function namesFor(linkDir: string, macs: string[]): { nic: string[]; sameMac: string[]; out: string } {
-      const script = [
-        `mount --bind ${q(linkDir)} /etc/systemd/network`,
-        "mount -t sysfs sysfs /sys",
-        ...macs.flatMap((mac, i) => [
-          `ip link add t${i} address ${mac} type veth peer name p${i}`,
-          `ip link add v${i} address ${mac} type bridge`,
-        ]),
-        ...macs.flatMap((_, i) => [
-          `echo "== t${i}"; ${q(udevadm!)} test-builtin net_setup_link /sys/class/net/t${i} 2>/dev/null`,
-          `echo "== v${i}"; ${q(udevadm!)} test-builtin net_setup_link /sys/class/net/v${i} 2>/dev/null`,
-        ]),
-      ].join("\n");
-      const r = sh("unshare", [
-        "-m",
-        "-n",
-        "--propagation",
-        "private",
-        "sh",
-        "-ec",
-        `mount -t tmpfs tmpfs /run\n${script}`,
-      ]);
-      expect(r.code, r.err).toBe(0);
-      const name = (dev: string) =>
-        new RegExp(`== ${dev}\\n(?:.*\\n)*?ID_NET_NAME=(\\S+)`).exec(r.out)?.[1] ?? "";
-      return {
-        nic: macs.map((_, i) => name(`t${i}`)),
-        sameMac: macs.map((_, i) => name(`v${i}`)),
-        out: r.out,
-      };
-    }
-
-    it.each(all)(
-      "$label: each MAC gets its NIC's name, a bridge with the same MAC does not",
-      ({ node, root }) => {
-        const nics = Object.entries(node.nics);
-        const got = namesFor(
-          join(root, "etc/systemd/network"),
-          nics.map(([, mac]) => mac),
-        );
-        expect(got.nic, got.out).toEqual(nics.map(([name]) => name));
-        for (const [i, [name]] of nics.entries()) expect(got.sameMac[i]).not.toBe(name);
-      },
-    );
-
-    it("control: without Type=ether a bridge with the NIC's MAC would be renamed to the NIC's name", () => {
-      const { node, root } = all[0]!;
-      const dir = join(work, "link-without-type");
-      mkdirSync(dir, { recursive: true });
-      const [name, mac] = Object.entries(node.nics)[0]!;
-      const text = sh("cat", [join(root, `etc/systemd/network/10-pairboot-${name}.link`)]).out;
-      writeFileSync(join(dir, `10-pairboot-${name}.link`), text.replace(/^Type=ether\n/m, ""));
-      expect(namesFor(dir, [mac]).sameMac).toEqual([name]);
-    });
-  });
-
   // Controls: the same tools, given a rendered file with one deliberate fault, must fail; otherwise the
   // checks above could pass on anything.
   describe("the tool checks reject a broken file", () => {
@@ -358,7 +572,7 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
       expect(r.out).toMatch(/missing required variable: address/);
     });
 
-    it("chronyd -p: a misspelt option", () => {
+    it("chronyd -p: a misspelt option (this host's chronyd)", () => {
       const f = broken("etc/chrony/conf.d/pairboot.conf", /^peer (\S+) iburst$/m, "peer $1 iburts");
       const r = sh("chronyd", ["-p", "-f", f]);
       expect(r.code).not.toBe(0);
@@ -462,7 +676,7 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
 
     it("makes filesystems with exactly the ids /etc/fstab names", () => {
       const spec = seed();
-      const root = join(work, "seed", spec.nodes[0]!.name);
+      const root = join(work, "bookworm", "seed", spec.nodes[0]!.name);
       const fstab = sh("cat", [join(root, "etc/fstab")]).out;
       const path = image("ids.img", 8 * GiB);
       apply(path, sfdiskScript(partitionLayout(spec)));
