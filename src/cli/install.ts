@@ -9,7 +9,7 @@ import type { ClusterSpec } from "../answer/schema.js";
 import { identifyNode } from "../plan/identify.js";
 import { probeHardware } from "../probe/index.js";
 import { installSession } from "../session/install.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 import { resolveSource } from "./plan.js";
 
@@ -53,7 +53,7 @@ async function typedConfirmation(diskPath: string, summary: string): Promise<boo
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandLine(
+  const args = parseCommand(
     argv,
     {
       answer: { type: "string" },
@@ -66,16 +66,12 @@ export async function run(argv: string[]): Promise<number> {
       restart: { type: "boolean", default: false },
       target: { type: "string" },
       tool: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
     },
     HELP,
     { positionals: false },
   );
+  if (!args) return 0;
   const v = args.values;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (!v.answer) throw usageError("--answer FILE is required", HELP);
   if (v.hardware) {
     throw new CliError(

@@ -13,7 +13,7 @@ import type { InstallSource } from "../plan/types.js";
 import type { HardwareFacts } from "../probe/facts.js";
 import { probeHardware } from "../probe/index.js";
 import { safeFacts } from "../probe/parse.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot plan FILE --node NAME [--hardware FACTS.json] [--disk DEV] [--source PATH]
@@ -94,7 +94,7 @@ export async function resolveRelease(
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandLine(
+  const args = parseCommand(
     argv,
     {
       node: { type: "string" },
@@ -103,15 +103,11 @@ export async function run(argv: string[]): Promise<number> {
       source: { type: "string" },
       release: { type: "string" },
       json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
     HELP,
   );
+  if (!args) return 0;
   const { values, positionals } = args;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0 || !values.node) {
     throw usageError("expected FILE and --node NAME", HELP);

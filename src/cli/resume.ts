@@ -2,7 +2,7 @@ import { run as runProgram } from "../util/exec.js";
 import { loadInstalledNode } from "../status/collect.js";
 import { ActionFailed, runShown, waitUntil } from "../status/act.js";
 import { parseNodeStatus } from "../status/parse.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot resume [--timeout SECONDS] [--answer FILE]
@@ -17,15 +17,9 @@ Exit status: 0 Heartbeat runs and sees the peer, 1 failed or not in time, 2 usag
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(
-    argv,
-    { timeout: { type: "string" }, answer: { type: "string" }, help: { type: "boolean", short: "h" } },
-    HELP,
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, { timeout: { type: "string" }, answer: { type: "string" } }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, HELP);
   const timeout = Number(values.timeout ?? "120");
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)

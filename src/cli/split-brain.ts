@@ -4,7 +4,7 @@ import { ActionFailed, runShown } from "../status/act.js";
 import { splitBrainReport } from "../status/report.js";
 import { planResolve } from "../status/splitbrain.js";
 import { commandText } from "../util/shell.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot split-brain show [--answer FILE]
@@ -46,15 +46,9 @@ export async function typedName(
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(
-    argv,
-    { discard: { type: "string" }, answer: { type: "string" }, help: { type: "boolean", short: "h" } },
-    HELP,
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, { discard: { type: "string" }, answer: { type: "string" } }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const [sub, ...extra] = positionals;
   if (sub !== "show" && sub !== "resolve")
     throw usageError(`expected 'show' or 'resolve', got '${sub ?? ""}'`, HELP);

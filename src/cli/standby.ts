@@ -1,7 +1,7 @@
 import { collect, loadInstalledNode } from "../status/collect.js";
 import { ActionFailed, moveAndMeasure, runShown } from "../status/act.js";
 import { describeMove, planStandby } from "../status/switchover.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot standby [--timeout SECONDS] [--answer FILE]
@@ -18,15 +18,9 @@ Exit status: 0 in standby, 1 refused or failed, 2 usage.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(
-    argv,
-    { timeout: { type: "string" }, answer: { type: "string" }, help: { type: "boolean", short: "h" } },
-    HELP,
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, { timeout: { type: "string" }, answer: { type: "string" } }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, HELP);
   const timeout = Number(values.timeout ?? "120");
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)

@@ -1,7 +1,7 @@
 import { collect, loadInstalledNode } from "../status/collect.js";
 import { ActionFailed, moveAndMeasure } from "../status/act.js";
 import { describeMove, planSwitchover } from "../status/switchover.js";
-import { parseCommandLine, usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 const HELP = `usage: pairboot switchover [--to NODE] [--timeout SECONDS] [--answer FILE]
@@ -24,20 +24,17 @@ Exit status: 0 moved and serving, 1 refused or not serving in time, 2 usage.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(
+  const parsed = parseCommand(
     argv,
     {
       to: { type: "string" },
       timeout: { type: "string" },
       answer: { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, HELP);
   const timeout = Number(values.timeout ?? "120");
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)
