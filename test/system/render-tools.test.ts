@@ -362,6 +362,33 @@ describe.skipIf(!isRoot)("rendered files under the real tools", () => {
           }
         });
 
+        it("nfsdcld (NFSv4 client tracking) starts only with nfs-server, after Heartbeat put the replicated /var/lib/nfs in place", () => {
+          const r = inRoot(
+            t,
+            root,
+            "systemctl list-unit-files nfsdcld.service | grep -o 'nfsdcld.service *[a-z]*'\n" +
+              "grep -E '^(Wants|After)=nfsdcld' /usr/lib/systemd/system/nfs-server.service\n" +
+              "nfsconf --get nfsdcld storagedir || echo default",
+          );
+          expect(r.code, r.err).toBe(0);
+          // static: no boot-time start of its own that could open the database on the local disk.
+          expect(r.out.split("\n").map((l) => l.replace(/\s+/g, " "))).toEqual([
+            "nfsdcld.service static",
+            "Wants=nfsdcld.service",
+            "After=nfsdcld.service",
+            "default", // /var/lib/nfs/nfsdcld
+            "",
+          ]);
+          const group = sh("cat", [join(root, "etc/ha.d/haresources")])
+            .out.trim()
+            .split("\n")
+            .at(-1)!
+            .split(" ");
+          const server = group.findIndex((r) => /nfs-kernel-server|pairboot-nfsd/.test(r));
+          expect(group.indexOf("nfsstate")).toBeGreaterThan(0);
+          expect(group.indexOf("nfsstate")).toBeLessThan(server);
+        });
+
         it("drbdadm (8.4 mode) parses the DRBD config through Debian's /etc/drbd.conf", () => {
           const env = `DRBD_DRIVER_VERSION_OVERRIDE=8.4.11 __DRBD_NODE__=${node.name}`;
           const r = inRoot(t, root, `${env} drbdadm dump ${spec.drbd.resource}`);
