@@ -1,11 +1,12 @@
 import { createInterface } from "node:readline/promises";
-import { collect, loadInstalledNode } from "../status/collect.js";
+import { collect } from "../status/collect.js";
 import { ActionFailed, runShown } from "../status/act.js";
 import { splitBrainReport } from "../status/report.js";
 import { planResolve } from "../status/splitbrain.js";
 import { commandText } from "../util/shell.js";
 import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
+import { thisNode } from "./node-args.js";
 
 const HELP = `usage: pairboot split-brain show [--answer FILE]
        pairboot split-brain resolve --discard NODE [--answer FILE]
@@ -54,9 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     throw usageError(`expected 'show' or 'resolve', got '${sub ?? ""}'`, HELP);
   if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`, HELP);
   if (sub === "resolve" && !values.discard) throw usageError("resolve needs --discard NODE", HELP);
-  const { spec, node } = await loadInstalledNode(values.answer).catch((e: Error) => {
-    throw new CliError(e.message);
-  });
+  const { spec, node } = await thisNode(values.answer);
   const o = await collect(spec, node);
   const report = splitBrainReport(o);
   const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -1,8 +1,9 @@
-import { collect, loadInstalledNode } from "../status/collect.js";
+import { collect } from "../status/collect.js";
 import { ActionFailed, moveAndMeasure, runShown } from "../status/act.js";
 import { describeMove, planStandby } from "../status/switchover.js";
-import { parseCommand, usageError } from "./args.js";
+import { parseCommand } from "./args.js";
 import { CliError } from "./errors.js";
+import { noPositionals, timeoutSeconds, thisNode } from "./node-args.js";
 
 const HELP = `usage: pairboot standby [--timeout SECONDS] [--answer FILE]
 
@@ -21,13 +22,9 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, { timeout: { type: "string" }, answer: { type: "string" } }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`, HELP);
-  const timeout = Number(values.timeout ?? "120");
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600)
-    throw usageError(`--timeout ${values.timeout}: expected whole seconds from 1 to 3600`, HELP);
-  const { spec, node } = await loadInstalledNode(values.answer).catch((e: Error) => {
-    throw new CliError(e.message);
-  });
+  noPositionals(positionals, HELP);
+  const timeout = timeoutSeconds(values.timeout, HELP);
+  const { spec, node } = await thisNode(values.answer);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const decision = planStandby(await collect(spec, node));
   if (!decision.ok) throw new CliError(`refused (${decision.refusal.code}): ${decision.refusal.message}`);
