@@ -1116,16 +1116,27 @@ async function probeLocks(c: Vm): Promise<{ ok: boolean; detail: string }> {
 }
 
 /** Client errors so far: the programs' error files and the NFS client's kernel messages. */
-async function clientErrors(id: string, title: string): Promise<boolean> {
+/**
+ * Client errors: the programs' error files and the NFS client's kernel messages; with `since` (the mark's
+ * client time and kernel log length) only those after it, so one lasting fault is not counted again by every
+ * later scenario.
+ */
+async function clientErrors(
+  id: string,
+  title: string,
+  since?: { client: number; kernelLines: number },
+): Promise<boolean> {
   const c = vms.get("client") as Vm;
+  // Every error line carries the client's epoch in its first or second field (holder / writer).
+  const after = since ? since.client.toFixed(3) : "0";
   const files = await sh(
     c,
-    "cat /root/errors-*.txt 2>/dev/null | tail -n 20; echo; echo n=$(cat /root/errors-*.txt 2>/dev/null | wc -l)",
+    `cat /root/errors-*.txt 2>/dev/null | awk -v s=${after} '$1 + 0 >= s || $2 + 0 >= s' > /tmp/errs; tail -n 20 /tmp/errs; echo; echo n=$(wc -l < /tmp/errs)`,
   );
   const n = Number(/n=(\d+)/.exec(files)?.[1] ?? "-1");
   const kern = await sh(
     c,
-    "dmesg | grep -iE 'nfs|lockd|rpc' | grep -iE 'lost|fail|stale|error|not responding|reclaim' | tail -n 20 || true",
+    `dmesg | tail -n +${(since?.kernelLines ?? 0) + 1} | grep -iE 'nfs|lockd|rpc' | grep -iE 'lost|fail|stale|error|not responding|reclaim' | tail -n 20 || true`,
   );
   const kLines = kern.split("\n").filter((l) => l.trim() && !/still trying|not responding/.test(l));
   const shown = files.replace(/n=\d+/, "").trim();
@@ -1133,7 +1144,7 @@ async function clientErrors(id: string, title: string): Promise<boolean> {
     id,
     title,
     n === 0 && kLines.length === 0,
-    `${n} error line(s)${shown ? `: ${shown.split("\n").slice(0, 3).join(" / ")}` : ""}; kernel: ${kLines.length ? kLines.slice(0, 3).join(" / ") : "nothing lost or failed"}`,
+    `${n} error line(s)${since ? " since the mark" : ""}${shown ? `: ${shown.split("\n").slice(0, 3).join(" / ")}` : ""}; kernel: ${kLines.length ? kLines.slice(0, 3).join(" / ") : "nothing lost or failed"}`,
   );
 }
 
@@ -1148,7 +1159,7 @@ interface Ctx {
   /** The roles when the scenario started: "active" held the service IP. */
   active: NodeName;
   passive: NodeName;
-  mark?: { name: string; host: number; client: number; acked: number[] };
+  mark?: { name: string; host: number; client: number; acked: number[]; kernelLines: number };
   /** When the service IP answered after the mark: host clock (lab's ping), client clock (client's ping). */
   ip?: { host: number; client: number };
 }
@@ -1217,7 +1228,8 @@ async function runStep(ctx: Ctx, step: Step, disks: Disks): Promise<void> {
   if ("mark" in step) {
     const now = await clientNow(c);
     const counts = await Promise.all(MOUNTS.map((m) => ackedCount(c, m.name)));
-    ctx.mark = { name: step.mark, host: now.host, client: now.client, acked: counts };
+    const kernelLines = Number((await sh(c, "dmesg | wc -l")).trim());
+    ctx.mark = { name: step.mark, host: now.host, client: now.client, acked: counts, kernelLines };
     ctx.ip = undefined;
     return;
   }
@@ -1383,7 +1395,7 @@ async function checkStep(ctx: Ctx, step: CheckStep): Promise<void> {
       return;
     }
     case "client-errors":
-      await clientErrors(step.id, title("no client error (ESTALE, EIO or other) so far"));
+      await clientErrors(step.id, title("no client error (ESTALE, EIO or other) since the mark"), mark);
       return;
     case "serving": {
       const vm = vmOf(ctx, step.node);
