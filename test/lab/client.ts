@@ -57,7 +57,8 @@ if ($cmd eq "write") {
   until (stop()) {
     $n++;
     my $ok = sysseek($fh, 0, SEEK_SET) && defined(syswrite($fh, "held $n " . now() . "\n")) && $fh->sync;
-    append("$st/errors-hold-$name.txt", now() . " write through the lock: $!\n") unless $ok;
+    # A lock that is gone stays gone: said once, and the holder ends (a later check finds the lock free).
+    unless ($ok) { append("$st/errors-hold-$name.txt", now() . " write through the lock: $!\n"); exit 3; }
     sleep 2;
   }
 } elsif ($cmd eq "try") {

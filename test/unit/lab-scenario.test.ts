@@ -14,7 +14,13 @@ const errorsOf = (text: string) => {
 };
 
 describe("lab scenario files", () => {
-  it.each(readdirSync(dir).filter((f) => f.endsWith(".yaml")))("shipped scenario %s is valid", (f) => {
+  const shipped = [
+    ...readdirSync(dir).filter((f) => f.endsWith(".yaml")),
+    ...readdirSync(path.join(dir, "extra"))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => `extra/${f}`),
+  ];
+  it.each(shipped)("shipped scenario %s is valid", (f) => {
     const r = loadScenarioFile(path.join(dir, f));
     expect(r.ok ? "" : formatScenarioErrors(r.errors)).toBe("");
   });
