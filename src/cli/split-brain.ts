@@ -13,7 +13,7 @@ const HELP = `usage: pairboot split-brain show [--answer FILE]
 
 show     what each node changed since the split and the DRBD 8.4 recovery procedure (as pairboot status).
 resolve  this node's part of the recovery, keeping the data of the node that is not NODE: on NODE (the
-         victim) 'drbdadm disconnect', 'secondary' and 'connect --discard-my-data'; on the other node (the
+         victim, StandAlone) 'drbdadm secondary' and 'connect --discard-my-data'; on the other node (the
          survivor) 'drbdadm connect'. Run it on both nodes, in either order. NODE's changes since the split
          are overwritten by a resync from the survivor. Asks for NODE's name, typed, before it acts (read
          from standard input when it is not a terminal). Refuses when there is no split brain, and on the

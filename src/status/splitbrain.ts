@@ -174,7 +174,7 @@ export function describeSplitBrain(f: SplitBrainFacts): SplitBrainReport {
     `node's changes since the split are overwritten by a resync from the other.`,
     `Recovery (DRBD 8.4), with VICTIM the node whose changes are discarded and SURVIVOR the other:`,
     `  on VICTIM (it must not hold the service: stop Heartbeat there first if it does):`,
-    `    drbdadm disconnect ${r}`,
+    `    drbdadm disconnect ${r}    (only if it is not StandAlone already)`,
     `    drbdadm secondary ${r}`,
     `    drbdadm connect --discard-my-data ${r}`,
     `  on SURVIVOR, if it shows StandAlone:`,
@@ -244,8 +244,9 @@ export function planResolve(f: ResolveFacts, discard: string): ResolvePlan {
       ok: true,
       part: "victim",
       other: f.peer,
+      // Already StandAlone (checked above): DRBD 8.4's disconnect would fail there ("unknown connection",
+      // exit 10), as the lab's first split brain showed.
       commands: [
-        { argv: ["drbdadm", "disconnect", r] },
         { argv: ["drbdadm", "secondary", r] },
         { argv: ["drbdadm", "connect", "--discard-my-data", r] },
       ],

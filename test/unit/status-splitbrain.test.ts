@@ -60,7 +60,7 @@ describe("split brain", () => {
       "node-a (this node, Primary, serving the clients now, last became Primary at 2026-12-07T20:01:12+0000): changed 12.0 MiB since the split (3072 blocks of 4 KiB the other lacks), current generation 8C1F3A2B4D5E6F71",
       "node-b: changed 12.0 KiB since the split (3 blocks of 4 KiB the other lacks), current generation 41D0C2E9A7B36F05",
       "Suggested: discard node-b's changes (node-a serves the clients: its changes are what they wrote last)",
-      "    drbdadm disconnect r0\n",
+      "    drbdadm disconnect r0    (only if it is not StandAlone already)\n",
       "    drbdadm secondary r0\n",
       "    drbdadm connect --discard-my-data r0\n",
       "  on SURVIVOR, if it shows StandAlone:\n",

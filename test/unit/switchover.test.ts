@@ -232,13 +232,12 @@ describe("pairboot split-brain resolve", () => {
     ...over,
   });
 
-  it("on the victim: disconnect, secondary, connect --discard-my-data, in that order", () => {
+  it("on the victim (already StandAlone, so no disconnect, which DRBD 8.4 refuses there): secondary, then connect --discard-my-data", () => {
     expect(planResolve(facts(), "node-b")).toEqual({
       ok: true,
       part: "victim",
       other: "node-a",
       commands: [
-        { argv: ["drbdadm", "disconnect", "r0"] },
         { argv: ["drbdadm", "secondary", "r0"] },
         { argv: ["drbdadm", "connect", "--discard-my-data", "r0"] },
       ],
