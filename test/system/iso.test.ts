@@ -9,8 +9,12 @@
 //    PAIRBOOT partition; the machine restarts with the stick left in (SeaBIOS boots USB first), the stick's
 //    GRUB finds the installed node and boots its disk, and node-a comes up alone: network, DRBD and
 //    chrony up, first boot waiting for node B with Heartbeat held back, `pairboot status` on the node.
-// The unattended install under UEFI from a disc runs in every CI run in the cluster lab (node A).
-// PAIRBOOT_ISO_FULL=1 also runs the unattended install under UEFI here (another ~8 minutes).
+// The unattended install from a disc runs in every CI run in the cluster lab (node A, UEFI with Secure Boot),
+// so the two unattended installs here run on demand only: PAIRBOOT_ISO_FULL=1 runs the USB stick case above
+// (about 15 minutes under TCG; it last passed on trixie on 2026-12-07 in 879 s) and the same from a disc under
+// UEFI with Secure Boot. What only the USB case proves (the stick as a USB disk under BIOS, the log and answer
+// saved on it, the stick left in at the reboot) is to move into the lab's node B, which boots the live system
+// anyway: then it runs on every CI run at the cost of one boot medium.
 // PAIRBOOT_ISO_PAIR=1: both nodes boot the same ISO with the same answer (A BIOS, B UEFI): node A installs and sends
 // its disk over the replication link (a bridge of its own), node B receives it; both reboot from their disks.
 // Timings go to .cache/logs/iso/timings.txt.
@@ -499,8 +503,8 @@ describe.skipIf(!isRoot || !haveQemu)("live ISO in QEMU", () => {
       expect(status.out).toMatch(new RegExp(`\\] ${part} `));
   }
 
-  it(
-    "from a USB stick with an embedded answer and pairboot.auto=1 (BIOS): installs node-a unattended, keeps the log and the answer on the stick, and with the stick left in boots node-a from its disk",
+  it.skipIf(!full)(
+    "from a USB stick with an embedded answer and pairboot.auto=1 (BIOS): installs node-a unattended, keeps the log and the answer on the stick, and with the stick left in boots node-a from its disk (PAIRBOOT_ISO_FULL=1)",
     async () => {
       const { node, stick, rebootedAt } = await unattended("bios", "usb");
       await checkAlone(node, "bios", rebootedAt);
