@@ -104,3 +104,19 @@ daemon_stop() {
 	return 0
 }`;
 }
+
+/**
+ * A v1 resource script's `status)` arm: heartbeat skips a start when status prints "running" (exit 0) and
+ * treats "stopped" (exit 3) as not running here.
+ */
+export function statusArm(runningTest: string): string {
+  return `status)
+\tif ${runningTest}; then
+\t\techo running
+\t\texit 0
+\tfi
+\techo stopped
+\texit 3
+\t;;
+`;
+}

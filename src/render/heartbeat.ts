@@ -11,6 +11,7 @@ import {
   requireSecret,
   RESOURCE_DIR,
 } from "./ha-common.js";
+import { statusArm } from "./ha-common.js";
 import { renderTickle, TICKLE_NAME } from "./tickle.js";
 import { DEFAULT_MONITOR, MONITOR_NAME, renderMonitor, type MonitorBounds } from "./monitor.js";
 import { haCfStonithLines } from "./stonith.js";
@@ -172,15 +173,7 @@ stop)
 	done
 	exit 0
 	;;
-status)
-	if same_dir "$STATE" "$TARGET"; then
-		echo running
-		exit 0
-	fi
-	echo stopped
-	exit 3
-	;;
-*)
+${statusArm('same_dir "$STATE" "$TARGET"')}*)
 	echo "usage: $0 {start|stop|status}" >&2
 	exit 2
 	;;
@@ -202,15 +195,7 @@ UNIT=nfs-server.service
 case "$1" in
 start) exec systemctl start "$UNIT" ;;
 stop) exec systemctl stop "$UNIT" ;;
-status)
-	if systemctl is-active --quiet "$UNIT"; then
-		echo running
-		exit 0
-	fi
-	echo stopped
-	exit 3
-	;;
-*)
+${statusArm('systemctl is-active --quiet "$UNIT"')}*)
 	echo "usage: $0 {start|stop|status}" >&2
 	exit 2
 	;;

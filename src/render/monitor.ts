@@ -9,6 +9,7 @@
 import type { ClusterSpec } from "../answer/schema.js";
 import type { RenderedFile } from "./types.js";
 import { daemonShell, hostPart, RESOURCE_DIR } from "./ha-common.js";
+import { statusArm } from "./ha-common.js";
 
 export const MONITOR_NAME = "pairboot-monitor";
 /** Where the monitor keeps its state on this node; `pairboot status` reads it (src/status/monitor.ts). */
@@ -379,15 +380,7 @@ stop)
 	write_state stopped
 	exit 0
 	;;
-status)
-	if daemon_running; then
-		echo running
-		exit 0
-	fi
-	echo stopped
-	exit 3
-	;;
-run)
+${statusArm("daemon_running")}run)
 	run
 	;;
 decide)

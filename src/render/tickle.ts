@@ -9,6 +9,7 @@
 import type { ClusterSpec } from "../answer/schema.js";
 import type { RenderedFile } from "./types.js";
 import { daemonShell, hostPart, pairbootDataDir, RESOURCE_DIR } from "./ha-common.js";
+import { statusArm } from "./ha-common.js";
 
 export const TICKLE_NAME = "pairboot-tickle";
 export const TICKLE_TCP = "/usr/libexec/heartbeat/tickle_tcp";
@@ -97,15 +98,7 @@ stop)
 	daemon_stop
 	exit 0
 	;;
-status)
-	if daemon_running; then
-		echo running
-		exit 0
-	fi
-	echo stopped
-	exit 3
-	;;
-run)
+${statusArm("daemon_running")}run)
 	run
 	;;
 *)
