@@ -6,7 +6,15 @@
 // namespaces, loop devices). Everything it creates lives under one temp dir, in mount namespaces that end with
 // their command, or is a loop device it detaches itself.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,10 +45,13 @@ const loops: string[] = [];
  * udevadm from the host, or one extracted by scripts/fetch-udevadm.sh (installing the udev package on a
  * test host would start udevd). Without either, bookworm's .link files get only the INI check.
  */
-const hostUdevadm = [
+const foundUdevadm = [
   ...(process.env.PATH ?? "").split(":").map((d) => join(d, "udevadm")),
   join(import.meta.dirname, "../../.cache/tools/udev/bin/udevadm"),
 ].find((p) => existsSync(p));
+// By its real path: the checks run it inside an overlay of / with a fresh /tmp, where a checkout under /tmp
+// (and its .cache link to /var/cache/pairboot) is not to be seen; the real path is.
+const hostUdevadm = foundUdevadm === undefined ? undefined : realpathSync(foundUdevadm);
 
 /** Where a release's tools live: "/" is this host (Debian 12); another release's is its cached root tree. */
 interface ToolRoot {
