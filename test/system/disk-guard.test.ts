@@ -84,6 +84,8 @@ describe.skipIf(!isRoot)("a disk mounted in another mount namespace", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "pb-guard-"));
     await mkdir(join(dir, "source/etc"), { recursive: true });
+    // The install reads only the release to render for from this stand-in for the system to install.
+    await writeFile(join(dir, "source/etc/os-release"), "VERSION_CODENAME=trixie\n");
     await mkdir(join(dir, "mnt"));
     const image = join(dir, "disk.img");
     await createSparseImage(image, 12 * GiB);
