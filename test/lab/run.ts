@@ -969,12 +969,22 @@ async function main(): Promise<void> {
         90_000,
         2000,
       );
-      const n = await Promise.all(MOUNTS.map((m) => ackedCount(c, m.name)));
+      // Five records on each mount, waited for: how many the first seconds bring depends on how busy the
+      // host is (the trixie run's NFSv3 stream had 4 when it was counted at once).
+      let n: number[] = [];
+      const streaming = await until(
+        async () => {
+          n = await Promise.all(MOUNTS.map((m) => ackedCount(c, m.name)));
+          return n.every((x) => x >= 5);
+        },
+        60_000,
+        1000,
+      );
       report.check(
         "client-stream",
         "the client writes a numbered record stream on each mount and holds a POSIX lock (fcntl) on each",
-        n.every((x) => x >= 5) && held !== null,
-        `${MOUNTS.map((m, i) => `${m.name}: ${n[i]} records`).join(", ")} acknowledged in the first seconds; locks held: ${held ? "both" : "NOT both"}`,
+        streaming !== null && held !== null,
+        `${MOUNTS.map((m, i) => `${m.name}: ${n[i]} records`).join(", ")} acknowledged${streaming ? ` ${(streaming.ms / 1000).toFixed(1)} s after the count began` : " (fewer than 5 on a mount after 60 s)"}; locks held: ${held ? "both" : "NOT both"}`,
       );
       const probe = await probeLocks(c);
       report.check(
