@@ -1,6 +1,5 @@
 // `pairboot status` as a monitoring plugin: which state is a WARNING and which is CRITICAL, the exit code
 // each level gives, and the one summary line a monitoring system shows.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseProcDrbd } from "../../src/status/parse.js";
 import {
@@ -13,18 +12,11 @@ import {
   type Observations,
 } from "../../src/status/report.js";
 import { parseKernelDrbd } from "../../src/status/splitbrain.js";
-import { activeNodeObservations } from "./status-observations.js";
+import { healthyActiveNode, statusFixture } from "./status-observations.js";
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/status/${name}`, import.meta.url), "utf8");
+const fixture = statusFixture;
 
-function healthy(): Observations {
-  return activeNodeObservations({
-    procDrbd: fixture("drbd-connected.txt"),
-    bonding: fixture("bond-both-up.txt"),
-    chronyTracking: fixture("chrony-synced.txt"),
-  });
-}
+const healthy = healthyActiveNode;
 
 const drbd = (line: string) =>
   parseProcDrbd(`version: 8.4.11 (api:1/proto:86-101)\n 0: ${line}\n    ns:0 nr:0 oos:0\n`).resources[0] ??

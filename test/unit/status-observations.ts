@@ -1,5 +1,6 @@
 // What `pairboot status` observes on a healthy active node-a of the seed cluster, built from the raw output
 // of the tools (recorded samples or captures from the lab), so each test changes only what it is about.
+import { readFileSync } from "node:fs";
 import { parseBonding, parseChronyTracking, parseProcDrbd } from "../../src/status/parse.js";
 import type { Observations } from "../../src/status/report.js";
 
@@ -23,4 +24,18 @@ export function activeNodeObservations(raw: {
     },
     time: parseChronyTracking(raw.chronyTracking),
   };
+}
+
+/** A recorded tool output from test/fixtures/status. */
+export function statusFixture(name: string): string {
+  return readFileSync(new URL(`../fixtures/status/${name}`, import.meta.url), "utf8");
+}
+
+/** node-a serving, DRBD Connected UpToDate/UpToDate, both bond legs up, the clock synchronised. */
+export function healthyActiveNode(): Observations {
+  return activeNodeObservations({
+    procDrbd: statusFixture("drbd-connected.txt"),
+    bonding: statusFixture("bond-both-up.txt"),
+    chronyTracking: statusFixture("chrony-synced.txt"),
+  });
 }

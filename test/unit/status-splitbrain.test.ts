@@ -1,14 +1,13 @@
 // Split brain as `pairboot status` sees it on one node: StandAlone after the kernel's "Split-Brain detected"
 // (the fixture follows the DRBD 8.4.11 messages captured in the lab), what each side changed, and the
 // recovery procedure it prints.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { evaluate, formatReport, splitBrainReport, type Observations } from "../../src/status/report.js";
 import { parseGetGi, parseKernelDrbd } from "../../src/status/splitbrain.js";
 import { activeNodeObservations } from "./status-observations.js";
+import { statusFixture } from "./status-observations.js";
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/status/${name}`, import.meta.url), "utf8");
+const fixture = statusFixture;
 
 function splitBrainNodeA(): Observations {
   const o = activeNodeObservations({

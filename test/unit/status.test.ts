@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseBonding, parseChronyTracking, parseProcDrbd } from "../../src/status/parse.js";
 import { evaluate, formatStatus, type Observations } from "../../src/status/report.js";
 import { activeNodeObservations } from "./status-observations.js";
+import { statusFixture } from "./status-observations.js";
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/status/${name}`, import.meta.url), "utf8");
+const fixture = statusFixture;
 
 function healthyActiveNode(): Observations {
   return activeNodeObservations({

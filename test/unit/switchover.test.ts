@@ -1,6 +1,5 @@
 // Planned moves of the service: when a switchover, a standby or a split-brain recovery is refused and
 // why, which Heartbeat or DRBD command does the work on which node, and the pause figure from samples.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseProcDrbd } from "../../src/status/parse.js";
 import type { Observations } from "../../src/status/report.js";
@@ -14,18 +13,11 @@ import {
   type RefusalCode,
   type Sample,
 } from "../../src/status/switchover.js";
-import { activeNodeObservations } from "./status-observations.js";
+import { healthyActiveNode, statusFixture } from "./status-observations.js";
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/status/${name}`, import.meta.url), "utf8");
+const fixture = statusFixture;
 
-function activeA(): Observations {
-  return activeNodeObservations({
-    procDrbd: fixture("drbd-connected.txt"),
-    bonding: fixture("bond-both-up.txt"),
-    chronyTracking: fixture("chrony-synced.txt"),
-  });
-}
+const activeA = healthyActiveNode;
 
 function passiveB(): Observations {
   const o = activeA();
