@@ -2,7 +2,7 @@
 // arguments the same way: no positional arguments, a --timeout in whole seconds, and this installed node.
 import type { ClusterSpec } from "../answer/schema.js";
 import { loadInstalledNode } from "../status/collect.js";
-import { usageError } from "./args.js";
+import { parseCommand, usageError } from "./args.js";
 import { CliError } from "./errors.js";
 
 export function noPositionals(positionals: string[], help: string): void {
@@ -22,4 +22,19 @@ export async function thisNode(answer: string | undefined): Promise<{ spec: Clus
   return loadInstalledNode(answer).catch((e: Error) => {
     throw new CliError(e.message);
   });
+}
+
+/**
+ * The whole command line of a pair command that takes only --timeout and --answer (standby, resume): its
+ * timeout and this node, or null after --help.
+ */
+export async function timedNodeCommand(
+  argv: string[],
+  help: string,
+): Promise<{ timeout: number; spec: ClusterSpec; node: string } | null> {
+  const parsed = parseCommand(argv, { timeout: { type: "string" }, answer: { type: "string" } }, help);
+  if (!parsed) return null;
+  noPositionals(parsed.positionals, help);
+  const timeout = timeoutSeconds(parsed.values.timeout, help);
+  return { timeout, ...(await thisNode(parsed.values.answer)) };
 }

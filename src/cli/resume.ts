@@ -1,9 +1,8 @@
 import { run as runProgram } from "../util/exec.js";
 import { ActionFailed, runShown, waitUntil } from "../status/act.js";
 import { parseNodeStatus } from "../status/parse.js";
-import { parseCommand } from "./args.js";
 import { CliError } from "./errors.js";
-import { noPositionals, timeoutSeconds, thisNode } from "./node-args.js";
+import { timedNodeCommand } from "./node-args.js";
 
 const HELP = `usage: pairboot resume [--timeout SECONDS] [--answer FILE]
 
@@ -17,12 +16,9 @@ Exit status: 0 Heartbeat runs and sees the peer, 1 failed or not in time, 2 usag
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { timeout: { type: "string" }, answer: { type: "string" } }, HELP);
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  noPositionals(positionals, HELP);
-  const timeout = timeoutSeconds(values.timeout, HELP);
-  const { spec, node } = await thisNode(values.answer);
+  const cmd = await timedNodeCommand(argv, HELP);
+  if (!cmd) return 0;
+  const { timeout, spec, node } = cmd;
   const peer = spec.nodes.find((n) => n.name !== node)?.name ?? "peer";
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const peerStatus = async () =>

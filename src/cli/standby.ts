@@ -1,9 +1,8 @@
 import { collect } from "../status/collect.js";
 import { ActionFailed, moveAndMeasure, runShown } from "../status/act.js";
 import { describeMove, planStandby } from "../status/switchover.js";
-import { parseCommand } from "./args.js";
 import { CliError } from "./errors.js";
-import { noPositionals, timeoutSeconds, thisNode } from "./node-args.js";
+import { timedNodeCommand } from "./node-args.js";
 
 const HELP = `usage: pairboot standby [--timeout SECONDS] [--answer FILE]
 
@@ -19,12 +18,9 @@ Exit status: 0 in standby, 1 refused or failed, 2 usage.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { timeout: { type: "string" }, answer: { type: "string" } }, HELP);
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  noPositionals(positionals, HELP);
-  const timeout = timeoutSeconds(values.timeout, HELP);
-  const { spec, node } = await thisNode(values.answer);
+  const cmd = await timedNodeCommand(argv, HELP);
+  if (!cmd) return 0;
+  const { timeout, spec, node } = cmd;
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const decision = planStandby(await collect(spec, node));
   if (!decision.ok) throw new CliError(`refused (${decision.refusal.code}): ${decision.refusal.message}`);
